@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm start`: bootstrap, build, then run the desktop app (Electron) or, without an Electron binary, browser mode.
+import { join } from 'node:path'
+import { bootstrap } from './bootstrap.mjs'
+import { electronBinary, fail, repoRoot, run, say } from './lib.mjs'
+
+const args = process.argv.slice(2)
+const { workerPath } = await bootstrap('start')
+say('building the app (electron-vite build)')
+if ((await run(process.execPath, [join(repoRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'])) !== 0) fail('the build failed (see above)')
+
+const env = { ...process.env, MEDIASOUP_WORKER_BIN: workerPath }
+const electron = electronBinary()
+const forceBrowser = args.includes('--browser') || process.env.VOICE_BROWSER_MODE === '1'
+const canShowWindow = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
+if (electron && !forceBrowser && canShowWindow) {
+  say('starting the desktop app')
+  process.exit(await run(electron, ['.', ...args.filter((a) => a !== '--browser')], { env }))
+}
+const reason = forceBrowser
+  ? 'browser mode was requested'
+  : !electron
+    ? 'the Electron binary is not installed (its download host was not reachable)'
+    : 'no display is available for a desktop window'
+say(`starting in browser mode: ${reason}`)
+process.exit(await run(process.execPath, [join(repoRoot, 'out', 'main', 'browser.js'), ...args.filter((a) => a !== '--browser')], { env: { ...env, VOICE_BROWSER_MODE_REASON: reason } }))

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { platform } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import WebSocket from 'ws'
+import { startBrowserMode } from './browserMode'
+import { findAppRoot, resolveBackendCommand } from './services/backendCommand'
+import { AppCore } from './services/appCore'
+import { defaultUserDataDir } from './userData'
+import type { WebSocketLike } from '../shared/signalingClient'
+
+/**
+ * Browser mode entry (`npm start` when no Electron binary is installed): the same services as the desktop app,
+ * reachable from a browser tab on loopback. Flags: --port <n>, --no-open.
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  const portIndex = args.indexOf('--port')
+  const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 0
+  const noOpen = args.includes('--no-open') || process.env.CI === 'true'
+  const moduleDir = dirname(fileURLToPath(import.meta.url))
+  const appRoot = findAppRoot(moduleDir)
+  const rendererDir = join(moduleDir, '..', 'renderer')
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    console.error(`The renderer is not built (${rendererDir} is missing): run npm run build`)
+    process.exit(1)
+  }
+  const pkg = (await import(join(appRoot, 'package.json'), { with: { type: 'json' } })) as { default: { version: string; productName: string } }
+  const core = new AppCore({
+    appInfo: {
+      name: pkg.default.productName,
+      version: pkg.default.version,
+      mode: 'browser',
+      platform: platform(),
+      modeReason: process.env.VOICE_BROWSER_MODE_REASON ?? 'started in browser mode'
+    },
+    userDataDir: defaultUserDataDir(),
+    backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: false }),
+    wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    log: (line) => console.log(line)
+  })
+  await core.start()
+  const server = await startBrowserMode({ core, rendererDir, port, log: (line) => console.log(line) })
+  console.log(`Voice Assistant (browser mode) is at ${server.url}`)
+  if (!noOpen) openInBrowser(server.url)
+  const shutdown = (): void => {
+    void Promise.all([server.close(), core.stop()]).finally(() => process.exit(0))
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+}
+
+function openInBrowser(url: string): void {
+  if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY && platform() === 'linux') {
+    console.log('No display found: open the URL above in Chromium or Chrome yourself.')
+    return
+  }
+  const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+  const browser = candidates.find((c) => existsSync(c))
+  if (!browser) {
+    console.log('Chromium was not found (apt-get install chromium): open the URL above in a Chromium-based browser.')
+    return
+  }
+  spawn(browser, [`--app=${url}`], { detached: true, stdio: 'ignore' }).unref()
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { BackendCommand } from './backendService'
+
+/** The repository (or packaged app) root: the nearest folder upward holding this project's package.json. */
+export function findAppRoot(startDir: string, exists: (p: string) => boolean = existsSync, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): string {
+  let dir = startDir
+  for (;;) {
+    const pkg = join(dir, 'package.json')
+    if (exists(pkg)) {
+      try {
+        if ((JSON.parse(read(pkg)) as { name?: string }).name === 'voice-assistant') return dir
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`cannot find the voice-assistant package.json above ${startDir}`)
+    dir = parent
+  }
+}
+
+export interface ResolveBackendCommandInput {
+  /** Folder of the running main bundle (out/main when built, src/main/services under tests/tsx). */
+  moduleDir: string
+  appRoot: string
+  execPath: string
+  isElectron: boolean
+  exists?: (p: string) => boolean
+}
+
+/**
+ * How to run the embedded backend: the built bundle next to the main bundle when present (Electron runs it with
+ * ELECTRON_RUN_AS_NODE), else the TypeScript entry through tsx (development and tests). One desktop user needs one
+ * mediasoup worker; standalone servers choose their own count.
+ */
+export function resolveBackendCommand(input: ResolveBackendCommandInput): BackendCommand {
+  const exists = input.exists ?? existsSync
+  const common = ['--listen', '127.0.0.1', '--workers', '1']
+  const built = join(input.moduleDir, 'server.js')
+  if (exists(built)) {
+    return { command: input.execPath, args: [built, ...common], env: input.isElectron ? { ELECTRON_RUN_AS_NODE: '1' } : {}, cwd: input.appRoot }
+  }
+  const source = join(input.appRoot, 'src', 'server', 'main.ts')
+  if (!exists(source)) throw new Error(`neither ${built} nor ${source} exists: run npm run build`)
+  return { command: input.execPath, args: ['--import', 'tsx', source, ...common], env: {}, cwd: input.appRoot }
+}

@@ -1,0 +1,227 @@
+import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import type { BackendStatus } from '../../shared/contract/api'
+import type { Settings } from '../../shared/contract/settings'
+import { SIGNALING_PROTOCOL_VERSION } from '../../shared/contract/signaling'
+import { backoffDelayMs } from '../../shared/backoff'
+import { connectSignaling, type SignalingClient, type WebSocketFactory } from '../../shared/signalingClient'
+import { TypedEmitter } from '../../shared/typedEmitter'
+
+/** How to start the embedded backend process (see resolveBackendCommand). */
+export interface BackendCommand {
+  command: string
+  args: string[]
+  env?: Record<string, string>
+  cwd?: string
+}
+
+export type SpawnFn = (command: string, args: string[], options: SpawnOptions) => ChildProcess
+
+export interface BackendServiceOptions {
+  command: BackendCommand
+  /** Current backend settings (embedded vs remote URL); read at every (re)start. */
+  backendSettings: () => Settings['backend']
+  wsFactory: WebSocketFactory
+  spawn?: SpawnFn
+  now?: () => number
+  log?: (line: string) => void
+  /** How long the embedded backend may take to print its ready line. */
+  readyTimeoutMs?: number
+  healthIntervalMs?: number
+  /** Automatic restarts after an unexpected exit before giving up and leaving the error shown. */
+  maxAutoRestarts?: number
+}
+
+const STDERR_TAIL_LINES = 20
+
+/**
+ * Owns the connection to the backend: starts the embedded one as a child process (or uses the remote URL from
+ * settings), checks it with signaling hello + periodic pings, and reports one status the UI shows. Unexpected
+ * exits are restarted with backoff; every error status says what happened and what to do.
+ */
+export class BackendService {
+  readonly events = new TypedEmitter<{ status: BackendStatus }>()
+  private statusValue: BackendStatus
+  private child: ChildProcess | null = null
+  private signaling: SignalingClient | null = null
+  private healthTimer: ReturnType<typeof setInterval> | null = null
+  private restartTimer: ReturnType<typeof setTimeout> | null = null
+  private restarts = 0
+  private generation = 0
+  private stderrTail: string[] = []
+  private readonly now: () => number
+  private readonly log: (line: string) => void
+
+  constructor(private readonly opts: BackendServiceOptions) {
+    this.now = opts.now ?? Date.now
+    this.log = opts.log ?? (() => undefined)
+    this.statusValue = { state: 'stopped', kind: opts.backendSettings().mode, signalingUrl: null, detail: null, workers: null, rttMs: null, since: this.now() }
+  }
+
+  get status(): BackendStatus {
+    return this.statusValue
+  }
+
+  /** Start (or restart) according to current settings. Resolves with the status once ready or failed. */
+  async start(): Promise<BackendStatus> {
+    await this.stop()
+    const generation = ++this.generation
+    const settings = this.opts.backendSettings()
+    if (settings.mode === 'remote') {
+      if (!settings.remoteUrl) {
+        return this.set({ state: 'error', kind: 'remote', signalingUrl: null, workers: null, rttMs: null, detail: 'Remote backend selected but no URL is set: enter a ws:// URL in Settings or switch to the embedded backend.' })
+      }
+      this.set({ state: 'starting', kind: 'remote', signalingUrl: settings.remoteUrl, workers: null, rttMs: null, detail: `Connecting to ${settings.remoteUrl}` })
+      return this.connect(settings.remoteUrl, generation)
+    }
+    this.set({ state: 'starting', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: 'Starting the embedded backend' })
+    let url: string
+    try {
+      url = await this.spawnEmbedded(generation)
+    } catch (error) {
+      if (generation !== this.generation) return this.statusValue
+      const tail = this.stderrTail.slice(-6).join('\n')
+      return this.set({ state: 'error', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: `${(error as Error).message}${tail ? `\n${tail}` : ''}` })
+    }
+    return this.connect(url, generation)
+  }
+
+  async stop(): Promise<void> {
+    this.generation++
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.restartTimer = null
+    if (this.healthTimer) clearInterval(this.healthTimer)
+    this.healthTimer = null
+    this.signaling?.close()
+    this.signaling = null
+    const child = this.child
+    this.child = null
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 3000)
+        child.once('exit', () => {
+          clearTimeout(kill)
+          resolve()
+        })
+        child.kill('SIGTERM')
+      })
+    }
+    if (this.statusValue.state !== 'stopped') this.set({ ...this.statusValue, state: 'stopped', detail: null, rttMs: null })
+  }
+
+  private set(patch: Omit<BackendStatus, 'since'>): BackendStatus {
+    this.statusValue = { ...patch, since: this.now() }
+    this.events.emit('status', this.statusValue)
+    return this.statusValue
+  }
+
+  private spawnEmbedded(generation: number): Promise<string> {
+    const { command, args, env, cwd } = this.opts.command
+    const spawn = this.opts.spawn ?? nodeSpawn
+    this.stderrTail = []
+    return new Promise((resolve, reject) => {
+      let child: ChildProcess
+      try {
+        child = spawn(command, args, { cwd, env: { ...process.env, ...env, VOICE_BACKEND_EXIT_ON_STDIN_END: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
+      } catch (error) {
+        reject(new Error(`could not start the backend (${command}): ${(error as Error).message}`))
+        return
+      }
+      this.child = child
+      let settled = false
+      const settle = (fn: () => void): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        fn()
+      }
+      const timeoutMs = this.opts.readyTimeoutMs ?? 30_000
+      const timer = setTimeout(() => settle(() => reject(new Error(`the backend did not report ready within ${timeoutMs / 1000} s`))), timeoutMs)
+      child.on('error', (error) => settle(() => reject(new Error(`could not start the backend (${command}): ${error.message}`))))
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        this.stderrTail.push(line)
+        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift()
+        this.log(line)
+      })
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        let msg: { event?: unknown; signalingUrl?: unknown; message?: unknown }
+        try {
+          msg = JSON.parse(line) as typeof msg
+        } catch {
+          this.log(`[backend stdout] ${line}`)
+          return
+        }
+        if (msg.event === 'ready' && typeof msg.signalingUrl === 'string') settle(() => resolve(msg.signalingUrl as string))
+        else if (msg.event === 'error' || msg.event === 'fatal') settle(() => reject(new Error(`backend failed: ${String(msg.message)}`)))
+      })
+      child.on('exit', (code, signal) => {
+        settle(() => reject(new Error(`the backend exited before it was ready (${signal ?? `code ${code}`})`)))
+        if (this.child === child) this.onUnexpectedExit(generation, code, signal)
+      })
+    })
+  }
+
+  private onUnexpectedExit(generation: number, code: number | null, signal: NodeJS.Signals | null): void {
+    this.child = null
+    if (generation !== this.generation || this.statusValue.state !== 'ready') return
+    if (this.healthTimer) clearInterval(this.healthTimer)
+    this.healthTimer = null
+    const tail = this.stderrTail.slice(-3).join('\n')
+    const max = this.opts.maxAutoRestarts ?? 5
+    if (this.restarts >= max) {
+      this.set({ ...this.statusValue, state: 'error', rttMs: null, detail: `The backend stopped (${signal ?? `code ${code}`}) ${max} times; use Restart backend to try again.${tail ? `\n${tail}` : ''}` })
+      return
+    }
+    const delay = backoffDelayMs(this.restarts++)
+    this.set({ ...this.statusValue, state: 'starting', rttMs: null, detail: `The backend stopped (${signal ?? `code ${code}`}); restarting in ${Math.round(delay)} ms` })
+    this.restartTimer = setTimeout(() => void this.start(), delay)
+  }
+
+  private async connect(url: string, generation: number): Promise<BackendStatus> {
+    const kind = this.opts.backendSettings().mode
+    try {
+      const client = await connectSignaling(url, this.opts.wsFactory)
+      if (generation !== this.generation) {
+        client.close()
+        return this.statusValue
+      }
+      this.signaling = client
+      const t0 = this.now()
+      const hello = await client.request('hello', { protocolVersion: SIGNALING_PROTOCOL_VERSION, client: 'voice-assistant-main' })
+      if (hello.protocolVersion !== SIGNALING_PROTOCOL_VERSION) {
+        client.close()
+        return this.set({ state: 'error', kind, signalingUrl: url, workers: null, rttMs: null, detail: `Backend speaks signaling v${hello.protocolVersion}, this app needs v${SIGNALING_PROTOCOL_VERSION}: update the backend or the app.` })
+      }
+      void client.closed.then(({ code }) => {
+        if (generation !== this.generation || this.signaling !== client) return
+        this.signaling = null
+        if (kind === 'remote') {
+          const delay = backoffDelayMs(this.restarts++)
+          this.set({ ...this.statusValue, state: 'starting', rttMs: null, detail: `Lost the backend (code ${code}); reconnecting in ${delay} ms` })
+          this.restartTimer = setTimeout(() => void this.start(), delay)
+        }
+      })
+      this.startHealthChecks(client, generation)
+      return this.set({ state: 'ready', kind, signalingUrl: url, workers: hello.workers, rttMs: this.now() - t0, detail: `Backend v${hello.serverVersion}, ${hello.workers} worker(s)` })
+    } catch (error) {
+      if (generation !== this.generation) return this.statusValue
+      const hint = kind === 'remote' ? ' Check the URL in Settings and that the server is running (npm run server).' : ''
+      return this.set({ state: 'error', kind, signalingUrl: url, workers: null, rttMs: null, detail: `Cannot reach the backend at ${url}: ${(error as Error).message}.${hint}` })
+    }
+  }
+
+  private startHealthChecks(client: SignalingClient, generation: number): void {
+    const interval = this.opts.healthIntervalMs ?? 5000
+    this.healthTimer = setInterval(() => {
+      const t0 = this.now()
+      client.request('ping', { clientTime: t0 }, interval).then(
+        () => {
+          if (generation !== this.generation || this.statusValue.state !== 'ready') return
+          this.restarts = 0
+          this.set({ ...this.statusValue, rttMs: this.now() - t0 })
+        },
+        (error: Error) => this.log(`backend health ping failed: ${error.message}`)
+      )
+    }, interval)
+  }
+}

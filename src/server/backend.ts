@@ -1,0 +1,94 @@
+import { createServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { types as ms } from 'mediasoup'
+import { SIGNALING_PROTOCOL_VERSION } from '../shared/contract/signaling'
+import type { BackendConfig } from './config'
+import { ensureWorkerBinEnv } from './mediasoupWorkerBinary'
+import { findFreeRtcPort } from './net'
+import { attachSignalingServer } from './signalingServer'
+
+export const SERVER_VERSION = '0.1.0'
+export const SIGNALING_PATH = '/signaling'
+
+/** One mediasoup worker and the WebRtcServer that gives all its sessions a single RTC port. */
+export interface WorkerSlot {
+  readonly index: number
+  readonly worker: ms.Worker
+  readonly webRtcServer: ms.WebRtcServer
+  readonly rtcPort: number
+}
+
+export interface RunningBackend {
+  readonly config: BackendConfig
+  readonly signalingUrl: string
+  readonly workers: readonly WorkerSlot[]
+  readonly httpServer: HttpServer
+  close(): Promise<void>
+}
+
+export interface StartBackendOptions {
+  log?: (line: string) => void
+  /** Called if a worker dies; the backend is then unusable and should be restarted by its owner. */
+  onFatal?: (error: Error) => void
+}
+
+/**
+ * Start the backend: N mediasoup workers, each with one WebRtcServer (UDP + TCP on one port), and the signaling
+ * WebSocket on an HTTP server. Everything started is closed again if any step fails.
+ */
+export async function startBackend(config: BackendConfig, opts: StartBackendOptions = {}): Promise<RunningBackend> {
+  const log = opts.log ?? (() => undefined)
+  ensureWorkerBinEnv()
+  // mediasoup reads MEDIASOUP_WORKER_BIN when its module loads, so it is imported only after the env is set.
+  const mediasoup = await import('mediasoup')
+  const slots: WorkerSlot[] = []
+  const httpServer = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' })
+    res.end('voice-assistant backend: signaling is at ' + SIGNALING_PATH + '\n')
+  })
+  let signaling: ReturnType<typeof attachSignalingServer> | null = null
+  const closeAll = async (): Promise<void> => {
+    await signaling?.close()
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()))
+    for (const slot of slots) slot.worker.close()
+  }
+  try {
+    for (let i = 0; i < config.workers; i++) {
+      const worker = await mediasoup.createWorker({ logLevel: config.logLevel, appData: { index: i } })
+      worker.on('died', (error: Error) => {
+        log(`mediasoup worker ${i} (pid ${worker.pid}) died: ${error.message}`)
+        opts.onFatal?.(new Error(`mediasoup worker ${i} died: ${error.message}`))
+      })
+      const rtcPort = config.rtcPort === 0 ? await findFreeRtcPort(config.listenIp) : config.rtcPort + i
+      const announcedIp = config.announcedIp ?? undefined
+      const webRtcServer = await worker.createWebRtcServer({
+        listenInfos: [
+          { protocol: 'udp', ip: config.listenIp, announcedIp, port: rtcPort },
+          { protocol: 'tcp', ip: config.listenIp, announcedIp, port: rtcPort }
+        ]
+      })
+      slots.push({ index: i, worker, webRtcServer, rtcPort })
+    }
+    signaling = attachSignalingServer({
+      server: httpServer,
+      path: SIGNALING_PATH,
+      log,
+      handlers: {
+        hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length }),
+        ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() })
+      }
+    })
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject)
+      httpServer.listen(config.signalingPort, config.listenIp, () => resolve())
+    })
+  } catch (error) {
+    await closeAll().catch(() => undefined)
+    throw error
+  }
+  const { port } = httpServer.address() as AddressInfo
+  const host = config.listenIp.includes(':') ? `[${config.listenIp}]` : config.listenIp
+  const signalingUrl = `ws://${host}:${port}${SIGNALING_PATH}`
+  log(`backend ready: ${slots.length} worker(s), RTC ports ${slots.map((s) => s.rtcPort).join(',')}, signaling ${signalingUrl}`)
+  return { config, signalingUrl, workers: slots, httpServer, close: closeAll }
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest'
+import { backoffDelayMs } from '../../../src/shared/backoff'
+
+describe('backoffDelayMs', () => {
+  const policy = { baseMs: 100, maxMs: 1000, jitter: 0.5 }
+  it('doubles per attempt and caps', () => {
+    const noJitter = () => 0
+    expect([0, 1, 2, 3, 4, 10, 1000].map((a) => backoffDelayMs(a, policy, noJitter))).toEqual([100, 200, 400, 800, 1000, 1000, 1000])
+  })
+  it('jitter only shortens, by at most the jitter share', () => {
+    expect(backoffDelayMs(3, policy, () => 1)).toBe(400)
+    expect(backoffDelayMs(3, policy, () => 0.5)).toBe(600)
+  })
+  it('treats negative attempts as the first', () => {
+    expect(backoffDelayMs(-5, policy, () => 0)).toBe(100)
+  })
+})
