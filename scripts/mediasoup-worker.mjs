@@ -38,7 +38,7 @@ const STAMP_FILE = 'mediasoup-worker.stamp.json'
 const LOG_FILE = 'build.log'
 const LOCK_DIR = '.build.lock'
 const LOG_TAIL_LINES = 40
-const PROGRESS_INTERVAL_MS = 5000
+const PROGRESS_INTERVAL_MS = 10_000
 const LOCK_WAIT_MS = 45 * 60 * 1000
 /** mediasoup-worker's main() exits with 41 when MEDIASOUP_VERSION is not in its env (see worker/src/main.cpp). */
 const WORKER_PROBE_EXIT_CODE = 41
@@ -566,7 +566,7 @@ async function buildWorker({ packageDir, version, cacheDir, identity, jobs, keep
     return finalBin
   } catch (error) {
     try {
-      fs.writeSync(logFd, `\nBUILD FAILED: ${error.stack ?? error}\n`)
+      fs.writeSync(logFd, `\nBUILD FAILED: ${error.message}\n`)
     } catch {}
     closeLog()
     log(`build failed: ${error.message}`)
@@ -649,17 +649,29 @@ export async function ensureMediasoupWorker(options = {}) {
 
   const platform = process.platform
   const arch = process.arch
-  const identity = computeBuildIdentity(d.packageDir)
+  // undefined when the package ships no worker sources (pruned node_modules): then a cache built for the same
+  // version is accepted as is, and building is impossible.
+  const identity = fs.existsSync(path.join(d.packageDir, 'worker', 'meson.build')) ? computeBuildIdentity(d.packageDir) : undefined
   const stampPath = path.join(d.cacheDir, STAMP_FILE)
   const cacheHit = () => {
     if (!isExecutableFile(d.cacheBin)) return false
-    if (!isStampCurrent(readJson(stampPath), { version: d.version, platform, arch, identity })) return false
+    const stamp = readJson(stampPath)
+    const current = identity
+      ? isStampCurrent(stamp, { version: d.version, platform, arch, identity })
+      : stamp?.mediasoupVersion === d.version && stamp?.platform === platform && stamp?.arch === arch
+    if (!current) return false
     const probe = probeWorker(d.cacheBin)
     if (!probe.ok) log(`cached worker does not run any more (${probe.detail}); rebuilding`)
     return probe.ok
   }
   if (!options.force && cacheHit()) return done(d.cacheBin, 'cache hit')
 
+  if (identity === undefined) {
+    throw new MediasoupWorkerError(
+      `cannot build mediasoup-worker: ${path.join(d.packageDir, 'worker')} has no sources (reinstall mediasoup ${d.version})`,
+      { exitCode: 2 }
+    )
+  }
   fs.mkdirSync(d.cacheDir, { recursive: true })
   const lock = await acquireLock(d.cacheDir, log)
   try {

@@ -1,0 +1,45 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+import { startBrowserMode, type BrowserModeServer } from '../../src/main/browserMode'
+import { AppCore } from '../../src/main/services/appCore'
+import { resolveBackendCommand } from '../../src/main/services/backendCommand'
+import type { WebSocketLike } from '../../src/shared/signalingClient'
+
+export const repoRoot = join(import.meta.dirname, '..', '..')
+export const rendererDir = join(repoRoot, 'out', 'renderer')
+
+export interface BrowserApp {
+  core: AppCore
+  server: BrowserModeServer
+  userDataDir: string
+  close(): Promise<void>
+}
+
+/**
+ * The app in browser mode, in-process: the real AppCore (settings on disk in a temp folder, the embedded backend as
+ * a child process run through tsx) behind the real loopback HTTP/WebSocket server serving the built renderer.
+ */
+export async function startBrowserApp(opts: { userDataDir?: string; autoStartBackend?: boolean } = {}): Promise<BrowserApp> {
+  const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'va-e2e-')))
+  const core = new AppCore({
+    appInfo: { name: 'Voice Assistant', version: '0.0.0-test', mode: 'browser', platform: process.platform, modeReason: 'end-to-end test' },
+    userDataDir,
+    backendCommand: resolveBackendCommand({ moduleDir: join(repoRoot, 'src', 'main', 'services'), appRoot: repoRoot, execPath: process.execPath, isElectron: false }),
+    wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    autoStartBackend: opts.autoStartBackend,
+    log: () => undefined
+  })
+  await core.start()
+  const server = await startBrowserMode({ core, rendererDir })
+  return {
+    core,
+    server,
+    userDataDir,
+    close: async () => {
+      await server.close()
+      await core.stop()
+    }
+  }
+}
