@@ -7,6 +7,9 @@ import WebSocket from 'ws'
 import { startBrowserMode } from './browserMode'
 import { findAppRoot, resolveBackendCommand } from './services/backendCommand'
 import { AppCore } from './services/appCore'
+import vadWorkerPath from './services/vad/vadWorker?modulePath'
+import sttWorkerPath from './services/stt/sttWorker?modulePath'
+import { fileKeyCipher, SECRETS_KEY_FILE_ENV } from './services/secretsStore'
 import { defaultUserDataDir } from './userData'
 import type { WebSocketLike } from '../shared/signalingClient'
 
@@ -38,6 +41,10 @@ async function main(): Promise<void> {
     userDataDir: defaultUserDataDir(),
     backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: false }),
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    vadWorkerPath,
+    sttWorkerPath,
+    // No OS keychain here: API keys are refused unless the user opted into a key file (see secretsStore.ts).
+    secretsCipher: process.env[SECRETS_KEY_FILE_ENV] ? await fileKeyCipher(process.env[SECRETS_KEY_FILE_ENV]) : undefined,
     log: (line) => console.log(line)
   })
   await core.start()

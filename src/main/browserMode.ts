@@ -7,6 +7,7 @@ import { extname, join, normalize, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { apiEventNames, wsRequestSchema, type WsServerFrame } from '../shared/contract/api'
 import { describeIssues } from '../shared/contract/errors'
+import { decodeCaptureAudio } from '../shared/contract/voice'
 import { RENDERER_CSP } from '../shared/security'
 import type { AppCore } from './services/appCore'
 
@@ -122,7 +123,10 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     for (const notice of opts.core.drainNotices()) send({ type: 'event', event: 'notice', payload: notice })
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
-        send({ type: 'response', id: null, outcome: { ok: false, error: { code: 'bad_message', message: 'binary frames are not part of the api' } } })
+        // Binary frames are capture-tap audio for the local VAD (float32 LE, 16 kHz mono); see contract/voice.ts.
+        const audio = decodeCaptureAudio(Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data)
+        if (audio.ok) opts.core.vad.pushAudio(audio.samples)
+        else send({ type: 'response', id: null, outcome: { ok: false, error: { code: 'bad_message', message: `audio frame refused: ${audio.reason}` } } })
         return
       }
       let json: unknown

@@ -1,20 +1,24 @@
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron'
+import { app, BrowserWindow, globalShortcut, ipcMain, safeStorage, session, shell } from 'electron'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
 import { IPC_EVENT_CHANNEL } from '../shared/contract/api'
-import { RENDERER_CSP } from '../shared/security'
 import type { WebSocketLike } from '../shared/signalingClient'
 import { forwardEvents, registerIpc } from './electron/ipc'
-import {
-  allowNavigation,
-  allowPermissionCheck,
-  allowPermissionRequest,
-  rendererBaseOf,
-  secureWebPreferences
-} from './securityPolicy'
+import { registerCaptureAudioPort } from './electron/captureAudioPort'
+import { loadUiohookNapi, wirePushToTalk } from './electron/hotkeys'
+import { toHotkeyPlatform } from '../shared/hotkeys/accelerator'
+import { safeStorageCipher } from './electron/safeStorageCipher'
+import { hardenWebContents, installSessionSecurity } from './electron/hardening'
+import { installStatusPill } from './electron/statusPill'
+import { installTray } from './electron/tray'
+import { iconsDir } from './services/resourcePaths'
+import { launchedHidden, loginItemSettings } from './tray/desktopShell'
+import { rendererBaseOf, secureWebPreferences } from './securityPolicy'
 import { AppCore } from './services/appCore'
+import vadWorkerPath from './services/vad/vadWorker?modulePath'
+import sttWorkerPath from './services/stt/sttWorker?modulePath'
 import { findAppRoot, resolveBackendCommand } from './services/backendCommand'
 
 /** Electron entry: thin glue around AppCore; every decision lives in tested modules. */
@@ -36,35 +40,22 @@ async function start(): Promise<void> {
     userDataDir: app.getPath('userData'),
     backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: true }),
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    secretsCipher: safeStorageCipher(safeStorage, platform()),
+    vadWorkerPath,
+    sttWorkerPath,
     log
   })
 
-  const ses = session.defaultSession
-  ses.setPermissionRequestHandler((contents, permission, callback, details) => {
-    const mediaTypes = 'mediaTypes' in details ? (details.mediaTypes as string[] | undefined) : undefined
-    callback(allowPermissionRequest({ permission, requestingUrl: details.requestingUrl ?? contents.getURL(), mediaTypes, rendererBase }))
-  })
-  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
-    allowPermissionCheck({ permission, requestingOrigin, mediaType: (details as { mediaType?: string }).mediaType, rendererBase })
-  )
-  ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } })
-  })
-
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event, url) => {
-      if (!allowNavigation(url, contents.getURL(), rendererBase)) event.preventDefault()
-    })
-    contents.on('will-attach-webview', (event) => event.preventDefault())
-    contents.setWindowOpenHandler(({ url }) => {
-      // Links to the web open in the user's browser, never inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url)
-      return { action: 'deny' }
-    })
-  })
+  // Security checklist wiring (src/main/electron/hardening.ts; tested in test/unit/security).
+  installSessionSecurity(session.defaultSession, rendererBase)
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, rendererBase, (url) => void shell.openExternal(url)))
 
   registerIpc(ipcMain, core, rendererBase, log)
+  registerCaptureAudioPort(ipcMain, core, rendererBase, log)
   await core.start()
+  // Push-to-talk hotkey (hold via uiohook-napi where it works, globalShortcut toggle otherwise), from settings.
+  const stopPushToTalk = wirePushToTalk(core, { globalShortcut, loadUiohook: loadUiohookNapi, platform: toHotkeyPlatform(platform()), log })
+  app.on('will-quit', stopPushToTalk)
 
   const win = new BrowserWindow({
     width: 1100,
@@ -80,9 +71,31 @@ async function start(): Promise<void> {
   win.webContents.on('did-finish-load', () => {
     for (const notice of core.drainNotices()) win.webContents.send(IPC_EVENT_CHANNEL, { event: 'notice', payload: notice })
   })
-  win.once('ready-to-show', () => win.show())
+  // Launched at login: stay in the tray until the user opens the window.
+  const startHidden = launchedHidden(process.argv, process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin)
+  win.once('ready-to-show', () => {
+    if (!startHidden) win.show()
+  })
   win.on('closed', stopForwarding)
   await win.loadURL(indexUrl)
+
+  // Tray, status pill, login item (issue 7). Closing the window hides it to the tray; Quit is in the tray menu.
+  let quitting = false
+  app.on('before-quit', () => (quitting = true))
+  win.on('close', (event) => {
+    if (!quitting) {
+      event.preventDefault()
+      win.hide()
+    }
+  })
+  const layout = { appRoot, isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, platform: process.platform, arch: process.arch }
+  installTray({ core, win, iconsDir: iconsDir(layout), appName: app.getName(), quit: () => app.quit() })
+  installStatusPill({ core, mainWindow: win, indexUrl, preloadPath: join(moduleDir, '..', 'preload', 'index.cjs') })
+  const applyLoginItem = (): void => {
+    if (process.platform !== 'linux') app.setLoginItemSettings(loginItemSettings(core.settings.get()))
+  }
+  applyLoginItem()
+  core.events.on('settingsChanged', applyLoginItem)
 
   app.on('second-instance', () => {
     if (win.isMinimized()) win.restore()

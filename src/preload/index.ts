@@ -1,6 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron'
 import { apiMethodNames, IPC_EVENT_CHANNEL, ipcChannel, isApiEventName } from '../shared/contract/api'
 import type { RawVoiceApi } from '../shared/rawApi'
+import { CAPTURE_AUDIO_PORT_CHANNEL } from '../shared/contract/voice'
 
 /**
  * The only bridge between the sandboxed renderer and the main process: one function per api method (each its own
@@ -24,3 +25,11 @@ const api = {
 } as unknown as RawVoiceApi
 
 contextBridge.exposeInMainWorld('voiceApi', api)
+
+// Capture tap audio (Electron): the page posts one end of a MessageChannel; hand it to the main process, where the
+// local VAD reads 16 kHz frames from it (transferable buffers, no per-frame IPC invoke).
+window.addEventListener('message', (event: MessageEvent) => {
+  if (event.source !== window || (event.data as { type?: unknown } | null)?.type !== 'voice-capture-port') return
+  const port = event.ports[0]
+  if (port) ipcRenderer.postMessage(CAPTURE_AUDIO_PORT_CHANNEL, null, [port])
+})

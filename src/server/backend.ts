@@ -6,6 +6,10 @@ import type { BackendConfig } from './config'
 import { ensureWorkerBinEnv } from './mediasoupWorkerBinary'
 import { findFreeRtcPort } from './net'
 import { attachSignalingServer } from './signalingServer'
+import { SessionManager, type SessionManagerOptions } from './sessions/sessionManager'
+import { createSessionHandlers } from './sessions/signalingHandlers'
+import { createObserveSessionHandler } from './pipelines/voiceSignaling'
+import { attachRelay, type BackendRelayOptions, type RelayAttachment } from './relay/backendRelay'
 
 export const SERVER_VERSION = '0.1.0'
 export const SIGNALING_PATH = '/signaling'
@@ -23,6 +27,8 @@ export interface RunningBackend {
   readonly signalingUrl: string
   readonly workers: readonly WorkerSlot[]
   readonly httpServer: HttpServer
+  /** Media sessions (one per user conversation), spread across the workers. */
+  readonly sessions: SessionManager
   close(): Promise<void>
 }
 
@@ -30,6 +36,10 @@ export interface StartBackendOptions {
   log?: (line: string) => void
   /** Called if a worker dies; the backend is then unusable and should be restarted by its owner. */
   onFatal?: (error: Error) => void
+  /** Session policy: grace period for resume, default pipeline, pipeline overrides. */
+  sessions?: SessionManagerOptions
+  /** Put the workers behind an edge relay (src/server/relay): ICE candidates become the relay's one public port. */
+  relay?: BackendRelayOptions
 }
 
 /**
@@ -47,9 +57,13 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
     res.end('voice-assistant backend: signaling is at ' + SIGNALING_PATH + '\n')
   })
   let signaling: ReturnType<typeof attachSignalingServer> | null = null
+  let relay: RelayAttachment | null = null
+  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), ...opts.sessions })
   const closeAll = async (): Promise<void> => {
+    await sessions.closeAll()
     await signaling?.close()
     await new Promise<void>((resolve) => httpServer.close(() => resolve()))
+    relay?.close()
     for (const slot of slots) slot.worker.close()
   }
   try {
@@ -69,13 +83,16 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
       })
       slots.push({ index: i, worker, webRtcServer, rtcPort })
     }
+    if (opts.relay) relay = attachRelay(slots, config.listenIp, opts.relay, log)
     signaling = attachSignalingServer({
       server: httpServer,
       path: SIGNALING_PATH,
       log,
       handlers: {
         hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length }),
-        ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() })
+        ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
+        ...(relay ? relay.wrapHandlers(createSessionHandlers(sessions)) : createSessionHandlers(sessions)),
+        observeSession: createObserveSessionHandler(sessions)
       }
     })
     await new Promise<void>((resolve, reject) => {
@@ -90,5 +107,5 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   const host = config.listenIp.includes(':') ? `[${config.listenIp}]` : config.listenIp
   const signalingUrl = `ws://${host}:${port}${SIGNALING_PATH}`
   log(`backend ready: ${slots.length} worker(s), RTC ports ${slots.map((s) => s.rtcPort).join(',')}, signaling ${signalingUrl}`)
-  return { config, signalingUrl, workers: slots, httpServer, close: closeAll }
+  return { config, signalingUrl, workers: slots, httpServer, sessions, close: closeAll }
 }

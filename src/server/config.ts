@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { sessionPipelineSchema } from '../shared/contract/signaling'
 
 /** Backend configuration: from CLI flags (standalone) or from the app's launcher (embedded, loopback). */
 export const backendConfigSchema = z.object({
@@ -12,7 +13,9 @@ export const backendConfigSchema = z.object({
   signalingPort: z.number().int().min(0).max(65535),
   /** Number of mediasoup workers; default one per core. */
   workers: z.number().int().min(1).max(64),
-  logLevel: z.enum(['debug', 'warn', 'error', 'none'])
+  logLevel: z.enum(['debug', 'warn', 'error', 'none']),
+  /** Pipeline for joins that do not name one (`--pipeline echo|click`); unset = the session manager's default (echo). */
+  defaultPipeline: sessionPipelineSchema.optional()
 })
 export type BackendConfig = z.infer<typeof backendConfigSchema>
 
@@ -20,7 +23,7 @@ export function defaultBackendConfig(cpuCount: number): BackendConfig {
   return { listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: Math.max(1, cpuCount), logLevel: 'warn' }
 }
 
-const USAGE = `usage: npm run server -- [--listen <ip>] [--announced-ip <ip>] [--port <rtc-port>] [--signaling-port <port>] [--workers <n>] [--log-level debug|warn|error|none]`
+const USAGE = `usage: npm run server -- [--listen <ip>] [--announced-ip <ip>] [--port <rtc-port>] [--signaling-port <port>] [--workers <n>] [--log-level debug|warn|error|none] [--pipeline echo|click]`
 
 /** Parse standalone CLI flags. Throws an Error whose message includes the usage line. */
 export function parseBackendArgs(argv: string[], defaults: BackendConfig): BackendConfig {
@@ -31,7 +34,8 @@ export function parseBackendArgs(argv: string[], defaults: BackendConfig): Backe
     '--port': ['rtcPort', 'int'],
     '--signaling-port': ['signalingPort', 'int'],
     '--workers': ['workers', 'int'],
-    '--log-level': ['logLevel', 'string']
+    '--log-level': ['logLevel', 'string'],
+    '--pipeline': ['defaultPipeline', 'string']
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!

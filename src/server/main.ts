@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { startBackend } from './backend'
 import { defaultBackendConfig, parseBackendArgs } from './config'
+import { relayOptionsFromEnv } from './relay/backendRelay'
 
 /**
  * Backend entry. Standalone: `npm run server -- --listen 0.0.0.0 --announced-ip <public ip> --port 40000`.
@@ -10,8 +11,10 @@ import { defaultBackendConfig, parseBackendArgs } from './config'
 async function main(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`[backend] ${line}\n`)
   let config
+  let relay
   try {
     config = parseBackendArgs(process.argv.slice(2), defaultBackendConfig(availableParallelism()))
+    relay = relayOptionsFromEnv(process.env)
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`)
     process.exit(2)
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
   try {
     backend = await startBackend(config, {
       log,
+      relay,
       onFatal: (error) => {
         log(`fatal: ${error.message}`)
         process.stdout.write(JSON.stringify({ event: 'fatal', message: error.message }) + '\n')

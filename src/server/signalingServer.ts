@@ -55,7 +55,9 @@ export function attachSignalingServer(opts: SignalingServerOptions): { close(): 
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ notification, data }))
       },
       onClose(listener) {
-        closeListeners.push(listener)
+        // A handler that finishes after the socket closed (e.g. a slow join) still gets its cleanup run.
+        if (socket.readyState === socket.CLOSED) queueMicrotask(listener)
+        else closeListeners.push(listener)
       }
     }
     const send = (response: SignalingResponse): void => {

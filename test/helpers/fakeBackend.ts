@@ -3,7 +3,18 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PassThrough } from 'node:stream'
 import type { ChildProcess } from 'node:child_process'
-import { attachSignalingServer } from '../../src/server/signalingServer'
+import { attachSignalingServer, type SignalingConnection } from '../../src/server/signalingServer'
+import type { HandlersFor } from '../../src/shared/contract/dispatch'
+import { ContractError } from '../../src/shared/contract/errors'
+import { signalingMethods, type SignalingMethodName } from '../../src/shared/contract/signaling'
+
+/** The stub has no mediasoup: every media-session method answers `unavailable`. */
+const noSessions = (): never => {
+  throw new ContractError('unavailable', 'the signaling stub has no media sessions')
+}
+const stubWithoutMediaSessions = Object.fromEntries(
+  (Object.keys(signalingMethods) as SignalingMethodName[]).filter((m) => m !== 'hello' && m !== 'ping').map((m) => [m, noSessions])
+) as unknown as Omit<HandlersFor<typeof signalingMethods, SignalingConnection>, 'hello' | 'ping'>
 
 /** A real signaling server (hello + ping) on loopback, standing in for a backend process in unit tests. */
 export async function startSignalingStub(opts: { workers?: number; protocolVersion?: number } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
@@ -13,7 +24,8 @@ export async function startSignalingStub(opts: { workers?: number; protocolVersi
     path: '/signaling',
     handlers: {
       hello: () => ({ protocolVersion: opts.protocolVersion ?? 1, serverVersion: 'stub', workers: opts.workers ?? 2 }),
-      ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() })
+      ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
+      ...stubWithoutMediaSessions
     }
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))

@@ -6,6 +6,17 @@ import type { WebSocketFactory } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { BackendService, type BackendCommand, type SpawnFn } from './backendService'
 import { SettingsStore } from './settingsStore'
+import { endpointerConfigFromSettings, VadService } from './vad/vadService'
+import { loadCatalog } from './models/catalog'
+import { ModelError, ModelManager } from './models/modelManager'
+import { transcribeLocally } from './stt/localTranscriber'
+import { SttService } from './stt/sttService'
+import type { LocalUtterance } from './vad/vadService'
+import { refusingCipher, SecretsStore, type SecretCipher } from './secretsStore'
+import { applySettingsPatch, hotkeyActionLabels } from '../../shared/contract/settings'
+import { findHotkeyProblems, toHotkeyPlatform } from '../../shared/hotkeys/accelerator'
+import type { AssistantStatus } from '../../shared/contract/api'
+import { ConversationObserver } from './conversationObserver'
 
 export type ApiEventMap = { [E in ApiEventName]: ApiEventPayload<E> }
 
@@ -18,6 +29,12 @@ export interface AppCoreOptions {
   log?: (line: string) => void
   /** Start the backend when the core starts (off in tests that only need settings). */
   autoStartBackend?: boolean
+  /** How API keys are encrypted: Electron safeStorage in the app; default refuses to store keys (browser mode). */
+  secretsCipher?: SecretCipher
+  /** The built VAD worker (electron-vite `?modulePath`); unset = the TypeScript source through tsx (tests). */
+  vadWorkerPath?: string
+  /** The built STT worker (electron-vite `?modulePath`); unset = the TypeScript source through tsx (tests). */
+  sttWorkerPath?: string
 }
 
 /**
@@ -28,12 +45,49 @@ export class AppCore {
   readonly events = new TypedEmitter<ApiEventMap>()
   readonly settings: SettingsStore
   readonly backend: BackendService
+  readonly secrets: SecretsStore
+  /** Local Silero VAD + endpointing over the capture-tap audio; started by the first audio that arrives. */
+  readonly vad: VadService
+  /** On-device model catalog + downloads (resources/models/catalog.json → <userData>/models). */
+  readonly models: Promise<ModelManager>
+  /** On-device fallback STT (worker thread). */
+  readonly stt: SttService
+  /** What the assistant is doing; the window reports it, the tray and status pill follow it. */
+  private assistant: AssistantStatus = { activity: 'idle', micMuted: false }
   readonly dispatch: Dispatcher
   private readonly log: (line: string) => void
+  /** Observes the renderer's backend session: turn traces (with the backend clock offset) and voice notices. */
+  readonly conversation: ConversationObserver
 
   constructor(private readonly opts: AppCoreOptions) {
     this.log = opts.log ?? ((line) => console.log(line))
     this.settings = new SettingsStore(opts.userDataDir)
+    this.secrets = new SecretsStore(opts.userDataDir, opts.secretsCipher ?? refusingCipher())
+    this.vad = new VadService({ workerPath: opts.vadWorkerPath, config: () => endpointerConfigFromSettings(this.settings.get().listening), log: this.log })
+    this.vad.events.on('vadEvent', (event) => this.events.emit('vadEvent', event))
+    this.vad.events.on('status', (status) => this.events.emit('vadStatus', status))
+    this.models = loadCatalog().then((catalog) => {
+      const manager = new ModelManager({ userDataDir: opts.userDataDir, catalog, log: this.log })
+      manager.events.on('progress', (p) => this.events.emit('modelDownloadProgress', p))
+      return manager
+    })
+    this.models.catch((error: Error) => this.log(`models: ${error.message}`))
+    this.stt = new SttService({ workerPath: opts.sttWorkerPath, log: this.log })
+    this.vad.events.on('utterance', (utterance) => void this.failover(utterance))
+    const withModels = async <T>(run: (m: ModelManager) => Promise<T> | T): Promise<T> => {
+      let manager: ModelManager
+      try {
+        manager = await this.models
+      } catch (error) {
+        throw new ContractError('unavailable', (error as Error).message)
+      }
+      try {
+        return await run(manager)
+      } catch (error) {
+        if (error instanceof ModelError) throw new ContractError(error.code === 'unknown_model' ? 'not_found' : error.code === 'busy' ? 'conflict' : 'unavailable', error.message)
+        throw error
+      }
+    }
     this.backend = new BackendService({
       command: opts.backendCommand,
       backendSettings: () => this.settings.get().backend,
@@ -42,6 +96,13 @@ export class AppCore {
       log: this.log
     })
     this.backend.events.on('status', (status) => this.events.emit('backendStatus', status))
+    this.conversation = new ConversationObserver({
+      signaling: () => this.backend.signalingClient,
+      settings: () => this.settings.get(),
+      secret: (name) => this.secrets.get(name),
+      emit: (event, payload) => this.events.emit(event, payload as ApiEventMap[typeof event]),
+      log: this.log
+    })
     this.dispatch = createDispatcher(
       apiMethods,
       {
@@ -50,6 +111,7 @@ export class AppCore {
         getSettings: () => this.settings.get(),
         updateSettings: async (patch) => {
           const before = this.settings.get()
+          if (patch.hotkeys) this.checkHotkeys(patch)
           let next
           try {
             next = await this.settings.update(patch)
@@ -57,12 +119,42 @@ export class AppCore {
             throw new ContractError('invalid_params', `settings not saved: ${(error as Error).message}`)
           }
           this.events.emit('settingsChanged', next)
+          const vadBefore = endpointerConfigFromSettings(before.listening)
+          if (JSON.stringify(vadBefore) !== JSON.stringify(endpointerConfigFromSettings(next.listening))) void this.vad.reconfigure()
           const backendChanged = JSON.stringify(before.backend) !== JSON.stringify(next.backend)
           if (backendChanged) void this.backend.start()
           return next
         },
         getBackendStatus: () => this.backend.status,
-        restartBackend: () => this.backend.start()
+        restartBackend: () => this.backend.start(),
+        getSecretsStatus: () => this.secrets.status(),
+        setSecret: ({ name, value }) => this.secrets.set(name, value),
+        clearSecret: ({ name }) => this.secrets.clear(name),
+        getAssistantStatus: () => this.assistant,
+        reportAssistantStatus: (update) => {
+          const next = { ...this.assistant, ...update }
+          if (next.activity !== this.assistant.activity || next.micMuted !== this.assistant.micMuted) {
+            this.assistant = next
+            this.events.emit('assistantStatus', next)
+          }
+          return this.assistant
+        },
+        getVadStatus: () => this.vad.status,
+        listModels: () => withModels((m) => m.list()),
+        downloadModel: ({ id }) =>
+          withModels(async (m) => {
+            // Runs in the background; progress and the outcome arrive as modelDownloadProgress events.
+            void m.download(id).catch(() => undefined)
+            return m.list()
+          }),
+        cancelDownload: ({ id }) => withModels((m) => (m.cancel(id), m.list())),
+        deleteModel: ({ id }) => withModels(async (m) => (await m.delete(id), m.list())),
+        observeConversation: ({ sessionId, token }) => this.conversation.observe(sessionId, token, this.backend.status.signalingUrl),
+        vadControl: ({ action }) => {
+          if (action === 'flush') this.vad.flush()
+          else this.vad.reset()
+          return this.vad.status
+        }
       },
       (method, error) => this.log(`api ${method} failed: ${error instanceof Error ? error.stack : String(error)}`)
     )
@@ -76,7 +168,29 @@ export class AppCore {
     return this.pendingNotices.splice(0)
   }
 
+  get assistantStatus(): AssistantStatus {
+    return this.assistant
+  }
+
+  /** Duplicate and OS-reserved hotkeys are refused before anything is saved (they depend on the platform). */
+  private checkHotkeys(patch: Parameters<typeof applySettingsPatch>[1]): void {
+    let merged
+    try {
+      merged = applySettingsPatch(this.settings.get(), patch)
+    } catch {
+      return // invalid on its own: SettingsStore.update reports it
+    }
+    const problems = findHotkeyProblems(merged.hotkeys, toHotkeyPlatform(this.opts.appInfo.platform), hotkeyActionLabels)
+    if (problems.length > 0) {
+      throw new ContractError('invalid_params', 'settings not saved: hotkey conflict', problems.map((p) => p.message))
+    }
+  }
+
   async start(): Promise<void> {
+    for (const message of await this.secrets.load()) {
+      this.log(`secrets: ${message}`)
+      this.pendingNotices.push({ level: 'warning', message })
+    }
     const report = await this.settings.load()
     for (const message of report.notices) {
       this.log(`settings: ${message}`)
@@ -85,7 +199,27 @@ export class AppCore {
     if (this.opts.autoStartBackend !== false) void this.backend.start()
   }
 
+  /**
+   * Failover: each committed utterance goes to the on-device engine when the backend is not ready or the user chose
+   * local transcription; its transcript (or why there is none) flows to the UI as a `transcript` event.
+   */
+  private async failover(utterance: LocalUtterance): Promise<void> {
+    const choice = this.settings.get().listening.transcription
+    if (choice === 'auto' && this.backend.status.state === 'ready') return // the backend transcribes it (WebRTC)
+    let models: ModelManager
+    try {
+      models = await this.models
+    } catch (error) {
+      this.events.emit('transcript', { utteranceId: utterance.utteranceId, source: 'local', engine: 'none', text: '', audioMs: Math.round(utterance.audio.length / 16), transcriptionMs: 0, error: (error as Error).message })
+      return
+    }
+    this.events.emit('transcript', await transcribeLocally(utterance, models, this.stt))
+  }
+
   async stop(): Promise<void> {
+    this.conversation.stop()
+    await this.vad.stop()
+    await this.stt.stop()
     await this.backend.stop()
   }
 }

@@ -62,6 +62,11 @@ export class BackendService {
     return this.statusValue
   }
 
+  /** The live signaling connection to the backend (null while not ready); the conversation observer uses it. */
+  get signalingClient(): SignalingClient | null {
+    return this.signaling
+  }
+
   /** Start (or restart) according to current settings. Resolves with the status once ready or failed. */
   async start(): Promise<BackendStatus> {
     await this.stop()

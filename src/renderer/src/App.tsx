@@ -1,10 +1,15 @@
 import type React from 'react'
 import { useEffect } from 'react'
 import { BackendPanel } from './components/BackendPanel'
+import { ConversationPanel } from './components/ConversationPanel'
 import { Header } from './components/Header'
-import { LatencyBudgetPanel } from './components/LatencyBudgetPanel'
+import { LatencyOverlay } from './components/LatencyOverlay'
+import { LocalVoicePanel } from './components/LocalVoicePanel'
+import { LocalSttPanel } from './components/LocalSttPanel'
 import { MicPanel } from './components/MicPanel'
 import { Notices } from './components/Notices'
+import { SettingsPanel } from './components/SettingsPanel'
+import { StatusPill } from './components/StatusPill'
 import { useAppStore } from './stores/appStore'
 
 export function App(): React.JSX.Element {
@@ -14,6 +19,8 @@ export function App(): React.JSX.Element {
   useEffect(() => {
     document.documentElement.dataset.theme = theme
   }, [theme])
+  // The desktop app's always-on-top status pill window loads this page at #status-pill (src/main/electron/statusPill.ts).
+  if (window.location.hash === '#status-pill') return <StatusPill />
   return (
     <div className="app" data-ready={connection === 'open' ? 'true' : 'false'}>
       <Header />
@@ -25,8 +32,12 @@ export function App(): React.JSX.Element {
       <main className="grid">
         <MicPanel />
         <BackendPanel />
-        <LatencyBudgetPanel />
+        <ConversationPanel />
+        <LatencyOverlay />
+        <LocalVoicePanel />
+        <LocalSttPanel />
       </main>
+      <SettingsPanel />
       <Notices />
     </div>
   )

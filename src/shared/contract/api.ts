@@ -1,7 +1,12 @@
 import { z } from 'zod'
 import type { HandlersFor } from './dispatch'
 import { errorBodySchema } from './errors'
+import { secretNameSchema, secretsStatusSchema, secretValueSchema } from './secrets'
 import { settingsPatchSchema, settingsSchema } from './settings'
+import { vadControlSchema, vadEventSchema, vadStatusSchema } from './voice'
+import { modelIdParamsSchema, modelInfoSchema, modelProgressSchema } from './models'
+import { transcriptSchema } from './transcript'
+import { turnTraceSchema } from '../latency/trace'
 
 /**
  * The app api: what the renderer may ask of the main-process services. The same contract is served over Electron
@@ -39,7 +44,38 @@ export const backendStatusSchema = z.object({
 })
 export type BackendStatus = z.infer<typeof backendStatusSchema>
 
+/** Nearest-backend choice in remote mode with several URLs: every candidate with its measured signaling round trip. */
+export const backendRankingSchema = z.object({
+  /** Candidates in rank order: reachable ones by median RTT, then the unreachable ones. Empty unless there are ≥2 URLs. */
+  backends: z.array(
+    z.object({
+      url: z.string(),
+      /** Median signaling ping RTT of the last probe round; null when none was answered. */
+      rttMs: z.number().nonnegative().nullable(),
+      lossRatio: z.number().min(0).max(1),
+      reachable: z.boolean()
+    })
+  ),
+  /** The backend the app is connected to (or connecting to); null when none. */
+  inUse: z.string().nullable(),
+  /** The last switch after the backend in use was lost; null when there was none since the last (re)start. */
+  lastFailover: z.object({ from: z.string(), to: z.string().nullable(), at: z.number(), reason: z.string() }).nullable(),
+  /** ms since epoch of the last probe round; null before the first. */
+  probedAt: z.number().nullable()
+})
+export type BackendRanking = z.infer<typeof backendRankingSchema>
+
 const noParams = z.object({}).strict()
+
+/** What the assistant is doing, as the window, the tray icon and the status pill show it. */
+export const assistantActivitySchema = z.enum(['idle', 'listening', 'thinking', 'speaking'])
+export type AssistantActivity = z.infer<typeof assistantActivitySchema>
+export const assistantStatusSchema = z.object({ activity: assistantActivitySchema, micMuted: z.boolean() })
+export type AssistantStatus = z.infer<typeof assistantStatusSchema>
+
+/** Commands from outside the window (tray menu, global hotkeys) that the renderer carries out (it owns the mic). */
+export const userCommandSchema = z.object({ command: z.enum(['startListening', 'stopListening', 'toggleMute', 'openSettings', 'toggleLatencyOverlay']) })
+export type UserCommand = z.infer<typeof userCommandSchema>
 
 export const apiMethods = {
   getAppInfo: { params: noParams, result: appInfoSchema },
@@ -51,14 +87,50 @@ export const apiMethods = {
   getSettings: { params: noParams, result: settingsSchema },
   updateSettings: { params: settingsPatchSchema, result: settingsSchema },
   getBackendStatus: { params: noParams, result: backendStatusSchema },
-  restartBackend: { params: noParams, result: backendStatusSchema }
+  restartBackend: { params: noParams, result: backendStatusSchema },
+  /** Remote mode with several URLs: the RTT ranking, the one in use and the last failover. */
+  getBackendRanking: { params: noParams, result: backendRankingSchema },
+  /** API keys: write-only from the renderer; it learns only whether each key is set. */
+  getSecretsStatus: { params: noParams, result: secretsStatusSchema },
+  setSecret: { params: z.object({ name: secretNameSchema, value: secretValueSchema }).strict(), result: secretsStatusSchema },
+  clearSecret: { params: z.object({ name: secretNameSchema }).strict(), result: secretsStatusSchema },
+  getAssistantStatus: { params: noParams, result: assistantStatusSchema },
+  /** The renderer reports what the assistant is doing (it owns capture and playback); the tray follows it. */
+  reportAssistantStatus: { params: assistantStatusSchema.partial().strict(), result: assistantStatusSchema },
+  /** Local VAD (main process): status, and flush/reset of the capture stream (push-to-talk release, mic reopened). */
+  getVadStatus: { params: noParams, result: vadStatusSchema },
+  vadControl: { params: vadControlSchema, result: vadStatusSchema },
+  /** On-device STT models: catalog + install state; downloads report progress via modelDownloadProgress. */
+  listModels: { params: noParams, result: z.array(modelInfoSchema) },
+  downloadModel: { params: modelIdParamsSchema, result: z.array(modelInfoSchema) },
+  cancelDownload: { params: modelIdParamsSchema, result: z.array(modelInfoSchema) },
+  deleteModel: { params: modelIdParamsSchema, result: z.array(modelInfoSchema) },
+  /**
+   * The renderer joined a backend session: the main process observes it (turn traces → turnTrace events with the
+   * backend clock offset, failover notices → notice events) and configures its voice providers from settings + keys.
+   */
+  observeConversation: {
+    params: z.object({ sessionId: z.string().min(1).max(64), token: z.string().min(16).max(128) }).strict(),
+    result: z.object({ pipeline: z.string(), providers: z.object({ stt: z.array(z.string()), llm: z.array(z.string()), tts: z.array(z.string()) }).nullable() })
+  }
 } as const
 
 export const apiEvents = {
   backendStatus: backendStatusSchema,
+  backendRanking: backendRankingSchema,
   settingsChanged: settingsSchema,
   /** Something the user should see once (settings reset, model missing, ...). */
-  notice: z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() })
+  notice: z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  assistantStatus: assistantStatusSchema,
+  userCommand: userCommandSchema,
+  /** Local endpointing: speech_start / speech_end (early) / speech_resume / end_of_utterance. */
+  vadEvent: vadEventSchema,
+  vadStatus: vadStatusSchema,
+  modelDownloadProgress: modelProgressSchema,
+  /** A transcript from the on-device fallback STT (backend unreachable, or the user chose local). */
+  transcript: transcriptSchema,
+  /** One voice turn's timing marks so far (sent again as marks arrive; the latest per turnId wins). */
+  turnTrace: turnTraceSchema
 } as const
 
 export type ApiMethodName = keyof typeof apiMethods

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseAccelerator } from '../hotkeys/accelerator'
 
 /**
  * User settings, persisted as JSON. `version` is bumped whenever the shape changes; `migrateSettings` lifts any
@@ -21,19 +22,110 @@ export const backendSettingsSchema = z.object({
     .string()
     .max(2048)
     .regex(/^wss?:\/\/[^\s]+$/, 'must be a ws:// or wss:// URL')
-    .nullable()
+    .nullable(),
+  /**
+   * Several remote backends: the app measures the signaling round trip to each, joins the nearest and fails over to
+   * the next when it is lost. `remoteUrl` (if set) is a candidate too, so older settings keep working.
+   */
+  remoteUrls: z
+    .array(z.string().max(2048).regex(/^wss?:\/\/[^\s]+$/, 'must be a ws:// or wss:// URL'))
+    .max(8, 'at most 8 backend URLs')
 })
+
+/** The remote backends to choose from: `remoteUrl` first, then `remoteUrls`, without duplicates. */
+export function backendCandidateUrls(backend: Settings['backend']): string[] {
+  return [...new Set([backend.remoteUrl, ...backend.remoteUrls].filter((u): u is string => typeof u === 'string' && u.length > 0))]
+}
 
 export const uiSettingsSchema = z.object({
   showLatencyOverlay: z.boolean(),
-  theme: z.enum(['system', 'light', 'dark'])
+  theme: z.enum(['system', 'light', 'dark']),
+  /** A compact always-on-top status pill while listening (desktop app only). */
+  showStatusPill: z.boolean()
+})
+
+/** One global hotkey: an Electron accelerator ("CommandOrControl+Shift+Space"), or null = not bound. */
+export const acceleratorSettingSchema = z
+  .string()
+  .max(64)
+  .nullable()
+  .superRefine((value, ctx) => {
+    if (value === null) return
+    const parsed = parseAccelerator(value)
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `"${value}" ${parsed.error}` })
+  })
+
+/**
+ * Global hotkeys. Duplicates and OS-reserved chords depend on the platform, so AppCore checks them
+ * (findHotkeyProblems) before saving; this schema checks each accelerator's grammar.
+ */
+export const hotkeySettingsSchema = z.object({
+  /** Held to talk in push-to-talk mode (src/main/electron/hotkeys.ts). */
+  pushToTalk: acceleratorSettingSchema,
+  /** Starts/stops listening (hands-free) from anywhere. */
+  toggleListening: acceleratorSettingSchema,
+  toggleMute: acceleratorSettingSchema,
+  showWindow: acceleratorSettingSchema
+})
+export type HotkeySettings = z.infer<typeof hotkeySettingsSchema>
+export type HotkeyAction = keyof HotkeySettings
+export const hotkeyActionLabels: Record<HotkeyAction, string> = {
+  pushToTalk: 'Push to talk',
+  toggleListening: 'Start/stop listening',
+  toggleMute: 'Mute microphone',
+  showWindow: 'Show/hide window'
+}
+
+export const listeningSettingsSchema = z.object({
+  /** push-to-talk: the mic is live while the hotkey is held. hands-free: VAD decides when the user speaks. */
+  mode: z.enum(['push-to-talk', 'hands-free']),
+  /**
+   * How the push-to-talk hotkey works: hold (key-down starts, key-up ends; needs uiohook key-up events) or toggle
+   * (press to start, press again to stop; works wherever Electron globalShortcut works, e.g. Wayland). auto = hold
+   * where uiohook runs, toggle otherwise.
+   */
+  pushToTalkStyle: z.enum(['auto', 'hold', 'toggle']),
+  /** Local VAD: speech probability that starts speech (0.5 = Silero's recommendation); ends at this − 0.15. */
+  vadThreshold: z.number().min(0.05).max(0.95),
+  /** Local VAD: silence that ends a turn (ms). */
+  vadMinSilenceMs: z.number().int().min(160).max(5000),
+  /** Who turns speech into text: auto = the backend when reachable, the on-device model otherwise; local = always on-device. */
+  transcription: z.enum(['auto', 'local'])
+})
+
+export const systemSettingsSchema = z.object({
+  /** Open the app (hidden, in the tray) when the user logs in. */
+  startAtLogin: z.boolean()
+})
+
+/** One provider choice for a pipeline stage. API keys are NOT here: they live in the SecretsStore (encrypted). */
+export const providerChoiceSchema = z.object({
+  /** Provider id, e.g. "openai"; the provider registry (issue 6) defines which ids exist. */
+  provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a provider id (lowercase letters, digits, -)'),
+  /** Model name; null = the provider's default. */
+  model: z.string().min(1).max(128).nullable(),
+  /** Custom https endpoint (self-hosted / proxy); null = the provider's default. */
+  baseUrl: z
+    .string()
+    .max(2048)
+    .regex(/^https:\/\/[^\s]+$|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/[^\s]*)?$/, 'must be an https:// URL (http:// only for localhost)')
+    .nullable()
+})
+export const providerSettingsSchema = z.object({
+  stt: providerChoiceSchema,
+  llm: providerChoiceSchema,
+  tts: providerChoiceSchema
 })
 
 export const settingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
   audio: audioSettingsSchema,
   backend: backendSettingsSchema,
-  ui: uiSettingsSchema
+  ui: uiSettingsSchema,
+  hotkeys: hotkeySettingsSchema,
+  listening: listeningSettingsSchema,
+  system: systemSettingsSchema,
+  providers: providerSettingsSchema
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -42,7 +134,15 @@ export const settingsPatchSchema = z
   .object({
     audio: audioSettingsSchema.partial().strict().optional(),
     backend: backendSettingsSchema.partial().strict().optional(),
-    ui: uiSettingsSchema.partial().strict().optional()
+    ui: uiSettingsSchema.partial().strict().optional(),
+    hotkeys: hotkeySettingsSchema.partial().strict().optional(),
+    listening: listeningSettingsSchema.partial().strict().optional(),
+    system: systemSettingsSchema.partial().strict().optional(),
+    providers: z
+      .object({ stt: providerChoiceSchema.partial().strict(), llm: providerChoiceSchema.partial().strict(), tts: providerChoiceSchema.partial().strict() })
+      .partial()
+      .strict()
+      .optional()
   })
   .strict()
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>
@@ -53,8 +153,18 @@ export function defaultSettings(): Settings {
     // Browser DSP on by default: most users talk to a laptop mic with speakers on; echo cancellation is what keeps
     // the assistant from hearing itself.
     audio: { inputDeviceId: null, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-    backend: { mode: 'embedded', remoteUrl: null },
-    ui: { showLatencyOverlay: true, theme: 'system' }
+    backend: { mode: 'embedded', remoteUrl: null, remoteUrls: [] },
+    ui: { showLatencyOverlay: true, theme: 'system', showStatusPill: true },
+    // Unbound by default except push-to-talk: a fresh install must not grab chords other apps may use.
+    hotkeys: { pushToTalk: 'CommandOrControl+Shift+Space', toggleListening: null, toggleMute: null, showWindow: null },
+    // VAD defaults mirror DEFAULT_ENDPOINTER_CONFIG (src/shared/voice/endpointer.ts), where they are justified.
+    listening: { mode: 'push-to-talk', pushToTalkStyle: 'auto', vadThreshold: 0.5, vadMinSilenceMs: 640, transcription: 'auto' },
+    system: { startAtLogin: false },
+    providers: {
+      stt: { provider: 'openai', model: null, baseUrl: null },
+      llm: { provider: 'openai', model: null, baseUrl: null },
+      tts: { provider: 'openai', model: null, baseUrl: null }
+    }
   }
 }
 
@@ -63,7 +173,15 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
     version: current.version,
     audio: { ...current.audio, ...patch.audio },
     backend: { ...current.backend, ...patch.backend },
-    ui: { ...current.ui, ...patch.ui }
+    ui: { ...current.ui, ...patch.ui },
+    hotkeys: { ...current.hotkeys, ...patch.hotkeys },
+    listening: { ...current.listening, ...patch.listening },
+    system: { ...current.system, ...patch.system },
+    providers: {
+      stt: { ...current.providers.stt, ...patch.providers?.stt },
+      llm: { ...current.providers.llm, ...patch.providers?.llm },
+      tts: { ...current.providers.tts, ...patch.providers?.tts }
+    }
   }
   // Validate the merged result: a patch can be valid alone yet produce an invalid whole in the future (cross-field
   // rules), and this is the single place such rules are enforced.
@@ -114,7 +232,7 @@ export function migrateSettings(raw: unknown): MigrationResult {
   }
   const defaults = defaultSettings()
   const notices: string[] = []
-  const section = <K extends 'audio' | 'backend' | 'ui'>(key: K, schema: z.ZodType<Settings[K]>): Settings[K] => {
+  const section = <K extends Exclude<keyof Settings, 'version' | 'providers'>>(key: K, schema: z.ZodType<Settings[K]>): Settings[K] => {
     const given = isRecord(current[key]) ? (current[key] as Record<string, unknown>) : {}
     const merged: Record<string, unknown> = { ...defaults[key] }
     for (const field of Object.keys(defaults[key])) {
@@ -129,7 +247,32 @@ export function migrateSettings(raw: unknown): MigrationResult {
     version: SETTINGS_VERSION,
     audio: section('audio', audioSettingsSchema),
     backend: section('backend', backendSettingsSchema),
-    ui: section('ui', uiSettingsSchema)
+    ui: section('ui', uiSettingsSchema),
+    hotkeys: section('hotkeys', hotkeySettingsSchema),
+    listening: section('listening', listeningSettingsSchema),
+    system: section('system', systemSettingsSchema),
+    providers: migrateProviders(current.providers, defaults.providers, notices)
   }
+  // A file from before the backend list: its single URL becomes the list's first entry.
+  const backendGiven = isRecord(current.backend) ? current.backend : {}
+  if (!('remoteUrls' in backendGiven) && settings.backend.remoteUrl) settings.backend.remoteUrls = [settings.backend.remoteUrl]
   return { ok: true, settings, migratedFrom: rawVersion === SETTINGS_VERSION ? null : rawVersion, notices }
+}
+
+/** Providers are nested one level deeper (stage → choice); each stage is lifted field by field like a section. */
+function migrateProviders(raw: unknown, defaults: Settings['providers'], notices: string[]): Settings['providers'] {
+  const given = isRecord(raw) ? raw : {}
+  const out = { ...defaults }
+  for (const stage of ['stt', 'llm', 'tts'] as const) {
+    const stageGiven = isRecord(given[stage]) ? (given[stage] as Record<string, unknown>) : {}
+    const merged: Record<string, unknown> = { ...defaults[stage] }
+    for (const field of Object.keys(defaults[stage])) {
+      if (!(field in stageGiven)) continue
+      const candidate = { ...merged, [field]: stageGiven[field] }
+      if (providerChoiceSchema.safeParse(candidate).success) merged[field] = stageGiven[field]
+      else notices.push(`providers.${stage}.${field} had an invalid value and was reset to its default`)
+    }
+    out[stage] = providerChoiceSchema.parse(merged)
+  }
+  return out
 }

@@ -14,6 +14,145 @@ export const signalingRequestEnvelopeSchema = z.object({
   params: z.unknown().optional()
 })
 
+// --- Media session schemas. WebRTC parameter objects are checked for shape and bounded in size here; mediasoup checks
+// their meaning and a rejection comes back as invalid_params.
+const mediaIdSchema = z.string().min(1).max(64)
+export const sessionPipelineSchema = z.enum(['echo', 'click', 'voice'])
+export type SessionPipelineName = z.infer<typeof sessionPipelineSchema>
+const transportDirectionSchema = z.enum(['send', 'recv'])
+const smallRecordSchema = z.record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean()]))
+const rtcpFeedbackSchema = z.array(z.object({ type: z.string().max(32), parameter: z.string().max(32).optional() }).strict()).max(16)
+const rtpCodecParametersSchema = z
+  .object({
+    mimeType: z.string().min(3).max(64),
+    payloadType: z.number().int().min(0).max(127),
+    clockRate: z.number().int().positive().max(192_000),
+    channels: z.number().int().min(1).max(8).optional(),
+    parameters: smallRecordSchema.optional(),
+    rtcpFeedback: rtcpFeedbackSchema.optional()
+  })
+  .strict()
+const rtpHeaderExtensionParametersSchema = z
+  .object({ uri: z.string().max(256), id: z.number().int().min(1).max(255), encrypt: z.boolean().optional(), parameters: smallRecordSchema.optional() })
+  .strict()
+const rtpEncodingSchema = z
+  .object({
+    ssrc: z.number().int().min(0).max(0xffffffff).optional(),
+    rid: z.string().max(32).optional(),
+    codecPayloadType: z.number().int().min(0).max(127).optional(),
+    rtx: z.object({ ssrc: z.number().int().min(0).max(0xffffffff) }).strict().optional(),
+    dtx: z.boolean().optional(),
+    scalabilityMode: z.string().max(32).optional(),
+    maxBitrate: z.number().int().positive().optional()
+  })
+  .strict()
+export const rtpParametersSchema = z
+  .object({
+    mid: z.string().max(32).optional(),
+    msid: z.string().max(256).optional(),
+    codecs: z.array(rtpCodecParametersSchema).min(1).max(8),
+    headerExtensions: z.array(rtpHeaderExtensionParametersSchema).max(16).optional(),
+    encodings: z.array(rtpEncodingSchema).max(4).optional(),
+    rtcp: z.object({ cname: z.string().max(256).optional(), reducedSize: z.boolean().optional(), mux: z.boolean().optional() }).strict().optional()
+  })
+  .strict()
+export const rtpCapabilitiesSchema = z
+  .object({
+    codecs: z
+      .array(
+        z
+          .object({
+            kind: z.enum(['audio', 'video']),
+            mimeType: z.string().min(3).max(64),
+            preferredPayloadType: z.number().int().min(0).max(127).optional(),
+            clockRate: z.number().int().positive().max(192_000),
+            channels: z.number().int().min(1).max(8).optional(),
+            parameters: smallRecordSchema.optional(),
+            rtcpFeedback: rtcpFeedbackSchema.optional()
+          })
+          .strict()
+      )
+      .max(64)
+      .optional(),
+    headerExtensions: z
+      .array(
+        z
+          .object({
+            kind: z.enum(['audio', 'video']),
+            uri: z.string().max(256),
+            preferredId: z.number().int().min(1).max(255),
+            preferredEncrypt: z.boolean().optional(),
+            direction: z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive']).optional()
+          })
+          .strict()
+      )
+      .max(32)
+      .optional()
+  })
+  .strict()
+export const dtlsParametersSchema = z
+  .object({
+    role: z.enum(['auto', 'client', 'server']).optional(),
+    fingerprints: z
+      .array(z.object({ algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']), value: z.string().min(1).max(256) }).strict())
+      .min(1)
+      .max(8)
+  })
+  .strict()
+const iceParametersSchema = z.object({ usernameFragment: z.string(), password: z.string(), iceLite: z.boolean().optional() })
+const transportOptionsSchema = z.object({
+  id: mediaIdSchema,
+  iceParameters: iceParametersSchema,
+  iceCandidates: z.array(z.looseObject({ foundation: z.string(), ip: z.string(), port: z.number(), protocol: z.enum(['udp', 'tcp']) })),
+  dtlsParameters: z.looseObject({ fingerprints: z.array(z.object({ algorithm: z.string(), value: z.string() })) })
+})
+const sessionJoinedSchema = z.object({
+  sessionId: mediaIdSchema,
+  token: z.string(),
+  pipeline: sessionPipelineSchema,
+  worker: z.number().int().nonnegative(),
+  /** The router's capabilities (mediasoup RtpCapabilities), for mediasoup-client Device.load. */
+  routerRtpCapabilities: z.looseObject({ codecs: z.array(z.unknown()).optional() })
+})
+
+/** Server → client notifications about a session (sent on the connection the session is bound to). */
+export const sessionNotificationSchema = z.object({
+  sessionId: z.string(),
+  type: z.enum(['utteranceStart', 'utteranceEnd', 'replyStart', 'replyEnd', 'onset', 'replyPaused', 'replyResumed', 'replyCancelled']),
+  /** Server clock (ms since epoch) when it happened. */
+  serverTime: z.number(),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional()
+})
+export type SessionNotification = z.infer<typeof sessionNotificationSchema>
+export const SESSION_NOTIFICATION = 'session'
+/** Voice pipeline → observers (observeSession): one turn's trace so far (data: turnTraceSchema, backend clock). */
+export const TURN_TRACE_NOTIFICATION = 'turnTrace'
+/** Voice pipeline → observers: something the user should see (provider failover, no STT configured). */
+export const VOICE_NOTICE_NOTIFICATION = 'voiceNotice'
+export const voiceNoticeSchema = z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string().max(1000) })
+
+/** One provider in a voice stage's failover chain, as the app's main process configures it (keys included). */
+export const voiceProviderConfigSchema = z
+  .object({
+    kind: z.literal('openai-compatible'),
+    baseUrl: z.string().min(1).max(2048),
+    /** null: no key (loopback servers usually need none). */
+    apiKey: z.string().max(4096).nullable(),
+    model: z.string().min(1).max(128),
+    label: z.string().max(200).optional()
+  })
+  .strict()
+/** The voice pipeline's providers (the embedded LLM and espeak-ng TTS are always appended last) and prompt. */
+export const voiceConfigSchema = z
+  .object({
+    stt: z.array(voiceProviderConfigSchema).max(4),
+    llm: z.array(voiceProviderConfigSchema).max(4),
+    tts: z.array(voiceProviderConfigSchema).max(4),
+    systemPrompt: z.string().max(4000).optional()
+  })
+  .strict()
+export type VoiceConfig = z.infer<typeof voiceConfigSchema>
+
 export const signalingMethods = {
   hello: {
     params: z.object({ protocolVersion: z.number().int(), client: z.string().max(128) }).strict(),
@@ -26,6 +165,80 @@ export const signalingMethods = {
   ping: {
     params: z.object({ clientTime: z.number().finite() }).strict(),
     result: z.object({ clientTime: z.number(), serverTime: z.number() })
+  },
+  // --- Media sessions (src/server/sessions). A connection is bound to at most one session by join/resume; every
+  // method below acts only on that session's own transports/producers/consumers, so ids of another session are
+  // simply not found.
+  /** Start a new session. The token is the only way to resume it from another connection. */
+  join: {
+    params: z.object({ pipeline: sessionPipelineSchema.optional(), client: z.string().max(128).optional() }).strict(),
+    result: sessionJoinedSchema
+  },
+  /** Re-attach an existing session (after the signaling socket dropped). Its transports, producer and consumer live on. */
+  resume: {
+    params: z.object({ sessionId: mediaIdSchema, token: z.string().min(16).max(128) }).strict(),
+    result: sessionJoinedSchema.extend({
+      transports: z.array(z.object({ id: mediaIdSchema, direction: transportDirectionSchema, iceState: z.string() }))
+    })
+  },
+  createTransport: {
+    params: z.object({ direction: transportDirectionSchema }).strict(),
+    result: transportOptionsSchema
+  },
+  connectTransport: {
+    params: z.object({ transportId: mediaIdSchema, dtlsParameters: dtlsParametersSchema }).strict(),
+    result: z.object({})
+  },
+  restartIce: {
+    params: z.object({ transportId: mediaIdSchema }).strict(),
+    result: z.object({ iceParameters: iceParametersSchema })
+  },
+  /** The mic. Only audio; one producer per session (a second one replaces the first). */
+  produce: {
+    params: z
+      .object({ transportId: mediaIdSchema, kind: z.literal('audio'), rtpParameters: rtpParametersSchema, paused: z.boolean().optional() })
+      .strict(),
+    result: z.object({ id: mediaIdSchema })
+  },
+  /** Push-to-talk: pause/resume the session's mic producer on the server (the transport stays connected and warm). */
+  setProducerPaused: {
+    params: z.object({ producerId: mediaIdSchema, paused: z.boolean() }).strict(),
+    result: z.object({ paused: z.boolean() })
+  },
+  /** The reply audio (the session's server-side producer). Created paused; call resumeConsumer once set up. */
+  consume: {
+    params: z.object({ transportId: mediaIdSchema, rtpCapabilities: rtpCapabilitiesSchema }).strict(),
+    result: z.object({ id: mediaIdSchema, producerId: mediaIdSchema, kind: z.literal('audio'), rtpParameters: rtpParametersSchema })
+  },
+  resumeConsumer: {
+    params: z.object({ consumerId: mediaIdSchema }).strict(),
+    result: z.object({})
+  },
+  /** Events the client detects itself (e.g. local VAD), handed to the session pipeline. */
+  clientEvent: {
+    params: z
+      .object({
+        /** speechEnd is the early (speculative) end; speechResume withdraws it; endOfUtterance commits the turn. */
+        type: z.enum(['speechStart', 'speechEnd', 'pttDown', 'pttUp', 'speechResume', 'endOfUtterance']),
+        clientTime: z.number().finite(),
+        /** The client's id for the utterance's turn (its marks and the backend's trace share it). */
+        turnId: z.string().min(1).max(128).optional()
+      })
+      .strict(),
+    result: z.object({})
+  },
+  /**
+   * A second connection (the app's main process) watches a session it holds the token of: it receives that session's
+   * turnTrace and voiceNotice notifications and may configure the voice pipeline's providers.
+   */
+  observeSession: {
+    params: z.object({ sessionId: mediaIdSchema, token: z.string().min(16).max(128), voice: voiceConfigSchema.optional() }).strict(),
+    result: z.object({ pipeline: sessionPipelineSchema, providers: z.object({ stt: z.array(z.string()), llm: z.array(z.string()), tts: z.array(z.string()) }).nullable() })
+  },
+  /** Close the session and everything it owns. */
+  leave: {
+    params: z.object({}).strict(),
+    result: z.object({})
   }
 } as const
 export type SignalingMethodName = keyof typeof signalingMethods

@@ -12,11 +12,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-function makeService(backend: Settings['backend'], children: FakeChild[], extra: Partial<ConstructorParameters<typeof BackendService>[0]> = {}) {
+function makeService(backend: Omit<Settings['backend'], 'remoteUrls'> & { remoteUrls?: string[] }, children: FakeChild[], extra: Partial<ConstructorParameters<typeof BackendService>[0]> = {}) {
   const statuses: BackendStatus[] = []
   const service = new BackendService({
     command: { command: 'fake-node', args: ['server.js'] },
-    backendSettings: () => backend,
+    backendSettings: () => ({ remoteUrls: [], ...backend }),
     wsFactory,
     spawn: () => {
       const child = new FakeChild()

@@ -47,7 +47,7 @@ describe('SettingsStore', () => {
     const store = new SettingsStore(dir)
     await writeFile(store.file, JSON.stringify({ backendUrl: 'ws://10.0.0.2:4443/signaling' }), 'utf8')
     const report = await store.load()
-    expect(report.settings.backend).toEqual({ mode: 'remote', remoteUrl: 'ws://10.0.0.2:4443/signaling' })
+    expect(report.settings.backend).toEqual({ mode: 'remote', remoteUrl: 'ws://10.0.0.2:4443/signaling', remoteUrls: ['ws://10.0.0.2:4443/signaling'] })
     expect(report.notices).toContain('settings were upgraded from v0')
     expect(JSON.parse(await readFile(store.file, 'utf8')).version).toBe(1)
   })

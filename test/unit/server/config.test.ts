@@ -22,3 +22,13 @@ describe('backend CLI options', () => {
     expect(() => parseBackendArgs(['--listen'], defaults)).toThrow(/needs a value/)
   })
 })
+
+describe('--pipeline: the default pipeline for joins that do not name one', () => {
+  const defaults = defaultBackendConfig(1)
+  it('accepts echo and click, rejects anything else', () => {
+    expect(defaults.defaultPipeline).toBeUndefined()
+    expect(parseBackendArgs(['--pipeline', 'click'], defaults).defaultPipeline).toBe('click')
+    expect(parseBackendArgs(['--pipeline', 'echo'], defaults).defaultPipeline).toBe('echo')
+    expect(() => parseBackendArgs(['--pipeline', 'karaoke'], defaults)).toThrow(/defaultPipeline[\s\S]*usage: npm run server/)
+  })
+})

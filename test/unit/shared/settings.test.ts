@@ -19,7 +19,7 @@ describe('settings contract', () => {
     if (!result.ok) return
     expect(result.migratedFrom).toBe(0)
     expect(result.settings.version).toBe(SETTINGS_VERSION)
-    expect(result.settings.backend).toEqual({ mode: 'remote', remoteUrl: 'wss://voice.example.com/signaling' })
+    expect(result.settings.backend).toEqual({ mode: 'remote', remoteUrl: 'wss://voice.example.com/signaling', remoteUrls: ['wss://voice.example.com/signaling'] })
     expect(result.settings.ui.theme).toBe('dark')
     expect(result.settings.audio).toEqual(defaultSettings().audio)
   })

@@ -1,6 +1,7 @@
 import type React from 'react'
 import { useAppStore } from '../stores/appStore'
 import { useMicStore } from '../stores/micStore'
+import { SettingsButton } from './SettingsPanel'
 import { StatusDot, type Tone } from './StatusDot'
 
 const backendTone: Record<string, Tone> = { ready: 'ok', starting: 'busy', stopped: 'off', error: 'error' }
@@ -30,6 +31,7 @@ export function Header(): React.JSX.Element {
           tone={micLive ? 'ok' : micPermission === 'denied' || micPermission === 'unavailable' ? 'error' : 'off'}
           label={micLive ? 'Mic live' : micPermission === 'denied' ? 'Mic blocked' : 'Mic off'}
         />
+        <SettingsButton />
       </div>
     </header>
   )

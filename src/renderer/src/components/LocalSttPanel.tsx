@@ -1,0 +1,111 @@
+import type React from 'react'
+import { useEffect } from 'react'
+import { create } from 'zustand'
+import type { ModelInfo, ModelProgress } from '../../../shared/contract/models'
+import type { Transcript } from '../../../shared/contract/transcript'
+import { useAppStore } from '../stores/appStore'
+
+/**
+ * On-device speech recognition: the model catalog (download with progress, cancel, delete) and the transcripts the
+ * local engine produced while the backend was unavailable (or the user chose local). When an utterance could not be
+ * transcribed because no model is installed, the panel says so next to the download button.
+ */
+interface LocalSttState {
+  models: ModelInfo[]
+  progress: Record<string, ModelProgress>
+  transcripts: Transcript[]
+  error: string | null
+}
+
+const useLocalSttStore = create<LocalSttState>(() => ({ models: [], progress: {}, transcripts: [], error: null }))
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`
+}
+
+export function LocalSttPanel(): React.JSX.Element {
+  const api = useAppStore((s) => s.api)
+  const transcription = useAppStore((s) => s.settings?.listening.transcription ?? 'auto')
+  const updateSettings = useAppStore((s) => s.updateSettings)
+  const { models, progress, transcripts, error } = useLocalSttStore()
+
+  useEffect(() => {
+    if (!api) return
+    const refresh = (): void => {
+      void api.listModels({}).then((models) => useLocalSttStore.setState({ models, error: null }), (e: Error) => useLocalSttStore.setState({ error: e.message }))
+    }
+    const offs = [
+      api.on('modelDownloadProgress', (p) => {
+        useLocalSttStore.setState((s) => ({ progress: { ...s.progress, [p.modelId]: p } }))
+        if (p.state !== 'downloading') refresh()
+      }),
+      api.on('transcript', (t) => useLocalSttStore.setState((s) => ({ transcripts: [...s.transcripts, t].slice(-8) })))
+    ]
+    refresh()
+    return () => offs.forEach((off) => off())
+  }, [api])
+
+  const act = (run: () => Promise<ModelInfo[]>): void => {
+    void run().then((models) => useLocalSttStore.setState({ models, error: null }), (e: Error) => useLocalSttStore.setState({ error: e.message }))
+  }
+  const noModel = !models.some((m) => m.state === 'installed')
+  const lastMissing = transcripts.length > 0 && transcripts[transcripts.length - 1]!.engine === 'none'
+
+  return (
+    <section className="card" aria-labelledby="local-stt-title" data-testid="local-stt-panel">
+      <div className="card-head">
+        <h2 id="local-stt-title">Local speech recognition</h2>
+        <span className={`pill ${noModel ? '' : 'pill-ok'}`} data-testid="local-stt-state">
+          {noModel ? 'no model' : 'ready'}
+        </span>
+      </div>
+      <label className="toggle">
+        <input type="checkbox" checked={transcription === 'local'} onChange={(e) => void updateSettings({ listening: { transcription: e.target.checked ? 'local' : 'auto' } })} data-testid="stt-local-only" />
+        Always transcribe on this device (otherwise only when the backend is unreachable)
+      </label>
+      {noModel && (
+        <p className={`detail ${lastMissing ? 'detail-error' : ''}`} data-testid="stt-no-model">
+          {lastMissing ? 'Speech could not be transcribed: no on-device model is installed. ' : 'No on-device model is installed yet. '}
+          Download one below to keep working when the backend is unavailable.
+        </p>
+      )}
+      <ul className="small" data-testid="stt-models">
+        {models.map((m) => {
+          const p = progress[m.id]
+          const downloading = m.state === 'downloading' || p?.state === 'downloading'
+          const received = p?.state === 'downloading' ? p.receivedBytes : m.receivedBytes
+          return (
+            <li key={m.id} data-model={m.id} data-state={m.state}>
+              <strong>{m.name}</strong> · {mb(m.sizeBytes)} · {m.license}
+              {downloading && (
+                <progress max={m.sizeBytes} value={received} aria-label={`Downloading ${m.name}`} data-testid={`model-progress-${m.id}`} />
+              )}
+              {downloading ? (
+                <button type="button" onClick={() => act(() => api!.cancelDownload({ id: m.id }))} data-testid={`model-cancel-${m.id}`}>
+                  Cancel
+                </button>
+              ) : m.state === 'installed' ? (
+                <button type="button" onClick={() => act(() => api!.deleteModel({ id: m.id }))} data-testid={`model-delete-${m.id}`}>
+                  Delete
+                </button>
+              ) : (
+                <button type="button" className="primary" disabled={!api} onClick={() => act(() => api!.downloadModel({ id: m.id }))} data-testid={`model-download-${m.id}`}>
+                  {m.receivedBytes > 0 ? `Resume download (${mb(m.receivedBytes)} of ${mb(m.sizeBytes)})` : 'Download'}
+                </button>
+              )}
+              {(p?.error ?? m.error) && <span className="detail detail-error"> {p?.error ?? m.error}</span>}
+            </li>
+          )
+        })}
+      </ul>
+      {error && <p className="detail detail-error">{error}</p>}
+      <ol className="small" data-testid="stt-transcripts">
+        {transcripts.map((t, i) => (
+          <li key={`${t.utteranceId}-${i}`} data-error={t.error ? 'true' : 'false'}>
+            {t.error ? <span className="subtle">#{t.utteranceId}: {t.error}</span> : <>#{t.utteranceId} “{t.text}” <span className="subtle">({t.engine}, {t.transcriptionMs} ms for {(t.audioMs / 1000).toFixed(1)} s)</span></>}
+          </li>
+        ))}
+      </ol>
+    </section>
+  )
+}

@@ -1,0 +1,138 @@
+/**
+ * A steady 20 ms frame clock for reply audio. The clock is not free-running: when a frame is queued while the
+ * sender is idle it goes out at once and the clock starts from that moment, so a reply never waits for the next tick
+ * of an unrelated clock. While frames keep coming, one leaves every `frameMs`, with timer drift corrected against the
+ * clock's origin. When the queue runs dry the sender goes idle; the next frame starts a new talkspurt (marker bit set,
+ * RTP timestamp advanced by the real elapsed time so the receiver's jitter buffer sees true timing).
+ * Pure scheduling: time and timers are injected, so tests drive it with a fake clock.
+ */
+export interface FrameClockDeps {
+  now(): number
+  setTimer(fn: () => void, ms: number): unknown
+  clearTimer(handle: unknown): void
+}
+
+export interface PacedFrame<T> {
+  frame: T
+  /** First frame of a talkspurt. */
+  marker: boolean
+  /** In samples at `sampleRate`, continuous within a talkspurt, advanced by wall time across idle gaps. */
+  rtpTimestamp: number
+  sequenceNumber: number
+  /** When it was sent (deps.now()). */
+  sentAt: number
+}
+
+export interface PacedSenderOptions {
+  frameMs?: number
+  sampleRate?: number
+  /** Frames queued beyond this are dropped (oldest kept) so a runaway producer cannot grow memory. */
+  maxQueuedFrames?: number
+  initialTimestamp?: number
+  initialSequence?: number
+}
+
+export class PacedSender<T> {
+  private readonly frameMs: number
+  private readonly samplesPerFrame: number
+  private readonly sampleRate: number
+  private readonly maxQueued: number
+  private readonly queue: T[] = []
+  private timer: unknown = null
+  private origin = 0
+  private ticks = 0
+  private running = false
+  private closed = false
+  private nextTimestamp: number
+  private nextSequence: number
+  private lastSentAt: number | null = null
+  dropped = 0
+  sent = 0
+
+  constructor(private readonly deps: FrameClockDeps, private readonly send: (f: PacedFrame<T>) => void, opts: PacedSenderOptions = {}) {
+    this.frameMs = opts.frameMs ?? 20
+    this.sampleRate = opts.sampleRate ?? 48_000
+    this.samplesPerFrame = Math.round((this.sampleRate * this.frameMs) / 1000)
+    this.maxQueued = opts.maxQueuedFrames ?? 1500
+    this.nextTimestamp = (opts.initialTimestamp ?? 0) >>> 0
+    this.nextSequence = (opts.initialSequence ?? 0) & 0xffff
+  }
+
+  get queued(): number {
+    return this.queue.length
+  }
+
+  get idle(): boolean {
+    return !this.running
+  }
+
+  enqueue(frame: T): void {
+    if (this.closed) return
+    if (this.queue.length >= this.maxQueued) {
+      this.dropped++
+      return
+    }
+    this.queue.push(frame)
+    if (!this.running) this.startTalkspurt()
+  }
+
+  /** Drop everything queued (e.g. the user barged in); the current talkspurt ends at the next tick. */
+  flush(): void {
+    this.dropped += this.queue.length
+    this.queue.length = 0
+  }
+
+  close(): void {
+    this.closed = true
+    this.queue.length = 0
+    if (this.timer !== null) this.deps.clearTimer(this.timer)
+    this.timer = null
+    this.running = false
+  }
+
+  private startTalkspurt(): void {
+    this.running = true
+    this.origin = this.deps.now()
+    this.ticks = 0
+    if (this.lastSentAt !== null) {
+      // Keep RTP time in step with wall time across the silence (whole frames, at least one).
+      const gapFrames = Math.max(1, Math.round((this.origin - this.lastSentAt) / this.frameMs))
+      this.nextTimestamp = (this.nextTimestamp + (gapFrames - 1) * this.samplesPerFrame) >>> 0
+    }
+    this.emit(true)
+    this.schedule()
+  }
+
+  private schedule(): void {
+    this.ticks++
+    const due = this.origin + this.ticks * this.frameMs
+    this.timer = this.deps.setTimer(() => this.tick(), Math.max(0, due - this.deps.now()))
+  }
+
+  private tick(): void {
+    this.timer = null
+    if (this.closed) return
+    if (this.queue.length === 0) {
+      this.running = false
+      return
+    }
+    this.emit(false)
+    this.schedule()
+  }
+
+  private emit(marker: boolean): void {
+    const frame = this.queue.shift() as T
+    const sentAt = this.deps.now()
+    this.send({ frame, marker, rtpTimestamp: this.nextTimestamp, sequenceNumber: this.nextSequence, sentAt })
+    this.sent++
+    this.lastSentAt = sentAt
+    this.nextTimestamp = (this.nextTimestamp + this.samplesPerFrame) >>> 0
+    this.nextSequence = (this.nextSequence + 1) & 0xffff
+  }
+}
+
+export const realFrameClock: FrameClockDeps = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>)
+}

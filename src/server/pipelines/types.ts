@@ -1,0 +1,36 @@
+import type { AudioFrame } from '../audio/audioReceiver'
+import type { SessionNotification, SessionPipelineName } from '../../shared/contract/signaling'
+
+/**
+ * The seam between the media path and whatever answers the user. A session feeds its pipeline every decoded 20 ms
+ * uplink frame (48 kHz mono) in order, plus events the client reports; the pipeline answers with reply frames
+ * (same format), which the session encodes and paces onto the reply producer. The voice loop (STT → LLM → TTS)
+ * is another implementation of this interface.
+ */
+export interface PipelineContext {
+  readonly sessionId: string
+  /** Queue one 20 ms reply frame (FRAME_SAMPLES samples, 48 kHz mono). Frames play in order, paced at 20 ms. */
+  reply(pcm: Int16Array): void
+  /** Drop reply audio not yet sent (barge-in). */
+  flushReply(): void
+  /** Reply frames queued and not yet sent (the voice pipeline keeps this small so barge-in stops audio fast). */
+  replyQueued?(): number
+  /** Tell the client something happened (sent as a `session` notification when a connection is attached). */
+  notify(type: SessionNotification['type'], detail?: SessionNotification['detail']): void
+}
+
+export interface ClientEvent {
+  type: 'speechStart' | 'speechEnd' | 'pttDown' | 'pttUp' | 'speechResume' | 'endOfUtterance'
+  clientTime: number
+  /** The client's id for the utterance's turn (voice pipeline). */
+  turnId?: string
+}
+
+export interface SessionPipeline {
+  onFrame(frame: AudioFrame): void
+  onClientEvent(event: ClientEvent): void
+  close(): void
+}
+
+export type PipelineFactory = (ctx: PipelineContext) => SessionPipeline
+export type { SessionPipelineName }

@@ -1,0 +1,325 @@
+import { TURN_TRACE_NOTIFICATION, VOICE_NOTICE_NOTIFICATION, type VoiceConfig } from '../../shared/contract/signaling'
+import type { TurnMark, TurnTrace } from '../../shared/latency/trace'
+import { turnTraceSchema } from '../../shared/latency/trace'
+import { buildVoiceChains, type ChainTimeouts, type VoiceChains } from '../providers/fromConfig'
+import type { FallbackSwitch } from '../providers/fallbackChain'
+import { ReplyPlayer } from '../turn/replyPlayer'
+import { TurnDetector, type TurnAction, type TurnDetectorConfig, type TurnSignal } from '../turn/turnDetector'
+import { VoiceLoop, type Turn } from '../turn/voiceLoop'
+import { decimate48to16, sharedServerVad, SERVER_VAD_RATE, type BatchedServerVad, type ServerVadStream } from '../vad/serverVad'
+import type { ClientEvent, PipelineContext, SessionPipeline } from './types'
+
+/**
+ * `voice`: the voice loop on a session. Uplink audio → (server VAD backstop, batched) + the app's VAD events →
+ * TurnDetector → speculative STT on the early speech_end, committed on end_of_utterance → VoiceLoop (STT → LLM
+ * stream → sentences → TTS) → ReplyPlayer → the paced Opus reply. Barge-in pauses the reply, then cancels it or
+ * resumes it (false interruption). Every turn's trace and every provider failover goes to the session's observers
+ * (the app's main process, see observeSession), which forward them to the overlay and the notices.
+ */
+
+export interface VoicePipelineOptions {
+  /** The batched server VAD; null = no backstop (tests). Default: the process-wide Silero batch. */
+  vad?: BatchedServerVad | null
+  detector?: Partial<TurnDetectorConfig>
+  timeouts?: Partial<ChainTimeouts>
+  /** Initial providers (until an observer configures them): embedded LLM + espeak-ng, no STT. */
+  config?: VoiceConfig
+  log?: (line: string) => void
+  now?: () => number
+}
+
+export type ObserverFn = (notification: string, data: unknown) => void
+
+export interface VoiceSessionHandle {
+  addObserver(fn: ObserverFn): () => void
+  /** Replace the providers; returns the chains' labels. */
+  configure(config: VoiceConfig): VoiceChains['labels']
+  readonly labels: VoiceChains['labels']
+}
+
+const sessions = new Map<string, VoiceSessionHandle>()
+
+/** The voice pipeline of a session, if it runs one. */
+export function voiceSessionHandle(sessionId: string): VoiceSessionHandle | undefined {
+  return sessions.get(sessionId)
+}
+
+export const EMPTY_VOICE_CONFIG: VoiceConfig = { stt: [], llm: [], tts: [] }
+const PRE_ROLL_MS = 400
+const MAX_BUFFER_SECONDS = 30
+const TICK_MS = 20
+
+export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOptions = {}): SessionPipeline {
+  const log = opts.log ?? (() => undefined)
+  const now = opts.now ?? Date.now
+  const observers = new Set<ObserverFn>()
+  const tell: ObserverFn = (n, d) => {
+    for (const o of observers) {
+      try {
+        o(n, d)
+      } catch (error) {
+        log(`voice observer failed: ${(error as Error).message}`)
+      }
+    }
+  }
+  const notice = (level: 'info' | 'warning' | 'error', message: string): void => tell(VOICE_NOTICE_NOTIFICATION, { level, message: message.slice(0, 1000) })
+  const onSwitch = (s: FallbackSwitch): void => notice(s.to ? 'warning' : 'error', s.message)
+
+  let chains = buildVoiceChains(opts.config ?? EMPTY_VOICE_CONFIG, { onSwitch, timeouts: opts.timeouts, onTimerDone: (text) => notice('info', text) })
+  let loop = new VoiceLoop({ stt: chains.stt, llm: chains.llm, tts: chains.tts, systemPrompt: chains.systemPrompt })
+  const detector = new TurnDetector(opts.detector)
+  const mono = (): number => performance.now()
+
+  // --- uplink audio, 16 kHz, for STT (the last MAX_BUFFER_SECONDS)
+  const chunks: Int16Array[] = []
+  let bufferStart = 0 // sample index of chunks[0][0]
+  let total = 0
+  const carry: number[] = []
+  let utteranceStart: number | null = null
+  const appendAudio = (pcm48: Int16Array): void => {
+    const f = decimate48to16(pcm48, carry)
+    const pcm = new Int16Array(f.length)
+    for (let i = 0; i < f.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(f[i]! * 32768)))
+    chunks.push(pcm)
+    total += pcm.length
+    while (total - bufferStart - (chunks[0]?.length ?? 0) > MAX_BUFFER_SECONDS * SERVER_VAD_RATE) bufferStart += chunks.shift()!.length
+  }
+  const audioFrom = (start: number): Int16Array => {
+    const from = Math.max(start, bufferStart)
+    const out = new Int16Array(total - from)
+    let at = bufferStart
+    let o = 0
+    for (const c of chunks) {
+      const end = at + c.length
+      if (end > from) {
+        const piece = c.subarray(Math.max(0, from - at))
+        out.set(piece, o)
+        o += piece.length
+      }
+      at = end
+    }
+    return out
+  }
+
+  // --- reply
+  let currentTurn: Turn | null = null
+  let turnCount = 0
+  const player = new ReplyPlayer(
+    { reply: (pcm) => ctx.reply(pcm), flushReply: () => ctx.flushReply(), replyQueued: () => ctx.replyQueued?.() ?? 0 },
+    {
+      onPlaying: (playing, turnId) => {
+        signal({ type: 'replyPlaying', playing, at: mono() })
+        if (!playing && turnId) ctx.notify('replyEnd', { turnId })
+      },
+      onFirstFrame: (turnId) => ctx.notify('replyStart', { turnId })
+    }
+  )
+
+  // --- speculative STT
+  interface Speculation {
+    utterance: number
+    abort: AbortController
+    result: Promise<{ text: string; provider: string; doneAt: number } | null>
+  }
+  let speculation: Speculation | null = null
+  let openUtterance: number | null = null
+  let lastServerSpeechEndArrival: number | null = null
+
+  const speculate = (utterance: number): void => {
+    speculation?.abort.abort()
+    if (utteranceStart === null) return
+    const abort = new AbortController()
+    const samples = audioFrom(utteranceStart)
+    const result = chains.stt
+      .once((p, s) => p.transcribe({ samples, sampleRate: SERVER_VAD_RATE }, { signal: s }), abort.signal)
+      .then(
+        ({ value, provider }) => {
+          const r = { text: value, provider: provider.label, doneAt: mono() }
+          if (!abort.signal.aborted) signal({ type: 'interruptionTranscript', utterance, text: value, at: mono() })
+          return r
+        },
+        (error: unknown) => {
+          if (!abort.signal.aborted) log(`speculative STT failed: ${(error as Error).message}`)
+          return null
+        }
+      )
+    speculation = { utterance, abort, result }
+  }
+
+  const commit = async (action: Extract<TurnAction, { type: 'commit' }>): Promise<void> => {
+    const eouAt = now()
+    const eouMono = mono()
+    const turnId = action.turnId ?? `${ctx.sessionId.slice(0, 8)}-s${++turnCount}`
+    const marks: TurnMark[] = []
+    if (lastServerSpeechEndArrival !== null && lastServerSpeechEndArrival <= eouAt && eouAt - lastServerSpeechEndArrival < 5000) {
+      marks.push({ name: 'uplink_arrival', at: lastServerSpeechEndArrival, clock: 'backend' })
+    }
+    marks.push({ name: 'end_of_utterance', at: eouAt, clock: 'backend' })
+    const spec = speculation && speculation.utterance === action.utterance ? speculation : null
+    speculation = null
+    const start = utteranceStart
+    utteranceStart = null
+    lastServerSpeechEndArrival = null
+    if (currentTurn) void currentTurn.cancel()
+    player.cancel()
+    player.start(turnId)
+    const notes = [`turn committed by the ${action.source === 'client' ? "app's VAD" : 'server VAD backstop'}`]
+    let input: Parameters<VoiceLoop['startTurn']>[0]
+    const specResult = spec ? await spec.result : null
+    if (player.currentTurn !== turnId) return // superseded while waiting for the speculative transcript
+    if (specResult) {
+      notes.push('transcript from speculative STT (started at the early speech_end)')
+      input = { turnId, transcript: specResult.text, marks, notes, stt: { computeMs: Math.max(0, specResult.doneAt - eouMono), provider: specResult.provider } }
+    } else {
+      const samples = start === null ? new Int16Array(0) : audioFrom(start)
+      input = { turnId, audio: { samples, sampleRate: SERVER_VAD_RATE }, marks, notes }
+    }
+    ctx.notify('utteranceEnd', { turnId })
+    const turn = loop.startTurn(input, {
+      frame: (pcm) => {
+        if (currentTurn === turn) player.push(pcm)
+      },
+      trace: (trace) => forwardTrace(trace)
+    })
+    currentTurn = turn
+    void turn.done.then((result) => {
+      if (currentTurn === turn) {
+        currentTurn = null
+        player.end()
+      }
+      if (result.status === 'failed' && result.error) notice('error', `Turn failed: ${result.error.message}`)
+      else if (result.status === 'done' && !result.transcript) log(`turn ${turnId}: no words heard`)
+    })
+  }
+
+  const forwardTrace = (trace: TurnTrace): void => {
+    const clean = { ...trace, notes: trace.notes?.slice(0, 20).map((n) => n.slice(0, 500)), transcript: trace.transcript?.slice(0, 4000), reply: trace.reply?.slice(0, 8000) }
+    const parsed = turnTraceSchema.safeParse(clean)
+    if (parsed.success) tell(TURN_TRACE_NOTIFICATION, parsed.data)
+    else log(`turn trace not sent: ${parsed.error.issues[0]?.message}`)
+  }
+
+  const act = (actions: TurnAction[]): void => {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'utteranceStart':
+          openUtterance = a.utterance
+          utteranceStart = Math.max(bufferStart, total - (PRE_ROLL_MS * SERVER_VAD_RATE) / 1000)
+          ctx.notify('utteranceStart', { utterance: a.utterance })
+          break
+        case 'speculate':
+          speculate(a.utterance)
+          break
+        case 'dropSpeculation':
+          if (speculation?.utterance === a.utterance) {
+            speculation.abort.abort()
+            speculation = null
+          }
+          break
+        case 'discard':
+          if (openUtterance === a.utterance) {
+            openUtterance = null
+            utteranceStart = null
+          }
+          log(`utterance ${a.utterance} discarded: ${a.reason}`)
+          break
+        case 'commit':
+          openUtterance = null
+          void commit(a).catch((error: unknown) => log(`turn failed to start: ${String(error)}`))
+          break
+        case 'pauseReply':
+          player.pause()
+          ctx.notify('replyPaused', { turnId: player.currentTurn ?? '' })
+          break
+        case 'resumeReply':
+          player.resume()
+          ctx.notify('replyResumed', { turnId: player.currentTurn ?? '', reason: a.reason })
+          break
+        case 'cancelReply': {
+          const turnId = player.currentTurn ?? ''
+          if (currentTurn) void currentTurn.cancel()
+          currentTurn = null
+          player.cancel()
+          ctx.notify('replyCancelled', { turnId, reason: a.reason })
+          break
+        }
+      }
+    }
+  }
+  const signal = (s: TurnSignal): void => act(detector.push(s))
+
+  // --- server VAD backstop
+  const vad = opts.vad === undefined ? sharedServerVad(log) : opts.vad
+  let vadStream: ServerVadStream | null = null
+  if (vad) {
+    vadStream = vad.open(
+      { minSpeechMs: 64, speechEndSilenceMs: 160, minSilenceMs: 640 },
+      ({ event, arrivalAt }) => {
+        const at = mono()
+        if (event.type === 'speech_start') signal({ type: 'speechStart', source: 'server', at })
+        else if (event.type === 'speech_end') {
+          lastServerSpeechEndArrival = arrivalAt(event.endMs)
+          signal({ type: 'speechEnd', source: 'server', at })
+        } else if (event.type === 'speech_resume') signal({ type: 'speechResume', source: 'server', at })
+        else signal({ type: 'endOfUtterance', source: 'server', at })
+      },
+      (p) => signal({ type: 'probability', p, at: mono() })
+    )
+  }
+  const ticker = setInterval(() => signal({ type: 'tick', at: mono() }), TICK_MS)
+  ticker.unref?.()
+
+  const handle: VoiceSessionHandle = {
+    addObserver(fn) {
+      observers.add(fn)
+      return () => observers.delete(fn)
+    },
+    configure(config) {
+      const old = chains
+      chains = buildVoiceChains(config, { onSwitch, timeouts: opts.timeouts, onTimerDone: (text) => notice('info', text) })
+      loop = new VoiceLoop({ stt: chains.stt, llm: chains.llm, tts: chains.tts, systemPrompt: chains.systemPrompt })
+      if (!currentTurn) old.close()
+      else void currentTurn.done.finally(() => old.close())
+      if (config.stt.length === 0) notice('warning', 'No speech-to-text provider is configured for the voice loop: set one in Settings → Providers.')
+      return chains.labels
+    },
+    get labels() {
+      return chains.labels
+    }
+  }
+  sessions.set(ctx.sessionId, handle)
+
+  return {
+    onFrame(frame) {
+      appendAudio(frame.pcm)
+      vadStream?.push(frame.pcm, performance.timeOrigin + frame.receivedAt)
+    },
+    onClientEvent(event: ClientEvent) {
+      const at = mono()
+      const turnId = event.turnId
+      switch (event.type) {
+        case 'speechStart':
+          return signal({ type: 'speechStart', source: 'client', at, turnId })
+        case 'speechEnd':
+          return signal({ type: 'speechEnd', source: 'client', at })
+        case 'speechResume':
+          return signal({ type: 'speechResume', source: 'client', at })
+        case 'endOfUtterance':
+          return signal({ type: 'endOfUtterance', source: 'client', at, turnId })
+        default:
+          // Push-to-talk edges: the app's VAD commits the utterance when the key is released (flush).
+          return undefined
+      }
+    },
+    close() {
+      clearInterval(ticker)
+      sessions.delete(ctx.sessionId)
+      speculation?.abort.abort()
+      if (currentTurn) void currentTurn.cancel()
+      player.close()
+      vadStream?.close()
+      chains.close()
+      observers.clear()
+    }
+  }
+}

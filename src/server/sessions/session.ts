@@ -1,0 +1,309 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { types as ms } from 'mediasoup'
+import { ContractError } from '../../shared/contract/errors'
+import type { SessionNotification, SessionPipelineName } from '../../shared/contract/signaling'
+import { AudioReceiver, type AudioFrame } from '../audio/audioReceiver'
+import { OpusFrameEncoder } from '../audio/opusCodec'
+import { PacedSender, realFrameClock, type FrameClockDeps } from '../audio/pacedSender'
+import { buildRtp } from '../audio/rtp'
+import type { ClientEvent, PipelineFactory, SessionPipeline } from '../pipelines/types'
+
+/** Opus as WebRTC negotiates it: 48 kHz, "2 channels" in SDP (the stream itself is mono), in-band FEC, no DTX. */
+export const SESSION_MEDIA_CODECS: ms.RtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2, parameters: { useinbandfec: 1, usedtx: 0, minptime: 10 } }
+]
+
+const REPLY_PAYLOAD_TYPE = 100
+
+export interface SessionDeps {
+  worker: ms.Worker
+  workerIndex: number
+  webRtcServer: ms.WebRtcServer
+  pipelineName: SessionPipelineName
+  pipelineFactory: PipelineFactory
+  clock?: FrameClockDeps
+  log?: (line: string) => void
+}
+
+export interface SessionTap {
+  /** Every decoded uplink frame, in order (after the pipeline saw it). */
+  onFrame?(frame: AudioFrame): void
+  /** The first RTP packet after the mic producer was created or resumed (performance.now() and Date.now()). */
+  onFirstRtp?(at: { monotonic: number; epoch: number }): void
+  /** A reply frame left on the wire. */
+  onReplySent?(at: { epoch: number; marker: boolean }): void
+}
+
+export interface SessionStats {
+  uplink: AudioReceiver['stats']
+  replyFramesSent: number
+  replyFramesDropped: number
+}
+
+/**
+ * One user's conversation, like a mediasoup-demo Room: it owns a router on one worker, the client's WebRTC send and
+ * recv transports (all on the worker's single WebRtcServer port), the mic producer, a DirectTransport that taps the
+ * mic (consumer → decode → pipeline) and carries the reply (encode → paced producer). close() closes the router,
+ * and with it every transport, producer and consumer, plus the pipeline and the reply clock.
+ */
+export class Session {
+  readonly id = randomUUID()
+  readonly token = randomBytes(24).toString('base64url')
+  readonly createdAt = Date.now()
+  readonly transports = new Map<string, { transport: ms.WebRtcTransport; direction: 'send' | 'recv' }>()
+  private producer: ms.Producer | null = null
+  private tapConsumer: ms.Consumer | null = null
+  private readonly replyConsumers = new Map<string, ms.Consumer>()
+  private receiver: AudioReceiver
+  private readonly encoder = new OpusFrameEncoder()
+  private readonly sender: PacedSender<Int16Array>
+  private pipeline: SessionPipeline
+  private pollTimer: ReturnType<typeof setInterval> | null = null
+  private waitingFirstRtp = true
+  private notifier: ((note: SessionNotification) => void) | null = null
+  private closeListeners: Array<() => void> = []
+  readonly taps = new Set<SessionTap>()
+  closed = false
+
+  private constructor(
+    private readonly deps: SessionDeps,
+    readonly router: ms.Router,
+    private readonly direct: ms.DirectTransport,
+    private readonly replyProducer: ms.Producer,
+    private readonly replySsrc: number
+  ) {
+    const log = deps.log ?? (() => undefined)
+    this.receiver = this.newReceiver()
+    this.sender = new PacedSender<Int16Array>(deps.clock ?? realFrameClock, (f) => {
+      if (this.closed || this.replyProducer.closed) return
+      try {
+        const payload = this.encoder.encode(f.frame)
+        this.replyProducer.send(buildRtp({ payloadType: REPLY_PAYLOAD_TYPE, marker: f.marker, sequenceNumber: f.sequenceNumber, timestamp: f.rtpTimestamp, ssrc: this.replySsrc, payload }))
+        const epoch = Date.now()
+        for (const tap of this.taps) tap.onReplySent?.({ epoch, marker: f.marker })
+      } catch (error) {
+        log(`session ${this.id}: reply frame failed: ${(error as Error).message}`)
+      }
+    }, { initialSequence: randomBytes(2).readUInt16BE(0), initialTimestamp: randomBytes(4).readUInt32BE(0) })
+    this.pipeline = deps.pipelineFactory(this.pipelineContext())
+    router.observer.once('close', () => void this.close())
+  }
+
+  static async create(deps: SessionDeps): Promise<Session> {
+    const router = await deps.worker.createRouter({ mediaCodecs: SESSION_MEDIA_CODECS })
+    try {
+      const replySsrc = randomBytes(4).readUInt32BE(0) || 1
+      const direct = await router.createDirectTransport()
+      const replyProducer = await direct.produce({
+        kind: 'audio',
+        rtpParameters: {
+          codecs: [{ mimeType: 'audio/opus', payloadType: REPLY_PAYLOAD_TYPE, clockRate: 48_000, channels: 2, parameters: { useinbandfec: 1, usedtx: 0 } }],
+          encodings: [{ ssrc: replySsrc }]
+        },
+        appData: { role: 'reply' }
+      })
+      return new Session(deps, router, direct, replyProducer, replySsrc)
+    } catch (error) {
+      router.close()
+      throw error
+    }
+  }
+
+  get pipelineName(): SessionPipelineName {
+    return this.deps.pipelineName
+  }
+
+  get workerIndex(): number {
+    return this.deps.workerIndex
+  }
+
+  get stats(): SessionStats {
+    return { uplink: { ...this.receiver.stats }, replyFramesSent: this.sender.sent, replyFramesDropped: this.sender.dropped }
+  }
+
+  get micProducerId(): string | null {
+    return this.producer?.id ?? null
+  }
+
+  /** Where notifications go: the signaling connection currently attached, or nowhere while detached. */
+  setNotifier(notifier: ((note: SessionNotification) => void) | null): void {
+    this.notifier = notifier
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener()
+    else this.closeListeners.push(listener)
+  }
+
+  async createTransport(direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
+    this.assertOpen()
+    if (this.transports.size >= 4) throw new ContractError('conflict', 'a session has at most 4 transports; close the session or reuse one')
+    const transport = await this.router.createWebRtcTransport({
+      webRtcServer: this.deps.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      appData: { direction }
+    })
+    this.transports.set(transport.id, { transport, direction })
+    transport.observer.once('close', () => this.transports.delete(transport.id))
+    return transport
+  }
+
+  transport(id: string, direction?: 'send' | 'recv'): ms.WebRtcTransport {
+    this.assertOpen()
+    const entry = this.transports.get(id)
+    if (!entry) throw new ContractError('not_found', `no transport ${JSON.stringify(id)} in this session`)
+    if (direction && entry.direction !== direction) throw new ContractError('conflict', `transport ${id} is a ${entry.direction} transport`)
+    return entry.transport
+  }
+
+  async connectTransport(id: string, dtlsParameters: ms.DtlsParameters): Promise<void> {
+    const transport = this.transport(id)
+    if (transport.dtlsState !== 'new') throw new ContractError('conflict', `transport ${id} is already connected (DTLS ${transport.dtlsState})`)
+    await asInvalidParams(() => transport.connect({ dtlsParameters }))
+  }
+
+  async restartIce(id: string): Promise<ms.IceParameters> {
+    return this.transport(id).restartIce()
+  }
+
+  /** The mic. A new one replaces the old (e.g. after the client rebuilt its send transport). */
+  async produce(transportId: string, rtpParameters: ms.RtpParameters, paused: boolean): Promise<ms.Producer> {
+    const transport = this.transport(transportId, 'send')
+    const producer = await asInvalidParams(() => transport.produce({ kind: 'audio', rtpParameters, paused, appData: { role: 'mic' } }))
+    if (this.closed) {
+      producer.close()
+      throw new ContractError('unavailable', 'session closed')
+    }
+    this.producer?.close()
+    this.tapConsumer?.close()
+    this.producer = producer
+    this.receiver.close()
+    this.receiver = this.newReceiver()
+    this.waitingFirstRtp = true
+    const tap = await this.direct.consume({ producerId: producer.id, rtpCapabilities: this.router.rtpCapabilities, paused: false })
+    this.tapConsumer = tap
+    tap.on('rtp', (rtp: Buffer) => this.onUplinkRtp(rtp))
+    producer.observer.once('close', () => {
+      if (this.producer === producer) this.producer = null
+    })
+    return producer
+  }
+
+  async setProducerPaused(producerId: string, paused: boolean): Promise<boolean> {
+    this.assertOpen()
+    const producer = this.producer
+    if (!producer || producer.id !== producerId) throw new ContractError('not_found', `no producer ${JSON.stringify(producerId)} in this session`)
+    if (paused) await producer.pause()
+    else {
+      this.waitingFirstRtp = true
+      await producer.resume()
+    }
+    return producer.paused
+  }
+
+  /** A consumer of the reply audio on one of this session's recv transports. */
+  async consumeReply(transportId: string, rtpCapabilities: ms.RtpCapabilities): Promise<ms.Consumer> {
+    const transport = this.transport(transportId, 'recv')
+    if (!this.router.canConsume({ producerId: this.replyProducer.id, rtpCapabilities })) {
+      throw new ContractError('invalid_params', 'these rtpCapabilities cannot receive Opus audio')
+    }
+    for (const old of this.replyConsumers.values()) old.close()
+    const consumer = await asInvalidParams(() => transport.consume({ producerId: this.replyProducer.id, rtpCapabilities, paused: true }))
+    this.replyConsumers.set(consumer.id, consumer)
+    consumer.observer.once('close', () => this.replyConsumers.delete(consumer.id))
+    return consumer
+  }
+
+  async resumeConsumer(consumerId: string): Promise<void> {
+    this.assertOpen()
+    const consumer = this.replyConsumers.get(consumerId)
+    if (!consumer) throw new ContractError('not_found', `no consumer ${JSON.stringify(consumerId)} in this session`)
+    await consumer.resume()
+  }
+
+  clientEvent(event: ClientEvent): void {
+    this.assertOpen()
+    this.pipeline.onClientEvent(event)
+  }
+
+  get replyProducerId(): string {
+    return this.replyProducer.id
+  }
+
+  /** Idempotent. Closes the router (and so every transport, producer and consumer), the pipeline and all timers. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.pollTimer) clearInterval(this.pollTimer)
+    this.pollTimer = null
+    this.sender.close()
+    this.receiver.close()
+    try {
+      this.pipeline.close()
+    } catch (error) {
+      this.deps.log?.(`session ${this.id}: pipeline close failed: ${(error as Error).message}`)
+    }
+    this.notifier = null
+    this.taps.clear()
+    if (!this.router.closed) this.router.close()
+    for (const l of this.closeListeners.splice(0)) l()
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ContractError('unavailable', 'session closed')
+  }
+
+  private newReceiver(): AudioReceiver {
+    return new AudioReceiver((frame) => {
+      try {
+        this.pipeline.onFrame(frame)
+      } catch (error) {
+        this.deps.log?.(`session ${this.id}: pipeline failed on a frame: ${(error as Error).message}`)
+      }
+      for (const tap of this.taps) tap.onFrame?.(frame)
+    })
+  }
+
+  private onUplinkRtp(rtp: Buffer): void {
+    if (this.closed) return
+    const now = performance.now()
+    if (this.waitingFirstRtp) {
+      this.waitingFirstRtp = false
+      const at = { monotonic: now, epoch: performance.timeOrigin + now }
+      for (const tap of this.taps) tap.onFirstRtp?.(at)
+    }
+    this.receiver.push(rtp, now)
+    // Packets held after a gap are released by time, even if no more packets come.
+    if (this.receiver.hasHeldPackets && !this.pollTimer) {
+      this.pollTimer = setInterval(() => {
+        this.receiver.poll(performance.now())
+        if (!this.receiver.hasHeldPackets && this.pollTimer) {
+          clearInterval(this.pollTimer)
+          this.pollTimer = null
+        }
+      }, 20)
+    }
+  }
+
+  private pipelineContext(): import('../pipelines/types').PipelineContext {
+    return {
+      sessionId: this.id,
+      reply: (pcm) => this.sender.enqueue(pcm),
+      flushReply: () => this.sender.flush(),
+      replyQueued: () => this.sender.queued,
+      notify: (type, detail) => this.notifier?.({ sessionId: this.id, type, serverTime: Date.now(), ...(detail ? { detail } : {}) })
+    }
+  }
+}
+
+/** mediasoup rejects bad parameters with TypeError/Error; to the client that is invalid_params, not a crash. */
+async function asInvalidParams<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    if (error instanceof ContractError) throw error
+    throw new ContractError('invalid_params', (error as Error).message.slice(0, 300))
+  }
+}

@@ -1,0 +1,126 @@
+import { timingSafeEqual } from 'node:crypto'
+import { ContractError } from '../../shared/contract/errors'
+import type { SessionPipelineName } from '../../shared/contract/signaling'
+import { pipelineFactories } from '../pipelines'
+import type { PipelineFactory } from '../pipelines/types'
+import type { WorkerSlot } from '../backend'
+import { Session } from './session'
+
+export interface SessionManagerOptions {
+  /** How long a session whose signaling dropped waits to be resumed before it is closed. */
+  detachedGraceMs?: number
+  maxSessions?: number
+  defaultPipeline?: SessionPipelineName
+  /** Extra or replacement pipelines (tests, the voice loop). */
+  pipelines?: Partial<Record<SessionPipelineName, PipelineFactory>>
+  log?: (line: string) => void
+}
+
+/**
+ * All sessions of this backend. New sessions go to the worker with the fewest sessions; each session's router lives
+ * on that worker and its transports use that worker's single WebRtcServer port. A session whose signaling connection
+ * dropped is kept for `detachedGraceMs` so the client can resume it with its token; then it is closed.
+ */
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>()
+  private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly perWorker: number[]
+  private readonly createdListeners = new Set<(s: Session) => void>()
+  private closing = false
+
+  constructor(private readonly slots: readonly WorkerSlot[], private readonly opts: SessionManagerOptions = {}) {
+    this.perWorker = slots.map(() => 0)
+  }
+
+  get size(): number {
+    return this.sessions.size
+  }
+
+  get sessionsPerWorker(): readonly number[] {
+    return [...this.perWorker]
+  }
+
+  /** Observe new sessions (tests and benches tap decoded audio this way). */
+  onSessionCreated(listener: (s: Session) => void): () => void {
+    this.createdListeners.add(listener)
+    return () => this.createdListeners.delete(listener)
+  }
+
+  async create(pipeline?: SessionPipelineName): Promise<Session> {
+    if (this.closing) throw new ContractError('unavailable', 'backend is shutting down')
+    if (this.sessions.size >= (this.opts.maxSessions ?? 2000)) throw new ContractError('unavailable', 'backend is full: too many sessions')
+    if (this.slots.length === 0) throw new ContractError('unavailable', 'backend has no workers')
+    // startBackend fills `slots` after constructing the manager: size the counters to the slots that exist now.
+    while (this.perWorker.length < this.slots.length) this.perWorker.push(0)
+    let index = 0
+    for (let i = 1; i < this.perWorker.length; i++) if (this.perWorker[i]! < this.perWorker[index]!) index = i
+    const slot = this.slots[index]!
+    const name = pipeline ?? this.opts.defaultPipeline ?? 'echo'
+    const factory = this.opts.pipelines?.[name] ?? pipelineFactories[name]
+    this.perWorker[index]!++
+    let session: Session
+    try {
+      session = await Session.create({
+        worker: slot.worker,
+        workerIndex: slot.index,
+        webRtcServer: slot.webRtcServer,
+        pipelineName: name,
+        pipelineFactory: factory,
+        log: this.opts.log
+      })
+    } catch (error) {
+      this.perWorker[index]!--
+      throw error
+    }
+    this.sessions.set(session.id, session)
+    session.onClose(() => {
+      this.sessions.delete(session.id)
+      this.perWorker[index]!--
+      const timer = this.graceTimers.get(session.id)
+      if (timer) clearTimeout(timer)
+      this.graceTimers.delete(session.id)
+    })
+    for (const l of this.createdListeners) l(session)
+    return session
+  }
+
+  /** The session for a resume request, if the token matches. Unknown id and wrong token look the same to a caller. */
+  resumable(sessionId: string, token: string): Session {
+    const session = this.sessions.get(sessionId)
+    const a = Buffer.from(token)
+    const b = Buffer.from(session?.token ?? '')
+    if (!session || a.length !== b.length || !timingSafeEqual(a, b)) {
+      throw new ContractError('unauthorized', 'no such session, or the token does not match')
+    }
+    return session
+  }
+
+  /** The session lost its signaling connection: close it unless resumed within the grace period. */
+  detach(session: Session): void {
+    if (session.closed) return
+    session.setNotifier(null)
+    const existing = this.graceTimers.get(session.id)
+    if (existing) clearTimeout(existing)
+    this.graceTimers.set(
+      session.id,
+      setTimeout(() => {
+        this.graceTimers.delete(session.id)
+        this.opts.log?.(`session ${session.id} not resumed within ${this.opts.detachedGraceMs ?? 30_000} ms: closing`)
+        void session.close()
+      }, this.opts.detachedGraceMs ?? 30_000)
+    )
+  }
+
+  attach(session: Session): void {
+    const timer = this.graceTimers.get(session.id)
+    if (timer) clearTimeout(timer)
+    this.graceTimers.delete(session.id)
+  }
+
+  async closeAll(): Promise<void> {
+    this.closing = true
+    await Promise.all([...this.sessions.values()].map((s) => s.close()))
+    for (const t of this.graceTimers.values()) clearTimeout(t)
+    this.graceTimers.clear()
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Plays one reply at a time into the session's paced Opus sender, keeping only `lookaheadFrames` queued there, so a
+ * barge-in can stop the audio within a frame or two and a false interruption can resume exactly where it stopped:
+ * frames that were queued but not yet sent when pausing are taken back and played again on resume.
+ * Time comes from an injected timer, so it is tested with a fake clock.
+ */
+export interface ReplyOutput {
+  reply(pcm: Int16Array): void
+  flushReply(): void
+  /** Frames queued in the sender and not yet sent. */
+  replyQueued(): number
+}
+
+export interface ReplyTimer {
+  setInterval(fn: () => void, ms: number): unknown
+  clearInterval(handle: unknown): void
+}
+
+export interface ReplyPlayerOptions {
+  lookaheadFrames?: number
+  pollMs?: number
+  timer?: ReplyTimer
+  /** The reply started or stopped being audible (playing = frames are going out or waiting to). */
+  onPlaying?(playing: boolean, turnId: string | null): void
+  /** The first frame of a turn's reply went to the sender. */
+  onFirstFrame?(turnId: string): void
+}
+
+export class ReplyPlayer {
+  private frames: Int16Array[] = []
+  private cursor = 0
+  private turnId: string | null = null
+  private ended = false
+  private paused = false
+  private playingValue = false
+  private firstSent = false
+  private handle: unknown = null
+  private readonly lookahead: number
+  private readonly timer: ReplyTimer
+
+  constructor(private readonly out: ReplyOutput, private readonly opts: ReplyPlayerOptions = {}) {
+    this.lookahead = Math.max(1, opts.lookaheadFrames ?? 2)
+    this.timer = opts.timer ?? { setInterval: (fn, ms) => setInterval(fn, ms), clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>) }
+  }
+
+  get playing(): boolean {
+    return this.playingValue
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
+  get currentTurn(): string | null {
+    return this.turnId
+  }
+
+  /** Frames of the current reply not yet handed to the sender. */
+  get pending(): number {
+    return this.frames.length - this.cursor
+  }
+
+  /** A new reply; whatever was playing is dropped. */
+  start(turnId: string): void {
+    this.drop()
+    this.turnId = turnId
+    this.ended = false
+    this.paused = false
+    this.firstSent = false
+  }
+
+  push(pcm: Int16Array): void {
+    if (this.turnId === null) return
+    this.frames.push(pcm)
+    this.setPlaying(true)
+    this.pump()
+    this.ensureTimer()
+  }
+
+  /** The reply is complete: once its last frame has gone out, playing ends. */
+  end(): void {
+    this.ended = true
+    this.pump()
+    this.ensureTimer()
+  }
+
+  pause(): void {
+    if (this.paused || this.turnId === null) return
+    this.paused = true
+    const unsent = Math.min(this.out.replyQueued(), this.cursor)
+    this.out.flushReply()
+    this.cursor -= unsent
+  }
+
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    this.pump()
+    this.ensureTimer()
+  }
+
+  /** Barge-in confirmed: drop the reply. */
+  cancel(): void {
+    this.drop()
+    this.turnId = null
+  }
+
+  close(): void {
+    this.cancel()
+  }
+
+  private drop(): void {
+    if (this.frames.length > 0 || this.playingValue) this.out.flushReply()
+    this.frames = []
+    this.cursor = 0
+    this.paused = false
+    this.stopTimer()
+    this.setPlaying(false)
+  }
+
+  private pump(): void {
+    if (this.paused || this.turnId === null) return
+    while (this.cursor < this.frames.length && this.out.replyQueued() < this.lookahead) {
+      this.out.reply(this.frames[this.cursor++]!)
+      if (!this.firstSent) {
+        this.firstSent = true
+        this.opts.onFirstFrame?.(this.turnId)
+      }
+    }
+    if (this.ended && this.cursor >= this.frames.length && this.out.replyQueued() === 0) {
+      this.frames = []
+      this.cursor = 0
+      this.stopTimer()
+      this.setPlaying(false)
+    }
+  }
+
+  private setPlaying(playing: boolean): void {
+    if (playing === this.playingValue) return
+    this.playingValue = playing
+    this.opts.onPlaying?.(playing, this.turnId)
+  }
+
+  private ensureTimer(): void {
+    if (this.handle === null && this.playingValue) this.handle = this.timer.setInterval(() => this.pump(), this.opts.pollMs ?? 5)
+  }
+
+  private stopTimer(): void {
+    if (this.handle !== null) this.timer.clearInterval(this.handle)
+    this.handle = null
+  }
+}

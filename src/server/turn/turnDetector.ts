@@ -1,0 +1,266 @@
+/**
+ * Turn detection and barge-in for one voice session, as a pure state machine: signals in (the app's local VAD
+ * events over signaling, the server VAD backstop's events and per-frame probabilities, the reply's playing state,
+ * the interruption's transcript, clock ticks), actions out. No I/O and no clock of its own: `at` is ms on any
+ * monotonic clock, so it is tested with plain arrays of signals.
+ *
+ * Turn detection: the app's VAD leads (it hears the mic without network delay). Its early speech_end starts a
+ * speculative transcription, speech_resume drops it, end_of_utterance commits the turn. The server VAD opens the
+ * utterance if it hears speech first (for barge-in), and is the backstop: it commits on its own end_of_utterance if
+ * the app never reported VAD events in this session, or if the app reported this utterance's start but its
+ * end_of_utterance has not arrived `backstopGraceMs` after the server's.
+ *
+ * Barge-in: speech while the reply plays pauses the reply at once (a single server frame above the activation
+ * probability is enough; pausing is undone cheaply). It becomes a real interruption (cancel the reply) when the speech
+ * lasts `confirmSpeechMs`, or when the interruption's transcript has words. It was a false interruption (resume the
+ * reply where it stopped) when no speech is confirmed within `unconfirmedPauseMs`, when the speech is shorter than
+ * `minWordMs`, or when its transcript is empty.
+ */
+
+export type SignalSource = 'client' | 'server'
+
+export type TurnSignal =
+  | { type: 'speechStart'; source: SignalSource; at: number; turnId?: string }
+  | { type: 'speechEnd'; source: SignalSource; at: number }
+  | { type: 'speechResume'; source: SignalSource; at: number }
+  | { type: 'endOfUtterance'; source: SignalSource; at: number; turnId?: string }
+  /** Server VAD speech probability of one frame. */
+  | { type: 'probability'; p: number; at: number }
+  | { type: 'replyPlaying'; playing: boolean; at: number }
+  /** The transcript of the speech that paused the reply. */
+  | { type: 'interruptionTranscript'; utterance: number; text: string; at: number }
+  | { type: 'tick'; at: number }
+
+export type TurnAction =
+  /** A new utterance: keep its audio from (now − pre-roll). */
+  | { type: 'utteranceStart'; utterance: number }
+  /** Transcribe the utterance's audio so far (early speech_end). */
+  | { type: 'speculate'; utterance: number }
+  | { type: 'dropSpeculation'; utterance: number }
+  /** The utterance is a turn: answer it. */
+  | { type: 'commit'; utterance: number; turnId: string | null; source: SignalSource; at: number }
+  /** The utterance is not a turn (false interruption, or speech only the server heard): forget it. */
+  | { type: 'discard'; utterance: number; reason: string }
+  | { type: 'pauseReply'; at: number }
+  | { type: 'resumeReply'; at: number; reason: string }
+  | { type: 'cancelReply'; at: number; reason: string }
+
+export interface TurnDetectorConfig {
+  activationProbability: number
+  backstopGraceMs: number
+  confirmSpeechMs: number
+  minWordMs: number
+  unconfirmedPauseMs: number
+}
+
+export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
+  activationProbability: 0.5,
+  /** The app's end_of_utterance normally arrives within a few ms of the server's; 300 ms covers a slow link. */
+  backstopGraceMs: 300,
+  /** ~2 words: long enough that it is not a cough, a click or a backchannel ("mm"). */
+  confirmSpeechMs: 700,
+  /** Shorter than the shortest word plus its onset detection. */
+  minWordMs: 200,
+  /** A pause no VAD confirms as speech within this is a false alarm. */
+  unconfirmedPauseMs: 250
+})
+
+interface Utterance {
+  id: number
+  startedAt: number
+  /** The app's VAD reported this utterance's start. */
+  clientStarted: boolean
+  turnId: string | null
+  speculating: boolean
+  lastEndAt: number | null
+  backstopAt: number | null
+  /** Started while the reply played: an interruption candidate. */
+  interruption: boolean
+  discarded: boolean
+}
+
+export class TurnDetector {
+  private readonly config: TurnDetectorConfig
+  private clientVad = false
+  private nextUtterance = 1
+  private current: Utterance | null = null
+  private playing = false
+  private paused = false
+  private pausedAt: number | null = null
+  /** Set once the pausing speech is confirmed (an utterance is open for it). */
+  private pauseUtterance: number | null = null
+
+  constructor(config: Partial<TurnDetectorConfig> = {}) {
+    this.config = { ...DEFAULT_TURN_DETECTOR_CONFIG, ...config }
+  }
+
+  get replyPaused(): boolean {
+    return this.paused
+  }
+
+  get openUtterance(): number | null {
+    return this.current && !this.current.discarded ? this.current.id : null
+  }
+
+  push(signal: TurnSignal): TurnAction[] {
+    const out: TurnAction[] = []
+    switch (signal.type) {
+      case 'probability':
+        if (this.playing && !this.paused && signal.p >= this.config.activationProbability) this.pause(signal.at, out)
+        break
+      case 'replyPlaying':
+        this.playing = signal.playing
+        if (!signal.playing) {
+          this.paused = false
+          this.pausedAt = null
+          this.pauseUtterance = null
+        }
+        break
+      case 'speechStart': {
+        if (signal.source === 'client') this.clientVad = true
+        const u = this.current
+        if (u && !u.discarded) {
+          if (signal.source === 'client') {
+            u.clientStarted = true
+            if (signal.turnId) u.turnId = signal.turnId
+          }
+          break
+        }
+        const utterance: Utterance = {
+          id: this.nextUtterance++,
+          startedAt: signal.at,
+          clientStarted: signal.source === 'client',
+          turnId: signal.source === 'client' ? (signal.turnId ?? null) : null,
+          speculating: false,
+          lastEndAt: null,
+          backstopAt: null,
+          interruption: this.playing,
+          discarded: false
+        }
+        this.current = utterance
+        out.push({ type: 'utteranceStart', utterance: utterance.id })
+        if (this.playing) {
+          if (!this.paused) this.pause(signal.at, out)
+          this.pauseUtterance = utterance.id
+        }
+        break
+      }
+      case 'speechEnd': {
+        const u = this.live()
+        if (!u || !this.leads(signal.source, u)) break
+        u.lastEndAt = signal.at
+        if (u.interruption && this.paused && signal.at - u.startedAt < this.config.minWordMs) {
+          this.falseInterruption(u, signal.at, 'too short for a word', out)
+          break
+        }
+        if (!u.speculating) {
+          u.speculating = true
+          out.push({ type: 'speculate', utterance: u.id })
+        }
+        break
+      }
+      case 'speechResume': {
+        const u = this.live()
+        if (!u || !this.leads(signal.source, u)) break
+        u.lastEndAt = null
+        u.backstopAt = null
+        if (u.speculating) {
+          u.speculating = false
+          out.push({ type: 'dropSpeculation', utterance: u.id })
+        }
+        break
+      }
+      case 'endOfUtterance': {
+        const u = this.live()
+        if (!u) break
+        if (signal.source === 'client') {
+          this.clientVad = true
+          this.commit(u, signal.turnId ?? u.turnId, 'client', signal.at, out)
+        } else if (!this.clientVad) {
+          this.commit(u, u.turnId, 'server', signal.at, out)
+        } else if (u.clientStarted) {
+          u.backstopAt = signal.at + this.config.backstopGraceMs
+        } else {
+          // The app's VAD is active and did not hear this: noise only the server heard.
+          this.discard(u, 'only the server VAD heard it', signal.at, out)
+        }
+        break
+      }
+      case 'interruptionTranscript': {
+        const u = this.current
+        if (!u || u.id !== signal.utterance || u.discarded || !u.interruption || !this.paused) break
+        if (signal.text.trim() === '') this.falseInterruption(u, signal.at, 'no words in it', out)
+        else this.confirmInterruption(signal.at, 'the user said something', out)
+        break
+      }
+      case 'tick': {
+        const u = this.live()
+        if (u?.backstopAt !== null && u?.backstopAt !== undefined && signal.at >= u.backstopAt) {
+          this.commit(u, u.turnId, 'server', signal.at, out)
+        }
+        if (this.paused && this.pausedAt !== null) {
+          const pending = this.current && !this.current.discarded && this.current.id === this.pauseUtterance ? this.current : null
+          if (!pending && signal.at - this.pausedAt >= this.config.unconfirmedPauseMs) {
+            this.resume(signal.at, 'no speech followed', out)
+          } else if (pending && pending.lastEndAt === null && signal.at - pending.startedAt >= this.config.confirmSpeechMs) {
+            this.confirmInterruption(signal.at, `speech longer than ${this.config.confirmSpeechMs} ms`, out)
+          }
+        }
+        break
+      }
+    }
+    return out
+  }
+
+  private live(): Utterance | null {
+    return this.current && !this.current.discarded ? this.current : null
+  }
+
+  /** Which VAD drives speculation for this utterance: the app's when it reports VAD events, else the server's. */
+  private leads(source: SignalSource, u: Utterance): boolean {
+    return this.clientVad && u.clientStarted ? source === 'client' : source === 'server' || !this.clientVad
+  }
+
+  private pause(at: number, out: TurnAction[]): void {
+    this.paused = true
+    this.pausedAt = at
+    out.push({ type: 'pauseReply', at })
+  }
+
+  private resume(at: number, reason: string, out: TurnAction[]): void {
+    this.paused = false
+    this.pausedAt = null
+    this.pauseUtterance = null
+    out.push({ type: 'resumeReply', at, reason })
+  }
+
+  private confirmInterruption(at: number, reason: string, out: TurnAction[]): void {
+    this.paused = false
+    this.pausedAt = null
+    this.pauseUtterance = null
+    this.playing = false
+    if (this.current) this.current.interruption = false
+    out.push({ type: 'cancelReply', at, reason })
+  }
+
+  private falseInterruption(u: Utterance, at: number, reason: string, out: TurnAction[]): void {
+    this.discard(u, `false interruption: ${reason}`, at, out)
+    this.resume(at, `false interruption: ${reason}`, out)
+  }
+
+  private discard(u: Utterance, reason: string, _at: number, out: TurnAction[]): void {
+    u.discarded = true
+    if (u.speculating) out.push({ type: 'dropSpeculation', utterance: u.id })
+    u.speculating = false
+    out.push({ type: 'discard', utterance: u.id, reason })
+  }
+
+  private commit(u: Utterance, turnId: string | null, source: SignalSource, at: number, out: TurnAction[]): void {
+    if (u.interruption && this.paused) {
+      // Committing an utterance that paused the reply: it had words enough to be a turn.
+      this.confirmInterruption(at, 'the interruption became a turn', out)
+    }
+    this.current = null
+    out.push({ type: 'commit', utterance: u.id, turnId, source, at })
+  }
+}

@@ -1,0 +1,4 @@
+export * from './breakdown'
+export * from './clockOffset'
+export * from './stats'
+export * from './trace'

@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBrowserMode, type BrowserModeServer } from '../../src/main/browserMode'
+import { AppCore } from '../../src/main/services/appCore'
+import { fileKeyCipher } from '../../src/main/services/secretsStore'
+import { startBrowserApp, rendererDir, type BrowserApp } from '../helpers/browserApp'
+import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
+
+// Needs the built renderer (out/renderer, `npx electron-vite build`; npm test builds first). Skipped only without Chromium.
+const skipReason = chromiumMissingReason()
+if (skipReason) console.warn(`settings e2e skipped: ${skipReason}`)
+
+async function openSettings(page: Page): Promise<void> {
+  await page.waitForSelector('.app[data-ready="true"]', { timeout: 15_000 })
+  await page.click('[data-testid="settings-open"]')
+  await page.waitForSelector('[data-testid="settings-hotkeys"]')
+}
+
+async function settingsOnDisk(dir: string): Promise<Record<string, any>> {
+  return JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8')) as Record<string, any>
+}
+
+describe.skipIf(skipReason)('settings page in browser mode', () => {
+  let app: BrowserApp
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    // The embedded backend is not needed to edit settings; keeping it off keeps the test quick.
+    app = await startBrowserApp({ autoStartBackend: false })
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1180, height: 900 } })
+    await page.goto(app.server.url)
+    await openSettings(page)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await app?.close()
+  })
+
+  it('rejects a bad backend URL with the field and reason, and saves nothing', async () => {
+    const before = app.core.settings.get()
+    await page.selectOption('[data-testid="settings-backend-mode"]', 'remote')
+    await page.fill('[data-testid="settings-backend-url"]', 'http://voice.example.com/signaling')
+    await page.click('[data-testid="settings-save-backend"]')
+    const alert = page.locator('[data-testid="settings-result-backend"][role="alert"]')
+    await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toContain('backend.remoteUrl: must be a ws:// or wss:// URL')
+    expect(app.core.settings.get()).toEqual(before)
+    expect(existsSync(join(app.userDataDir, 'settings.json')) ? (await settingsOnDisk(app.userDataDir)).backend : before.backend).toEqual(before.backend)
+    // The draft stays so the user can fix it.
+    expect(await page.inputValue('[data-testid="settings-backend-url"]')).toBe('http://voice.example.com/signaling')
+  })
+
+  it('rejects an out-of-range VAD threshold with its limit', async () => {
+    await page.fill('[data-testid="settings-vad-threshold"]', '1.5')
+    await page.click('[data-testid="settings-save-listening"]')
+    await expect.poll(() => page.textContent('[data-testid="settings-result-listening"]')).toContain('listening.vadThreshold')
+    expect(app.core.settings.get().listening.vadThreshold).toBe(0.5)
+    await page.fill('[data-testid="settings-vad-threshold"]', '0.6')
+  })
+
+  it('shows hotkey problems while typing, and the service refuses them with the same words', async () => {
+    await page.fill('[data-testid="settings-hotkey-toggleListening"]', 'K')
+    await expect.poll(() => page.textContent('[data-testid="settings-hotkey-problems"]')).toContain('needs a modifier')
+    await page.click('[data-testid="settings-save-hotkeys"]')
+    await expect.poll(() => page.textContent('[data-testid="settings-result-hotkeys"]')).toContain('hotkeys.toggleListening')
+
+    // The same chord as push-to-talk, spelled differently: a conflict on this platform.
+    await page.fill('[data-testid="settings-hotkey-toggleListening"]', 'Ctrl+Shift+Space')
+    await expect.poll(() => page.textContent('[data-testid="settings-hotkey-problems"]')).toContain('assigned to both Push to talk and Start/stop listening')
+    await page.click('[data-testid="settings-save-hotkeys"]')
+    await expect.poll(() => page.textContent('[data-testid="settings-result-hotkeys"]')).toContain('assigned to both Push to talk and Start/stop listening')
+    expect(app.core.settings.get().hotkeys.toggleListening).toBeNull()
+  })
+
+  it('records a hotkey from the keyboard and saves it to disk', async () => {
+    await page.fill('[data-testid="settings-hotkey-toggleListening"]', '')
+    await page.locator('[data-testid="settings-hotkey-toggleListening"] >> xpath=../..').getByRole('button', { name: 'Record' }).click()
+    await page.keyboard.press('Control+Alt+KeyJ')
+    await expect.poll(() => page.inputValue('[data-testid="settings-hotkey-toggleListening"]')).toBe('CommandOrControl+Alt+J')
+    await page.click('[data-testid="settings-save-hotkeys"]')
+    await expect.poll(() => app.core.settings.get().hotkeys.toggleListening).toBe('CommandOrControl+Alt+J')
+    expect((await settingsOnDisk(app.userDataDir)).hotkeys.toggleListening).toBe('CommandOrControl+Alt+J')
+  })
+
+  it('saves mode, interface and provider choices; they survive a reload', async () => {
+    await page.selectOption('[data-testid="settings-mode"]', 'hands-free')
+    await page.click('[data-testid="settings-save-listening"]')
+    await page.uncheck('[data-testid="settings-overlay"]')
+    await page.selectOption('[data-testid="settings-theme"]', 'light')
+    await page.click('[data-testid="settings-save-ui"]')
+    await page.fill('[data-testid="settings-model-llm"]', 'gpt-4o-mini')
+    await page.click('[data-testid="settings-save-providers"]')
+    await expect.poll(() => app.core.settings.get().providers.llm.model).toBe('gpt-4o-mini')
+    const disk = await settingsOnDisk(app.userDataDir)
+    expect(disk.listening).toMatchObject({ mode: 'hands-free', vadThreshold: 0.6 })
+    expect(disk.ui).toMatchObject({ showLatencyOverlay: false, theme: 'light' })
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('light')
+
+    await page.reload()
+    await openSettings(page)
+    expect(await page.inputValue('[data-testid="settings-mode"]')).toBe('hands-free')
+    expect(await page.isChecked('[data-testid="settings-overlay"]')).toBe(false)
+    expect(await page.inputValue('[data-testid="settings-model-llm"]')).toBe('gpt-4o-mini')
+  })
+
+  it('refuses to store an API key in browser mode without a key file, saying how to enable it', async () => {
+    await expect.poll(() => page.textContent('[data-testid="settings-keys-storage"]')).toBe('cannot store keys here')
+    expect(await page.textContent('[data-testid="settings-keys-reason"]')).toContain('VOICE_ASSISTANT_SECRETS_KEY_FILE')
+    await page.fill('[data-testid="settings-key-llm.apiKey"]', 'sk-browser-mode-should-not-be-stored')
+    await page.click('[data-testid="settings-key-save-llm.apiKey"]')
+    await expect.poll(() => page.textContent('[data-testid="settings-result-secrets"]')).toContain('API key not saved')
+    expect(existsSync(join(app.userDataDir, 'secrets.json'))).toBe(false)
+  })
+})
+
+describe.skipIf(skipReason)('API keys in browser mode with an opt-in key file', () => {
+  let core: AppCore
+  let server: BrowserModeServer
+  let browser: Browser
+  let dir: string
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'va-e2e-keys-'))
+    core = new AppCore({
+      appInfo: { name: 'Voice Assistant', version: '0.0.0-test', mode: 'browser', platform: process.platform, modeReason: 'end-to-end test' },
+      userDataDir: dir,
+      backendCommand: { command: 'none', args: [] },
+      wsFactory: () => {
+        throw new Error('no backend in this test')
+      },
+      autoStartBackend: false,
+      secretsCipher: await fileKeyCipher(join(dir, 'secrets.key')),
+      log: () => undefined
+    })
+    await core.start()
+    server = await startBrowserMode({ core, rendererDir })
+    browser = await launchChromium()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    await core?.stop()
+  })
+
+  it('stores the key encrypted, shows only "set", and can remove it', async () => {
+    const key = 'sk-e2e-0123456789-secret'
+    const page = await browser.newPage()
+    await page.goto(server.url)
+    await openSettings(page)
+    await expect.poll(() => page.textContent('[data-testid="settings-keys-storage"]')).toBe('encrypted (file-key)')
+    await page.fill('[data-testid="settings-key-stt.apiKey"]', key)
+    await page.click('[data-testid="settings-key-save-stt.apiKey"]')
+    await expect.poll(() => page.textContent('[data-testid="settings-key-state-stt.apiKey"]')).toBe('set')
+    expect(await page.inputValue('[data-testid="settings-key-stt.apiKey"]')).toBe('')
+    expect(await readFile(join(dir, 'secrets.json'), 'utf8')).not.toContain(key)
+    expect(await readFile(join(dir, 'settings.json'), 'utf8').catch(() => '')).not.toContain(key)
+    expect(core.secrets.get('stt.apiKey')).toBe(key)
+    expect(await page.content()).not.toContain(key)
+    await page.click('[data-testid="settings-key-clear-stt.apiKey"]')
+    await expect.poll(() => page.textContent('[data-testid="settings-key-state-stt.apiKey"]')).toBe('not set')
+    expect(core.secrets.get('stt.apiKey')).toBeNull()
+  })
+})

@@ -1,0 +1,197 @@
+/**
+ * Test page for the media e2e tests and benches: the real renderer module (ConversationConnection) driven from
+ * Playwright, plus in-page measurement tools (reply recorder, click generator, the two-peer-connection floor).
+ */
+import { ConversationConnection, type ConversationOptions } from '../../../src/renderer/src/media/webrtcSession'
+import { micConstraints } from '../../../src/renderer/src/media/micMeter'
+import type { SessionNotification } from '../../../src/shared/contract/signaling'
+
+interface OpenArgs {
+  signalingUrl: string
+  pipeline?: 'echo' | 'click'
+  startPaused?: boolean
+  /** 'mic': the fake capture device (WAV), processing off. 'clicks': a WebAudio click generator. */
+  source: 'mic' | 'clicks'
+}
+
+const notes: Array<SessionNotification & { receivedAt: number }> = []
+const marks: Record<string, number> = {}
+let conn: ConversationConnection | null = null
+let clickCtx: AudioContext | null = null
+let clickDest: MediaStreamAudioDestinationNode | null = null
+const logs: string[] = []
+
+async function sourceTrack(source: OpenArgs['source']): Promise<MediaStreamTrack> {
+  if (source === 'mic') {
+    const stream = await navigator.mediaDevices.getUserMedia(micConstraints({ inputDeviceId: null, echoCancellation: false, noiseSuppression: false, autoGainControl: false }))
+    return stream.getAudioTracks()[0]!
+  }
+  clickCtx = new AudioContext({ latencyHint: 'interactive' })
+  clickDest = clickCtx.createMediaStreamDestination()
+  // A constant near-silent signal keeps the track producing audio (a source-less track sends no RTP).
+  const bed = clickCtx.createConstantSource()
+  bed.offset.value = 0.0001
+  bed.connect(clickDest)
+  bed.start()
+  return clickDest.stream.getAudioTracks()[0]!
+}
+
+const harness = {
+  async open(args: OpenArgs): Promise<string> {
+    const track = await sourceTrack(args.source)
+    const opts: ConversationOptions = {
+      signalingUrl: args.signalingUrl,
+      track,
+      pipeline: args.pipeline,
+      startPaused: args.startPaused,
+      audioElement: document.getElementById('reply') as HTMLAudioElement,
+      backoff: { baseMs: 100, maxMs: 1000, jitter: 0.2 },
+      onNotification: (n) => notes.push({ ...n, receivedAt: Date.now() }),
+      log: (line) => logs.push(line),
+      onMark: (name, at) => (marks[name] = at)
+    }
+    conn = await ConversationConnection.open(opts)
+    return conn.state.sessionId!
+  },
+  state: () => conn?.state ?? null,
+  marks: () => ({ ...marks }),
+  now: () => performance.timeOrigin + performance.now(),
+  notes: () => notes.slice(),
+  logs: () => logs.slice(),
+  close: () => {
+    conn?.close()
+    conn = null
+    void clickCtx?.close()
+    clickCtx = null
+  },
+  restartIce: () => conn!.restartIce(),
+  /** Drop the signaling socket as a network blip would (the media transports are left alone). */
+  dropSignaling: () => conn?.signalingClient?.close(),
+  /** Press/release push-to-talk; returns Date.now() at the press. */
+  async talk(on: boolean): Promise<number> {
+    const at = performance.timeOrigin + performance.now()
+    await conn!.setTalking(on)
+    return at
+  },
+  /** Record the reply stream for `ms`, returned as 16 kHz mono samples (3:1 average of the 48 kHz context). */
+  async recordReply(ms: number): Promise<number[]> {
+    const ctx = new AudioContext({ sampleRate: 48_000 })
+    const src = ctx.createMediaStreamSource(conn!.replyStream)
+    const proc = ctx.createScriptProcessor(4096, 1, 1)
+    const out: number[] = []
+    proc.onaudioprocess = (e) => {
+      const x = e.inputBuffer.getChannelData(0)
+      for (let i = 0; i + 2 < x.length; i += 3) out.push((x[i]! + x[i + 1]! + x[i + 2]!) / 3)
+    }
+    src.connect(proc)
+    proc.connect(ctx.destination)
+    await new Promise((r) => setTimeout(r, ms))
+    proc.disconnect()
+    src.disconnect()
+    await ctx.close()
+    return out
+  },
+  /**
+   * Click round trips through the session: play a click into the mic track, time until the reply stream's level
+   * jumps. Returns per-click ms (epoch-independent: both ends are this page's AudioContext clock).
+   */
+  async clickRoundTrips(count: number, gapMs: number): Promise<number[]> {
+    return measureClicks(count, gapMs, conn!.replyStream, (at) => playClick(clickCtx!, clickDest!, at), clickCtx!)
+  },
+  /** The browser's own floor: the same click through two RTCPeerConnections connected directly in this page. */
+  async floorRoundTrips(count: number, gapMs: number): Promise<number[]> {
+    const ctx = new AudioContext({ latencyHint: 'interactive' })
+    const dest = ctx.createMediaStreamDestination()
+    const bed = ctx.createConstantSource()
+    bed.offset.value = 0.0001
+    bed.connect(dest)
+    bed.start()
+    const a = new RTCPeerConnection()
+    const b = new RTCPeerConnection()
+    a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate)
+    b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate)
+    const remote = new Promise<MediaStream>((resolve) => (b.ontrack = (e) => resolve(e.streams[0] ?? new MediaStream([e.track]))))
+    a.addTrack(dest.stream.getAudioTracks()[0]!, dest.stream)
+    const offer = await a.createOffer()
+    // Same Opus settings as the session path: 20 ms packets, FEC on, DTX off.
+    await a.setLocalDescription(offer)
+    await b.setRemoteDescription(offer)
+    const answer = await b.createAnswer()
+    await b.setLocalDescription(answer)
+    await a.setRemoteDescription(answer)
+    const stream = await remote
+    const el = document.createElement('audio')
+    el.srcObject = stream
+    el.muted = true
+    await el.play().catch(() => undefined)
+    await new Promise((r) => setTimeout(r, 500))
+    try {
+      return await measureClicks(count, gapMs, stream, (at) => playClick(ctx, dest, at), ctx)
+    } finally {
+      a.close()
+      b.close()
+      el.srcObject = null
+      await ctx.close()
+    }
+  }
+}
+
+function playClick(ctx: AudioContext, dest: AudioNode, at: number): void {
+  const osc = ctx.createOscillator()
+  const gain = ctx.createGain()
+  osc.frequency.value = 1000
+  gain.gain.value = 0.8
+  osc.connect(gain)
+  gain.connect(dest)
+  osc.start(at)
+  osc.stop(at + 0.03)
+}
+
+/**
+ * Shared click timing, all on one AudioContext clock: a click is scheduled into the outgoing track at context time
+ * `at`; a ScriptProcessor on the same context watches the reply stream and reports the context time of the first
+ * loud sample. The processor's own buffering is a constant bias shared by the session and the floor measurement.
+ */
+async function measureClicks(count: number, gapMs: number, replyStream: MediaStream, click: (at: number) => void, ctx: AudioContext): Promise<number[]> {
+  const src = ctx.createMediaStreamSource(replyStream)
+  const size = 256
+  const proc = ctx.createScriptProcessor(size, 1, 1)
+  let armedAfter = Infinity
+  let resolveHit: ((ctxTime: number) => void) | null = null
+  proc.onaudioprocess = (e) => {
+    const x = e.inputBuffer.getChannelData(0)
+    const blockStart = e.playbackTime - size / ctx.sampleRate
+    for (let i = 0; i < x.length; i++) {
+      const t = blockStart + i / ctx.sampleRate
+      if (t >= armedAfter && Math.abs(x[i]!) > 0.2) {
+        armedAfter = Infinity
+        resolveHit?.(t)
+        return
+      }
+    }
+  }
+  src.connect(proc)
+  proc.connect(ctx.destination)
+  const results: number[] = []
+  try {
+    for (let n = 0; n < count; n++) {
+      await new Promise((r) => setTimeout(r, gapMs))
+      const at = ctx.currentTime + 0.05
+      const hit = new Promise<number | null>((resolve) => {
+        resolveHit = resolve
+        setTimeout(() => resolve(null), 2000)
+      })
+      armedAfter = at
+      click(at)
+      const got = await hit
+      armedAfter = Infinity
+      if (got !== null) results.push((got - at) * 1000)
+    }
+  } finally {
+    proc.disconnect()
+    src.disconnect()
+  }
+  return results
+}
+
+;(window as unknown as { mediaHarness: typeof harness }).mediaHarness = harness

@@ -1,0 +1,137 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import onnxProto from 'onnx-proto'
+import type { onnx as P } from 'onnx-proto'
+
+// onnx-proto is CommonJS without static named exports: take the namespace from the default export (Node ESM).
+const { onnx } = onnxProto
+
+/**
+ * Writes a tiny stand-in for the onnx-community Moonshine export into `dir`: the same file layout, graph input and
+ * output names, dtypes and ranks as the real model (smaller sizes), plus config.json and a Llama-style byte-fallback
+ * BPE tokenizer.json. The decoder's logits depend only on how many tokens are in its KV cache, so a correct greedy
+ * loop (feeding each step's `present.*` back as `past_key_values.*`) spells out `script` and then the end token; a
+ * loop that drops the cache repeats the first token until the length cap.
+ */
+
+const F32 = onnx.TensorProto.DataType.FLOAT
+const I64 = onnx.TensorProto.DataType.INT64
+const BOOL = onnx.TensorProto.DataType.BOOL
+
+type Dim = number | string
+const dims = (shape: Dim[]): P.ITensorShapeProto => ({ dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) })
+const value = (name: string, elemType: number, shape: Dim[]): P.IValueInfoProto => ({ name, type: { tensorType: { elemType, shape: dims(shape) } } })
+const f32 = (name: string, shape: number[], data: Float32Array): P.ITensorProto => ({ name, dataType: F32, dims: shape, rawData: new Uint8Array(data.buffer.slice(0)) })
+const i64 = (name: string, shape: number[], data: number[]): P.ITensorProto => ({ name, dataType: I64, dims: shape, rawData: new Uint8Array(BigInt64Array.from(data.map(BigInt)).buffer) })
+const node = (opType: string, input: string[], output: string[], attribute: P.IAttributeProto[] = []): P.INodeProto => ({ opType, input, output, attribute, name: output[0] })
+
+function model(graph: P.IGraphProto): Uint8Array {
+  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'voice-assistant tests', opsetImport: [{ domain: '', version: 13 }], graph })).finish()
+}
+
+export interface TestMoonshine {
+  dir: string
+  /** Token ids the decoder will emit, in order (end token excluded). */
+  script: number[]
+  /** The text those tokens decode to. */
+  expectedText: string
+  layers: number
+}
+
+export async function writeTestMoonshine(dir: string): Promise<TestMoonshine> {
+  const layers = 2
+  const heads = 2
+  const hidden = 8
+  const headDim = hidden / heads
+  const frames = 4
+  const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2, '<0x21>': 3, '▁turn': 4, '▁on': 5, '▁the': 6, '▁lights': 7, '▁kitchen': 8 }
+  const V = Object.keys(vocab).length
+  const script = [4, 5, 6, 8, 7, 3]
+  const steps = script.length + 2
+  const table = new Float32Array(steps * V)
+  for (let s = 0; s < steps; s++) table[s * V + (script[s] ?? 2)] = 1 // after the script: </s>
+
+  // Encoder: last_hidden_state = broadcast(mean(input_values)) to [1, frames, hidden].
+  const encoder = model({
+    name: 'encoder',
+    input: [value('input_values', F32, [1, 'num_samples'])],
+    output: [value('last_hidden_state', F32, [1, 'encoder_sequence_length', hidden])],
+    initializer: [i64('hidden_shape', [3], [1, frames, hidden])],
+    node: [
+      node('ReduceMean', ['input_values'], ['mean'], [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]),
+      node('Expand', ['mean', 'hidden_shape'], ['last_hidden_state'])
+    ]
+  })
+
+  const pastInputs: P.IValueInfoProto[] = []
+  const presentOutputs: P.IValueInfoProto[] = []
+  const kvNodes: P.INodeProto[] = []
+  for (let i = 0; i < layers; i++) {
+    for (const kv of ['key', 'value']) {
+      pastInputs.push(value(`past_key_values.${i}.decoder.${kv}`, F32, [1, heads, 'past_decoder_sequence_length', headDim]))
+      pastInputs.push(value(`past_key_values.${i}.encoder.${kv}`, F32, [1, heads, 'encoder_sequence_length_out', headDim]))
+      presentOutputs.push(value(`present.${i}.decoder.${kv}`, F32, [1, heads, 'past_decoder_sequence_length + 1', headDim]))
+      presentOutputs.push(value(`present.${i}.encoder.${kv}`, F32, [1, heads, 'encoder_sequence_length_out', headDim]))
+      kvNodes.push(node('Concat', [`past_key_values.${i}.decoder.${kv}`, 'new_kv'], [`present.${i}.decoder.${kv}`], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 2 }]))
+      kvNodes.push(node('Identity', ['cross_kv'], [`present.${i}.encoder.${kv}`]))
+    }
+  }
+  const decoder = model({
+    name: 'decoder_merged',
+    input: [
+      value('input_ids', I64, [1, 'decoder_sequence_length']),
+      value('encoder_hidden_states', F32, [1, 'encoder_sequence_length', hidden]),
+      ...pastInputs,
+      value('use_cache_branch', BOOL, [1])
+    ],
+    output: [value('logits', F32, [1, 'decoder_sequence_length', V]), ...presentOutputs],
+    initializer: [
+      f32('table', [steps, V], table),
+      i64('two', [], [2]),
+      i64('logits_shape', [3], [1, 1, V]),
+      f32('new_kv', [1, heads, 1, headDim], new Float32Array(heads * headDim)),
+      f32('cross_kv', [1, heads, frames, headDim], new Float32Array(heads * frames * headDim))
+    ],
+    node: [
+      node('Shape', ['past_key_values.0.decoder.key'], ['past_shape']),
+      node('Gather', ['past_shape', 'two'], ['past_length'], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]),
+      node('Gather', ['table', 'past_length'], ['row'], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]),
+      node('Reshape', ['row', 'logits_shape'], ['logits']),
+      ...kvNodes
+    ]
+  })
+
+  await mkdir(join(dir, 'onnx'), { recursive: true })
+  await writeFile(join(dir, 'onnx', 'encoder_model_quantized.onnx'), encoder)
+  await writeFile(join(dir, 'onnx', 'decoder_model_merged_quantized.onnx'), decoder)
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ model_type: 'moonshine', hidden_size: hidden, decoder_num_hidden_layers: layers, decoder_num_attention_heads: heads, decoder_start_token_id: 1, bos_token_id: 1, eos_token_id: 2, vocab_size: V })
+  )
+  await writeFile(join(dir, 'preprocessor_config.json'), JSON.stringify({ do_normalize: false, sampling_rate: 16000 }))
+  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })
+  await writeFile(
+    join(dir, 'tokenizer.json'),
+    JSON.stringify({
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
+      post_processor: null,
+      decoder: {
+        type: 'Sequence',
+        decoders: [
+          { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+          { type: 'ByteFallback' },
+          { type: 'Fuse' },
+          { type: 'Strip', content: ' ', start: 1, stop: 0 }
+        ]
+      },
+      model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab, merges: [] }
+    })
+  )
+  await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', clean_up_tokenization_spaces: false }))
+  return { dir, script, expectedText: 'turn on the kitchen lights!', layers }
+}
