@@ -1,8 +1,5 @@
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { AppCore } from '../../../src/main/services/appCore'
+import { startOfflineCore } from '../../helpers/offlineCore'
 import { applySettingsPatch, defaultSettings, migrateSettings, settingsPatchSchema } from '../../../src/shared/contract/settings'
 
 describe('hotkeys, listening, system and provider settings', () => {
@@ -56,17 +53,7 @@ describe('hotkeys, listening, system and provider settings', () => {
   })
 
   it('AppCore refuses duplicate and OS-reserved hotkeys for its platform before saving', async () => {
-    const core = new AppCore({
-      appInfo: { name: 'Voice Assistant', version: '0', mode: 'browser', platform: 'darwin', modeReason: null },
-      userDataDir: await mkdtemp(join(tmpdir(), 'va-hk-')),
-      backendCommand: { command: 'none', args: [] },
-      wsFactory: () => {
-        throw new Error('no network in this test')
-      },
-      autoStartBackend: false,
-      log: () => undefined
-    })
-    await core.start()
+    const core = await startOfflineCore({ appInfo: { platform: 'darwin' } })
     const dup = await core.dispatch('updateSettings', { hotkeys: { toggleListening: 'CommandOrControl+Shift+Space' } })
     expect(dup).toMatchObject({ ok: false, error: { code: 'invalid_params', issues: [expect.stringContaining('assigned to both Push to talk and Start/stop listening')] } })
     const reserved = await core.dispatch('updateSettings', { hotkeys: { showWindow: 'Command+Space' } })

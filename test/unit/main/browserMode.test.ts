@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startBrowserMode, type BrowserModeServer } from '../../../src/main/browserMode'
-import { AppCore } from '../../../src/main/services/appCore'
+import type { AppCore } from '../../../src/main/services/appCore'
+import { startOfflineCore } from '../../helpers/offlineCore'
 
 function openSocket(url: string, origin?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -35,17 +36,7 @@ describe('browser mode server', () => {
   beforeAll(async () => {
     const rendererDir = await mkdtemp(join(tmpdir(), 'va-renderer-'))
     await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>')
-    core = new AppCore({
-      appInfo: { name: 'Voice Assistant', version: '0', mode: 'browser', platform: 'linux', modeReason: 'test' },
-      userDataDir: await mkdtemp(join(tmpdir(), 'va-bm-')),
-      backendCommand: { command: 'none', args: [] },
-      wsFactory: () => {
-        throw new Error('unused')
-      },
-      autoStartBackend: false,
-      log: () => undefined
-    })
-    await core.start()
+    core = await startOfflineCore()
     server = await startBrowserMode({ core, rendererDir })
     base = new URL(server.url).host
   })

@@ -1,10 +1,8 @@
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { IpcMain } from 'electron'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { registerIpc } from '../../../src/main/electron/ipc'
-import { AppCore } from '../../../src/main/services/appCore'
+import type { AppCore } from '../../../src/main/services/appCore'
+import { startOfflineCore } from '../../helpers/offlineCore'
 import { apiMethodNames, ipcChannel } from '../../../src/shared/contract/api'
 
 type Handler = (event: unknown, params: unknown) => Promise<unknown> | unknown
@@ -34,17 +32,7 @@ describe('Electron IPC adapter', () => {
   beforeEach(async () => {
     ipc = new FakeIpcMain()
     logs = []
-    core = new AppCore({
-      appInfo: { name: 'Voice Assistant', version: '0', mode: 'electron', platform: 'linux', modeReason: null },
-      userDataDir: await mkdtemp(join(tmpdir(), 'va-ipc-')),
-      backendCommand: { command: 'none', args: [] },
-      wsFactory: () => {
-        throw new Error('no network in this test')
-      },
-      autoStartBackend: false,
-      log: () => undefined
-    })
-    await core.start()
+    core = await startOfflineCore({ appInfo: { mode: 'electron' } })
     registerIpc(ipc as unknown as IpcMain, core, base, (l) => logs.push(l))
   })
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { safeStorageCipher } from '../../../src/main/electron/safeStorageCipher'
-import { AppCore } from '../../../src/main/services/appCore'
+import type { AppCore } from '../../../src/main/services/appCore'
+import { startOfflineCore } from '../../helpers/offlineCore'
 import { fileKeyCipher, refusingCipher, SecretsStore, type SecretCipher } from '../../../src/main/services/secretsStore'
 
 const KEY = 'sk-test-0123456789abcdef'
@@ -93,19 +94,7 @@ describe('SecretsStore', () => {
 
 describe('secrets over the api', () => {
   async function core(cipher?: SecretCipher): Promise<AppCore> {
-    const c = new AppCore({
-      appInfo: { name: 'Voice Assistant', version: '0', mode: 'browser', platform: 'linux', modeReason: null },
-      userDataDir: await tempDir(),
-      backendCommand: { command: 'none', args: [] },
-      wsFactory: () => {
-        throw new Error('no network in this test')
-      },
-      autoStartBackend: false,
-      secretsCipher: cipher,
-      log: () => undefined
-    })
-    await c.start()
-    return c
+    return startOfflineCore({ secretsCipher: cipher })
   }
 
   it('set/clear answer with "is set" only; no method returns a key', async () => {

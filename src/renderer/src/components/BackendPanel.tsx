@@ -1,9 +1,8 @@
 import type React from 'react'
 import { useState } from 'react'
 import { useAppStore } from '../stores/appStore'
-import { StatusDot, type Tone } from './StatusDot'
+import { backendStateTone, StatusDot } from './StatusDot'
 
-const tone: Record<string, Tone> = { ready: 'ok', starting: 'busy', stopped: 'off', error: 'error' }
 
 export function BackendPanel(): React.JSX.Element {
   const backend = useAppStore((s) => s.backend)
@@ -18,7 +17,7 @@ export function BackendPanel(): React.JSX.Element {
     <section className="card" aria-labelledby="backend-title" data-testid="backend-panel">
       <div className="card-head">
         <h2 id="backend-title">Backend</h2>
-        <StatusDot tone={backend ? (tone[backend.state] ?? 'off') : 'off'} label={backend?.state ?? 'unknown'} />
+        <StatusDot tone={backend ? backendStateTone[backend.state] : 'off'} label={backend?.state ?? 'unknown'} />
       </div>
       <dl className="facts">
         <dt>Kind</dt>

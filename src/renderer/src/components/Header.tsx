@@ -2,9 +2,8 @@ import type React from 'react'
 import { useAppStore } from '../stores/appStore'
 import { useMicStore } from '../stores/micStore'
 import { SettingsButton } from './SettingsPanel'
-import { StatusDot, type Tone } from './StatusDot'
+import { backendStateTone, StatusDot } from './StatusDot'
 
-const backendTone: Record<string, Tone> = { ready: 'ok', starting: 'busy', stopped: 'off', error: 'error' }
 
 export function Header(): React.JSX.Element {
   const appInfo = useAppStore((s) => s.appInfo)
@@ -26,7 +25,7 @@ export function Header(): React.JSX.Element {
         </div>
       </div>
       <div className="header-status">
-        <StatusDot tone={backend ? (backendTone[backend.state] ?? 'off') : 'off'} label={`Backend: ${backend?.state ?? '—'}`} />
+        <StatusDot tone={backend ? backendStateTone[backend.state] : 'off'} label={`Backend: ${backend?.state ?? '—'}`} />
         <StatusDot
           tone={micLive ? 'ok' : micPermission === 'denied' || micPermission === 'unavailable' ? 'error' : 'off'}
           label={micLive ? 'Mic live' : micPermission === 'denied' ? 'Mic blocked' : 'Mic off'}

@@ -3,6 +3,7 @@ import { useEffect } from 'react'
 import type { Settings } from '../../../shared/contract/settings'
 import { useAppStore } from '../stores/appStore'
 import { useMicStore } from '../stores/micStore'
+import { InputDeviceSelect } from './InputDeviceSelect'
 
 function levelPercent(dbfs: number): number {
   // Map -60..0 dBFS onto the bar; quieter is empty.
@@ -39,21 +40,7 @@ export function MicPanel(): React.JSX.Element {
       </div>
       <label className="field">
         <span>Input device</span>
-        <select
-          value={audio?.inputDeviceId ?? ''}
-          disabled={!audio}
-          onChange={(e) => void setAudio({ inputDeviceId: e.target.value || null })}
-          data-testid="mic-device"
-        >
-          <option value="">System default</option>
-          {mic.devices
-            .filter((d) => d.deviceId && d.deviceId !== 'default')
-            .map((d) => (
-              <option key={d.deviceId} value={d.deviceId}>
-                {d.label}
-              </option>
-            ))}
-        </select>
+        <InputDeviceSelect value={audio?.inputDeviceId ?? null} disabled={!audio} onChange={(inputDeviceId) => void setAudio({ inputDeviceId })} testId="mic-device" />
       </label>
       <div className="meter" role="meter" aria-label="Input level" aria-valuemin={-100} aria-valuemax={0} aria-valuenow={Math.round(mic.levelDbfs)}>
         <div className="meter-fill" style={{ width: `${levelPercent(mic.levelDbfs)}%` }} />

@@ -4,8 +4,8 @@ import { secretNames, type SecretName } from '../../../shared/contract/secrets'
 import { hotkeyActionLabels, type HotkeyAction, type Settings } from '../../../shared/contract/settings'
 import { acceleratorFromKeyChord, findHotkeyProblems, toHotkeyPlatform } from '../../../shared/hotkeys/accelerator'
 import { useAppStore } from '../stores/appStore'
-import { useMicStore } from '../stores/micStore'
 import { useSettingsPageStore, type SettingsSection } from '../stores/settingsPageStore'
+import { InputDeviceSelect } from './InputDeviceSelect'
 import './Settings.css'
 
 /** Opens the settings page; also opened by the tray menu ("Settings…") through the userCommand event. */
@@ -62,22 +62,12 @@ function Toggle(props: { label: string; checked: boolean; onChange: (v: boolean)
 
 function AudioSection({ settings }: { settings: Settings }): React.JSX.Element {
   const save = useSettingsPageStore((s) => s.save)
-  const devices = useMicStore((s) => s.devices)
   const [draft, setDraft] = useState(settings.audio)
   return (
     <Section id="audio" title="Microphone" onSave={() => void save('audio', { audio: draft })}>
       <label className="field">
         <span>Input device</span>
-        <select value={draft.inputDeviceId ?? ''} onChange={(e) => setDraft({ ...draft, inputDeviceId: e.target.value || null })} data-testid="settings-input-device">
-          <option value="">System default</option>
-          {devices
-            .filter((d) => d.deviceId && d.deviceId !== 'default')
-            .map((d) => (
-              <option key={d.deviceId} value={d.deviceId}>
-                {d.label}
-              </option>
-            ))}
-        </select>
+        <InputDeviceSelect value={draft.inputDeviceId} onChange={(inputDeviceId) => setDraft({ ...draft, inputDeviceId })} testId="settings-input-device" />
       </label>
       <fieldset className="toggles">
         <Toggle label="Echo cancellation" checked={draft.echoCancellation} onChange={(v) => setDraft({ ...draft, echoCancellation: v })} testId="settings-echo" />
