@@ -11,7 +11,9 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           browser: resolve('src/main/browserMain.ts'),
-          server: resolve('src/server/main.ts')
+          server: resolve('src/server/main.ts'),
+          // The edge relay (issue 8): `node out/main/relay.js`, no tsx at run time.
+          relay: resolve('src/server/relay/main.ts')
         }
       }
     }

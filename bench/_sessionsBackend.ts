@@ -29,7 +29,7 @@ backend.sessions.onSessionCreated((s) => {
   s.onClose(() => live.delete(s.id))
   s.taps.add({
     onFrame: (f) => {
-      if (f.concealed) return
+      if (f.concealed || f.backfilled) return
       if (entry.frames++ % 5 === 0) entry.lag.push([f.rtpTimestamp, performance.timeOrigin + performance.now()])
     }
   })

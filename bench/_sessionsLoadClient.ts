@@ -14,11 +14,13 @@
 import { readFileSync } from 'node:fs'
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, type RTCRtpSender } from 'werift'
 import WebSocket from 'ws'
-import { SIGNALING_PROTOCOL_VERSION } from '../src/shared/contract/signaling'
+import { SESSION_NOTIFICATION, SIGNALING_PROTOCOL_VERSION } from '../src/shared/contract/signaling'
 import { connectSignaling, type SignalingClient, type WebSocketLike } from '../src/shared/signalingClient'
 
 interface LoadSession {
   sessionId: string
+  producerId: string
+  paused: boolean
   signaling: SignalingClient
   pc: RTCPeerConnection
   sender: RTCRtpSender
@@ -31,6 +33,7 @@ const PT = 100
 const sessions: LoadSession[] = []
 let packets: Buffer[] = []
 let frameBase = 0
+let backfills = 0
 
 const send = (msg: unknown): void => void process.send!(msg)
 
@@ -112,7 +115,7 @@ async function openOne(signalingUrl: string, pipeline: 'echo' | 'click' | undefi
     })
     connected.catch(() => undefined) // awaited below; a failure in between must not become an unhandled rejection
     const sender = transceiver.sender
-    await signaling.request('produce', {
+    const { id: producerId } = await signaling.request('produce', {
       transportId: t.id,
       kind: 'audio',
       rtpParameters: {
@@ -122,8 +125,23 @@ async function openOne(signalingUrl: string, pipeline: 'echo' | 'click' | undefi
       }
     })
     await connected
+    // Like the app: answer the server's uplinkGap (it lost a run of packets, e.g. kernel drops under load) with the
+    // frames it missed, which this client can rebuild exactly: packet n is packets[n % length] at timestamp n × 960.
+    signaling.onNotification((name, data) => {
+      const note = data as { type?: string; detail?: { fromRtpTimestamp?: number; frames?: number } }
+      if (name !== SESSION_NOTIFICATION || note.type !== 'uplinkGap') return
+      const first = Math.round((note.detail?.fromRtpTimestamp ?? 0) / 960)
+      const count = Math.min(note.detail?.frames ?? 0, 1500)
+      void (async () => {
+        for (let i = 0; i === 0 || i < count; i += 100) {
+          const frames = Array.from({ length: Math.max(0, Math.min(100, count - i)) }, (_, k) => ({ rtpTimestamp: ((first + i + k) * 960) >>> 0, opus: packets[(first + i + k) % packets.length]!.toString('base64') }))
+          await signaling.request('backfillAudio', { frames, done: i + 100 >= count }, 30_000)
+        }
+        backfills++
+      })().catch(() => undefined)
+    })
     const transport = (sender as unknown as { dtlsTransport: LoadSession['transport'] }).dtlsTransport
-    return { sessionId: joined.sessionId, signaling, pc, sender, transport, sent: 0, t0Epoch: 0 }
+    return { sessionId: joined.sessionId, producerId, paused: false, signaling, pc, sender, transport, sent: 0, t0Epoch: 0 }
   } catch (error) {
     await pc.close().catch(() => undefined)
     signaling.close()
@@ -198,11 +216,23 @@ process.on('message', (msg: { type: string; signalingUrl?: string; count?: numbe
       const failures = await openAll(msg.signalingUrl!, msg.count!, msg.pipeline)
       send({ type: 'opened', sessions: sessions.map((s) => ({ sessionId: s.sessionId })), failures })
     } else if (msg.type === 'start') {
+      // Between runs the clients send nothing; like the app's push-to-talk they pause their producers meanwhile, so
+      // the server does not take the silence for a link outage (and ask for a backfill).
+      await Promise.all(sessions.filter((s) => s.paused).map(async (s) => {
+        await s.signaling.request('setProducerPaused', { producerId: s.producerId, paused: false }, 30_000)
+        s.paused = false
+      }))
       const late = await sendFor(msg.durationMs!)
+      await new Promise((r) => setTimeout(r, 1000)) // let queued packets reach the server before pausing
+      await Promise.all(sessions.map(async (s) => {
+        await s.signaling.request('setProducerPaused', { producerId: s.producerId, paused: true }, 30_000).catch(() => undefined)
+        s.paused = true
+      }))
       send({
         type: 'sent',
         sessions: sessions.map((s) => ({ sessionId: s.sessionId, sent: s.sent, t0Epoch: s.t0Epoch })),
-        lateMsP95: late[Math.floor(late.length * 0.95)] ?? 0
+        lateMsP95: late[Math.floor(late.length * 0.95)] ?? 0,
+        backfills
       })
     } else if (msg.type === 'close') {
       await Promise.all(sessions.map(async (s) => {

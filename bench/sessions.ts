@@ -118,6 +118,8 @@ interface Row {
   worker_pct: number
   node_pct: number
   load_clients_pct: number
+  /** Outage backfills so far (a session lost > 10 packets in a row, the server asked the client for them). */
+  backfills: number
   held: boolean
 }
 const rows: Row[] = []
@@ -138,7 +140,7 @@ try {
     const udp0 = udpCounters()
     const drops0 = socketDrops(info.rtcPort)
     const cpu0 = { worker: cpuSeconds(info.workerPid), node: cpuSeconds(info.nodePid), clients: clients.reduce((n, c) => n + cpuSeconds(c.pid!), 0), at: performance.now() }
-    const sent = await Promise.all(clients.map((c) => ask<{ sessions: Array<{ sessionId: string; sent: number; t0Epoch: number }>; lateMsP95: number }>(c, { type: 'start', durationMs: seconds * 1000 }, 'sent')))
+    const sent = await Promise.all(clients.map((c) => ask<{ sessions: Array<{ sessionId: string; sent: number; t0Epoch: number }>; lateMsP95: number; backfills: number }>(c, { type: 'start', durationMs: seconds * 1000 }, 'sent')))
     const cpu1 = { worker: cpuSeconds(info.workerPid), node: cpuSeconds(info.nodePid), clients: clients.reduce((n, c) => n + cpuSeconds(c.pid!), 0), at: performance.now() }
     const got = (s: { uplink: { packets: number; paddingOnly: number; malformed: number } }): number => s.uplink.packets - s.uplink.paddingOnly - s.uplink.malformed
     // Packets still queued in a busy client or backend are late, not lost: wait until the count stops growing.
@@ -180,6 +182,7 @@ try {
       worker_pct: round(workerPct),
       node_pct: round(nodePct),
       load_clients_pct: round(((cpu1.clients - cpu0.clients) / wall) * 100),
+      backfills: sent.reduce((n, c) => n + c.backfills, 0),
       held: opened === k && loss < 0.5
     }
     rows.push(row)

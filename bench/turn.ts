@@ -4,8 +4,12 @@
  *   embedded  transcript → embedded skills LLM → espeak-ng (no keys, no network)
  *   stub      utterance audio → OpenAI-compatible STT + streaming chat (local stub server, no added delay) → espeak-ng
  * Per turn: first-frame latency, the measured compute (STT call + LLM ttft + TTS ttfb) and pipeline overhead =
- * first frame − that compute. e2e_latency (speech end at the mic → first sample at the speaker) needs the media
- * path and is not measured here. Last line: JSON.
+ * first frame − that compute. Then, through the real media path (`--turns-e2e N`, default 6; 0 skips it):
+ *   e2e       the app in browser mode + Chromium with a fake mic looping an espeak-ng question: app VAD → signaling,
+ *             WebRTC → `voice` pipeline → STT at the local stub (the backend has no embedded STT) → embedded skills
+ *             → espeak-ng → Opus → the page. e2e_latency = speech end at the mic → first reply sample heard in the
+ *             page (renderer clock); pipeline overhead = e2e − the measured STT, LLM and TTS compute.
+ * Last line: JSON.
  */
 import { EmbeddedSkillsLlm } from '../src/server/providers/embeddedSkills'
 import { EspeakTts } from '../src/server/providers/espeakTts'
@@ -15,8 +19,11 @@ import type { LlmProvider, SttProvider, TtsProvider } from '../src/server/provid
 import { VoiceLoop } from '../src/server/turn/voiceLoop'
 import { summarize, type Summary } from '../src/shared/latency/stats'
 import { startOpenAiStub } from '../test/helpers/openaiStub'
+import { runE2e } from './_turnE2e'
 
 const N = Math.max(1, Number(process.argv[2] ?? 20))
+const flag = process.argv.indexOf('--turns-e2e')
+const N_E2E = flag >= 0 ? Math.max(0, Number(process.argv[flag + 1])) : 6
 const QUESTIONS = ['What time is it?', 'What is twelve times seven?', "What's the date today?", 'Set a timer for five minutes.', 'What is 15 percent of 80?', 'Help']
 
 function round(s: Summary): { p50: number | null; p95: number | null } {
@@ -63,6 +70,7 @@ stub.transcription = { mode: { kind: 'ok' }, text: 'what is twelve times seven' 
 stub.chat = { mode: { kind: 'ok' }, reply: 'Twelve times seven is eighty four. Anything else?' }
 try {
   const embedded = await run('embedded', [], [new EmbeddedSkillsLlm()], tts, false)
+  const e2e = N_E2E > 0 ? await runE2e(N_E2E) : null
   const viaStub = await run(
     'stub',
     [new OpenAiStt({ baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'whisper-1' })],
@@ -77,6 +85,8 @@ try {
       measures: 'transcript/audio in → first 20 ms reply frame out (pipeline level; e2e_latency needs the media path)',
       embedded,
       stub: viaStub,
+      e2e,
+      goal_e2e_ms: 700,
       goal_overhead_ms: 60
     })
   )

@@ -8,6 +8,7 @@ import type { WebSocketLike } from '../shared/signalingClient'
 import { forwardEvents, registerIpc } from './electron/ipc'
 import { registerCaptureAudioPort } from './electron/captureAudioPort'
 import { loadUiohookNapi, wirePushToTalk } from './electron/hotkeys'
+import { wireGlobalHotkeys } from './electron/globalHotkeys'
 import { toHotkeyPlatform } from '../shared/hotkeys/accelerator'
 import { safeStorageCipher } from './electron/safeStorageCipher'
 import { hardenWebContents, installSessionSecurity } from './electron/hardening'
@@ -53,9 +54,6 @@ async function start(): Promise<void> {
   registerIpc(ipcMain, core, rendererBase, log)
   registerCaptureAudioPort(ipcMain, core, rendererBase, log)
   await core.start()
-  // Push-to-talk hotkey (hold via uiohook-napi where it works, globalShortcut toggle otherwise), from settings.
-  const stopPushToTalk = wirePushToTalk(core, { globalShortcut, loadUiohook: loadUiohookNapi, platform: toHotkeyPlatform(platform()), log })
-  app.on('will-quit', stopPushToTalk)
 
   const win = new BrowserWindow({
     width: 1100,
@@ -78,6 +76,31 @@ async function start(): Promise<void> {
   })
   win.on('closed', stopForwarding)
   await win.loadURL(indexUrl)
+
+  // Global hotkeys, from settings and re-registered when they change: push-to-talk (hold via uiohook-napi where it
+  // works, globalShortcut toggle otherwise) and the press hotkeys. Wired once the window listens, so a chord the OS
+  // refuses at startup reaches it as a notice.
+  const hotkeyDeps = {
+    globalShortcut,
+    platform: toHotkeyPlatform(platform()),
+    waylandSession: process.platform === 'linux' && process.env.XDG_SESSION_TYPE === 'wayland',
+    notify: (message: string) => core.events.emit('notice', { level: 'warning', message }),
+    log
+  }
+  const stopPushToTalk = wirePushToTalk(core, { ...hotkeyDeps, loadUiohook: loadUiohookNapi })
+  const stopGlobalHotkeys = wireGlobalHotkeys(core, {
+    ...hotkeyDeps,
+    toggleWindow: () => {
+      if (win.isVisible() && win.isFocused()) return win.hide()
+      if (win.isMinimized()) win.restore()
+      win.show()
+      win.focus()
+    }
+  })
+  app.on('will-quit', () => {
+    stopPushToTalk()
+    stopGlobalHotkeys()
+  })
 
   // Tray, status pill, login item (issue 7). Closing the window hides it to the tray; Quit is in the tray menu.
   let quitting = false

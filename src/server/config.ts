@@ -23,7 +23,7 @@ export function defaultBackendConfig(cpuCount: number): BackendConfig {
   return { listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: Math.max(1, cpuCount), logLevel: 'warn' }
 }
 
-const USAGE = `usage: npm run server -- [--listen <ip>] [--announced-ip <ip>] [--port <rtc-port>] [--signaling-port <port>] [--workers <n>] [--log-level debug|warn|error|none] [--pipeline echo|click]`
+const USAGE = `usage: npm run server -- [--listen <ip>] [--announced-ip <ip>] [--port <rtc-port>] [--signaling-port <port>] [--workers <n>] [--log-level debug|warn|error|none] [--pipeline ${sessionPipelineSchema.options.join('|')}]`
 
 /** Parse standalone CLI flags. Throws an Error whose message includes the usage line. */
 export function parseBackendArgs(argv: string[], defaults: BackendConfig): BackendConfig {

@@ -24,6 +24,8 @@ type Harness = {
 }
 declare const mediaHarness: Harness
 const DELAY = { b1: 2, b2: 25 }
+/** One-way delay added by the userspace proxy in front of each backend's signaling port (works without netem). */
+const PROXY_DELAY = { b1: 2, b2: 40 }
 
 async function spawnReady(cmd: string[], env: Record<string, string>): Promise<{ proc: ChildProcess; ready: Record<string, unknown> }> {
   const proc = spawn(cmd[0]!, cmd.slice(1), { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -44,6 +46,8 @@ describe.skipIf(skip)('multi-host: client, relay and two backends in separate ne
   let browser: Browser
   let pageUrl: string
   const signaling: Record<'b1' | 'b2', string> = { b1: '', b2: '' }
+  /** The same signaling servers through a userspace delay proxy in each backend namespace (PROXY_DELAY ms each way). */
+  const delayed: Record<'b1' | 'b2', string> = { b1: '', b2: '' }
 
   beforeAll(async () => {
     topo = createTopology(noNetem ? null : DELAY)
@@ -61,6 +65,13 @@ describe.skipIf(skip)('multi-host: client, relay and two backends in separate ne
       procs.push(proc)
       expect(ready.event).toBe('ready')
       signaling[b] = String(ready.signalingUrl)
+      // Without netem the link delay is added in userspace, on the backend host, in front of its signaling port.
+      const { proc: delayProxy } = await spawnReady(
+        ['ip', 'netns', 'exec', topo.ns[b], process.execPath, '--import', 'tsx', join(repo, 'test/helpers/relay-delayProxy.ts'), '--listen', `${topo.ip[b]}:8081`, '--target', `${topo.ip[b]}:8080`, '--delay-ms', String(PROXY_DELAY[b])],
+        {}
+      )
+      procs.push(delayProxy)
+      delayed[b] = signaling[b].replace(':8080/', ':8081/')
     }
     // The harness page, served inside the client namespace (loopback there is a secure context).
     const dir = await buildMediaHarness()
@@ -99,6 +110,22 @@ console.log(JSON.stringify(await s.probe()))`
     console.log(`selection from the client namespace: ${JSON.stringify(selection.ranked)}`)
     expect(selection.current).toBe(signaling.b1)
     expect(selection.ranked[1]!.rttMs - selection.ranked[0]!.rttMs).toBeGreaterThan(2 * (DELAY.b2 - DELAY.b1) * 0.7)
+  })
+
+  it('nearest backend without netem: the app (BackendService) in the client namespace joins the closer host through per-host delay proxies', () => {
+    const script = `import WebSocket from 'ws'
+import { BackendService } from ${JSON.stringify(join(repo, 'src/main/services/backendService.ts'))}
+const s = new BackendService({ command: { command: 'unused', args: [] }, backendSettings: () => ({ mode: 'remote', remoteUrl: null, remoteUrls: ${JSON.stringify([delayed.b2, delayed.b1])} }), wsFactory: (u) => new WebSocket(u), selector: { pingsPerProbe: 5 } })
+const status = await s.start()
+console.log(JSON.stringify({ status, ranking: s.ranking }))
+await s.stop()`
+    const r = spawnSync('ip', ['netns', 'exec', topo.ns.client, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 30_000 })
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { status: { state: string; signalingUrl: string }; ranking: { inUse: string; backends: Array<{ url: string; rttMs: number }> } }
+    console.log(`app choice from the client namespace: ${JSON.stringify(out.ranking.backends)}`)
+    expect(out.status).toMatchObject({ state: 'ready', signalingUrl: delayed.b1 })
+    expect(out.ranking.inUse).toBe(delayed.b1)
+    expect(out.ranking.backends.map((b) => b.url)).toEqual([delayed.b1, delayed.b2])
+    expect(out.ranking.backends[1]!.rttMs - out.ranking.backends[0]!.rttMs).toBeGreaterThan(2 * (PROXY_DELAY.b2 - PROXY_DELAY.b1) * 0.7)
   })
 
   it('cross-host forwarding: a session on each backend host, media both ways through the relay namespace', async () => {

@@ -64,6 +64,20 @@ describe.skipIf(skipReason)('settings page in browser mode', () => {
     await page.fill('[data-testid="settings-vad-threshold"]', '0.6')
   })
 
+  it('rejects a too-short minimum silence with its limit, and keeps the stored value', async () => {
+    await page.fill('[data-testid="settings-vad-silence"]', '50')
+    await page.click('[data-testid="settings-save-listening"]')
+    const alert = page.locator('[data-testid="settings-result-listening"][role="alert"]')
+    await expect.poll(() => alert.textContent()).toContain('listening.vadMinSilenceMs')
+    expect(await alert.textContent()).toContain('160')
+    expect(app.core.settings.get().listening.vadMinSilenceMs).toBe(640)
+    // A fractional value is refused too (the field is whole milliseconds); a valid one saves.
+    await page.fill('[data-testid="settings-vad-silence"]', '700.5')
+    await page.click('[data-testid="settings-save-listening"]')
+    await expect.poll(() => alert.textContent()).toContain('listening.vadMinSilenceMs')
+    await page.fill('[data-testid="settings-vad-silence"]', '720')
+  })
+
   it('shows hotkey problems while typing, and the service refuses them with the same words', async () => {
     await page.fill('[data-testid="settings-hotkey-toggleListening"]', 'K')
     await expect.poll(() => page.textContent('[data-testid="settings-hotkey-problems"]')).toContain('needs a modifier')
@@ -98,7 +112,7 @@ describe.skipIf(skipReason)('settings page in browser mode', () => {
     await page.click('[data-testid="settings-save-providers"]')
     await expect.poll(() => app.core.settings.get().providers.llm.model).toBe('gpt-4o-mini')
     const disk = await settingsOnDisk(app.userDataDir)
-    expect(disk.listening).toMatchObject({ mode: 'hands-free', vadThreshold: 0.6 })
+    expect(disk.listening).toMatchObject({ mode: 'hands-free', vadThreshold: 0.6, vadMinSilenceMs: 720 })
     expect(disk.ui).toMatchObject({ showLatencyOverlay: false, theme: 'light' })
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('light')
 

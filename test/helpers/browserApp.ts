@@ -6,6 +6,7 @@ import { startBrowserMode, type BrowserModeServer } from '../../src/main/browser
 import { AppCore } from '../../src/main/services/appCore'
 import { resolveBackendCommand } from '../../src/main/services/backendCommand'
 import type { WebSocketLike } from '../../src/shared/signalingClient'
+import type { SecretCipher } from '../../src/main/services/secretsStore'
 
 export const repoRoot = join(import.meta.dirname, '..', '..')
 export const rendererDir = join(repoRoot, 'out', 'renderer')
@@ -21,7 +22,7 @@ export interface BrowserApp {
  * The app in browser mode, in-process: the real AppCore (settings on disk in a temp folder, the embedded backend as
  * a child process run through tsx) behind the real loopback HTTP/WebSocket server serving the built renderer.
  */
-export async function startBrowserApp(opts: { userDataDir?: string; autoStartBackend?: boolean } = {}): Promise<BrowserApp> {
+export async function startBrowserApp(opts: { userDataDir?: string; autoStartBackend?: boolean; secretsCipher?: SecretCipher } = {}): Promise<BrowserApp> {
   const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'va-e2e-')))
   const core = new AppCore({
     appInfo: { name: 'Voice Assistant', version: '0.0.0-test', mode: 'browser', platform: process.platform, modeReason: 'end-to-end test' },
@@ -29,6 +30,7 @@ export async function startBrowserApp(opts: { userDataDir?: string; autoStartBac
     backendCommand: resolveBackendCommand({ moduleDir: join(repoRoot, 'src', 'main', 'services'), appRoot: repoRoot, execPath: process.execPath, isElectron: false }),
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
     autoStartBackend: opts.autoStartBackend,
+    secretsCipher: opts.secretsCipher,
     log: () => undefined
   })
   await core.start()

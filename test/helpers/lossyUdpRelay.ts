@@ -17,9 +17,11 @@ export interface LossyRelayOptions {
 }
 
 export interface LossyRelay {
-  readonly stats: { uplinkPackets: number; uplinkDropped: number; downlinkPackets: number }
+  readonly stats: { uplinkPackets: number; uplinkDropped: number; downlinkPackets: number; blackholed: number }
   /** Turn the impairment on/off at run time (e.g. only once media flows). */
   setImpairment(on: boolean): void
+  /** Link down: drop every datagram, both ways, until turned off again. */
+  setBlackhole(on: boolean): void
   close(): Promise<void>
 }
 
@@ -28,8 +30,9 @@ export async function startLossyRelay(opts: LossyRelayOptions): Promise<LossyRel
   const front = createSocket('udp4')
   const upstreams = new Map<string, Socket>()
   const timers = new Set<ReturnType<typeof setTimeout>>()
-  const stats = { uplinkPackets: 0, uplinkDropped: 0, downlinkPackets: 0 }
+  const stats = { uplinkPackets: 0, uplinkDropped: 0, downlinkPackets: 0, blackholed: 0 }
   let impaired = true
+  let blackhole = false
   let closed = false
 
   const upstreamFor = (client: RemoteInfo): Socket => {
@@ -39,6 +42,7 @@ export async function startLossyRelay(opts: LossyRelayOptions): Promise<LossyRel
       up = createSocket('udp4')
       up.on('message', (msg) => {
         stats.downlinkPackets++
+        if (blackhole) return void stats.blackholed++
         if (!closed) front.send(msg, client.port, client.address)
       })
       up.on('error', () => undefined)
@@ -50,6 +54,7 @@ export async function startLossyRelay(opts: LossyRelayOptions): Promise<LossyRel
 
   front.on('message', (msg, rinfo) => {
     stats.uplinkPackets++
+    if (blackhole) return void stats.blackholed++
     const up = upstreamFor(rinfo)
     if (!impaired) {
       up.send(msg, opts.target.port, opts.target.address)
@@ -76,6 +81,7 @@ export async function startLossyRelay(opts: LossyRelayOptions): Promise<LossyRel
   return {
     stats,
     setImpairment: (on) => void (impaired = on),
+    setBlackhole: (on) => void (blackhole = on),
     close: async () => {
       closed = true
       for (const t of timers) clearTimeout(t)

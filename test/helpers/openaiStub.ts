@@ -24,7 +24,8 @@ export interface ChatBehaviour {
 
 export interface TranscriptionBehaviour {
   mode: StubMode
-  text?: string
+  /** The transcript; a function gets the uploaded WAV's duration (ms), e.g. to hear no words in a short noise. */
+  text?: string | ((audioMs: number) => string)
   delayMs?: number
 }
 
@@ -162,7 +163,7 @@ export async function startOpenAiStub(opts: { apiKey?: string } = {}): Promise<O
     if (!/name="file"/.test(text) || !/name="model"/.test(text)) return sendError(res, 400, 'file and model are required')
     if (!text.includes('RIFF')) return sendError(res, 400, 'file is not a WAV')
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ text: b.text ?? 'what time is it' }))
+    res.end(JSON.stringify({ text: typeof b.text === 'function' ? b.text(wavDurationMs(body)) : (b.text ?? 'what time is it') }))
   }
 
   async function speech(res: ServerResponse, json: unknown): Promise<void> {
@@ -204,4 +205,20 @@ export async function startOpenAiStub(opts: { apiKey?: string } = {}): Promise<O
       server.close(() => resolve())
     })
   return stub
+}
+
+/** Duration of the first PCM WAV inside a request body (the multipart upload), from its fmt and data chunks. */
+export function wavDurationMs(body: Buffer): number {
+  const riff = body.indexOf('RIFF')
+  if (riff < 0 || body.toString('ascii', riff + 8, riff + 12) !== 'WAVE') return 0
+  let at = riff + 12
+  let byteRate = 0
+  while (at + 8 <= body.length) {
+    const id = body.toString('ascii', at, at + 4)
+    const size = body.readUInt32LE(at + 4)
+    if (id === 'fmt ') byteRate = body.readUInt32LE(at + 16)
+    if (id === 'data') return byteRate > 0 ? (Math.min(size, body.length - at - 8) / byteRate) * 1000 : 0
+    at += 8 + size + (size & 1)
+  }
+  return 0
 }

@@ -1,4 +1,4 @@
-import { parseAccelerator, resolveChord, type HotkeyPlatform } from '../../shared/hotkeys/accelerator'
+import { describeRegistrationFailure, parseAccelerator, resolveChord, type HotkeyPlatform } from '../../shared/hotkeys/accelerator'
 import { DEFAULT_PUSH_TO_TALK_CONFIG, PushToTalkMachine, type ListeningMode, type PushToTalkEffect, type PushToTalkInput } from '../../shared/voice/pushToTalk'
 
 /**
@@ -171,7 +171,11 @@ export interface PushToTalkSettings {
  */
 export function wirePushToTalk(
   core: PushToTalkCore,
-  deps: Pick<PushToTalkHotkeyOptions, 'globalShortcut' | 'loadUiohook' | 'platform' | 'log'>
+  deps: Pick<PushToTalkHotkeyOptions, 'globalShortcut' | 'loadUiohook' | 'platform' | 'log'> & {
+    /** Told (once per binding) when the OS refuses the chord; a notice in the window. */
+    notify?(message: string): void
+    waylandSession?: boolean
+  }
 ): () => void {
   let current: PushToTalkHotkey | null = null
   let key = ''
@@ -199,7 +203,10 @@ export function wirePushToTalk(
         if (mine === generation) current = hotkey
         else hotkey.dispose()
       },
-      (error: Error) => deps.log?.(`hotkeys: ${error.message}`)
+      (error: Error) => {
+        deps.log?.(`hotkeys: ${error.message}`)
+        if (mine === generation) deps.notify?.(describeRegistrationFailure({ actionLabel: 'Push to talk', accelerator, platform: deps.platform, waylandSession: deps.waylandSession }))
+      }
     )
   }
   apply(core.settings.get())

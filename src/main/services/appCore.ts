@@ -96,6 +96,8 @@ export class AppCore {
       log: this.log
     })
     this.backend.events.on('status', (status) => this.events.emit('backendStatus', status))
+    this.backend.events.on('ranking', (ranking) => this.events.emit('backendRanking', ranking))
+    this.backend.events.on('notice', (notice) => this.events.emit('notice', notice))
     this.conversation = new ConversationObserver({
       signaling: () => this.backend.signalingClient,
       settings: () => this.settings.get(),
@@ -127,6 +129,7 @@ export class AppCore {
         },
         getBackendStatus: () => this.backend.status,
         restartBackend: () => this.backend.start(),
+        getBackendRanking: () => this.backend.ranking,
         getSecretsStatus: () => this.secrets.status(),
         setSecret: ({ name, value }) => this.secrets.set(name, value),
         clearSecret: ({ name }) => this.secrets.clear(name),

@@ -1,11 +1,12 @@
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import type { BackendStatus } from '../../shared/contract/api'
-import type { Settings } from '../../shared/contract/settings'
+import type { BackendRanking, BackendStatus } from '../../shared/contract/api'
+import { backendCandidateUrls, type Settings } from '../../shared/contract/settings'
 import { SIGNALING_PROTOCOL_VERSION } from '../../shared/contract/signaling'
 import { backoffDelayMs } from '../../shared/backoff'
 import { connectSignaling, type SignalingClient, type WebSocketFactory } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
+import { BackendSelector, type BackendSelectorOptions } from './backendSelector'
 
 /** How to start the embedded backend process (see resolveBackendCommand). */
 export interface BackendCommand {
@@ -30,7 +31,11 @@ export interface BackendServiceOptions {
   healthIntervalMs?: number
   /** Automatic restarts after an unexpected exit before giving up and leaving the error shown. */
   maxAutoRestarts?: number
+  /** Remote mode with several URLs: how the nearest one is measured (pings per backend, timeout). */
+  selector?: Pick<BackendSelectorOptions, 'pingsPerProbe' | 'pingTimeoutMs'>
 }
+
+const NO_RANKING: BackendRanking = { backends: [], inUse: null, lastFailover: null, probedAt: null }
 
 const STDERR_TAIL_LINES = 20
 
@@ -40,8 +45,11 @@ const STDERR_TAIL_LINES = 20
  * exits are restarted with backoff; every error status says what happened and what to do.
  */
 export class BackendService {
-  readonly events = new TypedEmitter<{ status: BackendStatus }>()
+  readonly events = new TypedEmitter<{ status: BackendStatus; ranking: BackendRanking; notice: { level: 'info' | 'warning' | 'error'; message: string } }>()
   private statusValue: BackendStatus
+  /** Remote mode with several URLs: measures RTT to each; the service joins the nearest and fails over in rank order. */
+  private selector: BackendSelector | null = null
+  private rankingValue: BackendRanking = NO_RANKING
   private child: ChildProcess | null = null
   private signaling: SignalingClient | null = null
   private healthTimer: ReturnType<typeof setInterval> | null = null
@@ -62,6 +70,10 @@ export class BackendService {
     return this.statusValue
   }
 
+  get ranking(): BackendRanking {
+    return this.rankingValue
+  }
+
   /** The live signaling connection to the backend (null while not ready); the conversation observer uses it. */
   get signalingClient(): SignalingClient | null {
     return this.signaling
@@ -73,11 +85,13 @@ export class BackendService {
     const generation = ++this.generation
     const settings = this.opts.backendSettings()
     if (settings.mode === 'remote') {
-      if (!settings.remoteUrl) {
+      const urls = backendCandidateUrls(settings)
+      if (urls.length === 0) {
         return this.set({ state: 'error', kind: 'remote', signalingUrl: null, workers: null, rttMs: null, detail: 'Remote backend selected but no URL is set: enter a ws:// URL in Settings or switch to the embedded backend.' })
       }
-      this.set({ state: 'starting', kind: 'remote', signalingUrl: settings.remoteUrl, workers: null, rttMs: null, detail: `Connecting to ${settings.remoteUrl}` })
-      return this.connect(settings.remoteUrl, generation)
+      if (urls.length > 1) return this.startNearest(urls, generation)
+      this.set({ state: 'starting', kind: 'remote', signalingUrl: urls[0]!, workers: null, rttMs: null, detail: `Connecting to ${urls[0]}` })
+      return this.connect(urls[0]!, generation)
     }
     this.set({ state: 'starting', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: 'Starting the embedded backend' })
     let url: string
@@ -99,6 +113,8 @@ export class BackendService {
     this.healthTimer = null
     this.signaling?.close()
     this.signaling = null
+    this.selector = null
+    if (this.rankingValue !== NO_RANKING) this.setRanking(NO_RANKING)
     const child = this.child
     this.child = null
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -112,6 +128,71 @@ export class BackendService {
       })
     }
     if (this.statusValue.state !== 'stopped') this.set({ ...this.statusValue, state: 'stopped', detail: null, rttMs: null })
+  }
+
+  private setRanking(ranking: BackendRanking): void {
+    this.rankingValue = ranking
+    this.events.emit('ranking', ranking)
+  }
+
+  /** Probe every candidate (signaling pings, in parallel), then join the nearest reachable one. */
+  private async startNearest(urls: string[], generation: number): Promise<BackendStatus> {
+    this.set({ state: 'starting', kind: 'remote', signalingUrl: null, workers: null, rttMs: null, detail: `Measuring the round trip to ${urls.length} backends` })
+    const selector = new BackendSelector({ urls, probeEveryMs: 0, ...this.opts.selector, log: this.log })
+    this.selector = selector
+    // Every probe round (the first, and the re-probe after a failover) refreshes the RTTs shown; the service keeps
+    // deciding which backend is in use.
+    selector.on('change', (selection) => {
+      if (this.selector !== selector) return
+      this.setRanking({ ...this.rankingValue, backends: selection.ranked, probedAt: selection.probedAt })
+    })
+    const selection = await selector.probe()
+    if (generation !== this.generation) return this.statusValue
+    return this.joinInRankOrder(selection.ranked.filter((b) => b.reachable).map((b) => b.url), urls.length, generation)
+  }
+
+  /** Connect to the first candidate that answers; each that does not is marked failed and the next is tried. */
+  private async joinInRankOrder(candidates: string[], total: number, generation: number): Promise<BackendStatus> {
+    const tried: string[] = []
+    for (const url of candidates) {
+      this.setRanking({ ...this.rankingValue, inUse: url })
+      this.set({ state: 'starting', kind: 'remote', signalingUrl: url, workers: null, rttMs: null, detail: `Connecting to ${url} (nearest of ${total})` })
+      const status = await this.connect(url, generation)
+      if (generation !== this.generation || status.state === 'ready') return status
+      tried.push(`${url}: ${status.detail ?? status.state}`)
+      this.selector?.reportFailure(url)
+    }
+    this.setRanking({ ...this.rankingValue, inUse: null })
+    const detail = `None of the ${total} backends answered.${tried.length ? `\n${tried.join('\n')}` : ''} Check the URLs in Settings and that the servers are running (npm run server).`
+    return this.set({ state: 'error', kind: 'remote', signalingUrl: null, workers: null, rttMs: null, detail })
+  }
+
+  /** The backend in use was lost: switch to the next in rank order at once (no backoff); re-probe everything if none is left. */
+  private async failover(lost: string, reason: string, generation: number): Promise<void> {
+    if (this.healthTimer) clearInterval(this.healthTimer)
+    this.healthTimer = null
+    const selector = this.selector!
+    const next = selector.reportFailure(lost)
+    this.setRanking({ ...this.rankingValue, inUse: next, lastFailover: { from: lost, to: next, at: this.now(), reason } })
+    const message = next ? `Lost the backend ${lost} (${reason}); switched to ${next}, the next nearest.` : `Lost the backend ${lost} (${reason}); no other backend answered, retrying all.`
+    this.events.emit('notice', { level: 'warning', message })
+    this.log(message)
+    if (!next) {
+      const delay = backoffDelayMs(this.restarts++)
+      this.set({ ...this.statusValue, state: 'starting', rttMs: null, detail: `${message} Next try in ${Math.round(delay)} ms` })
+      this.restartTimer = setTimeout(() => void this.start(), delay)
+      return
+    }
+    const remaining = selector.state.ranked.filter((b) => b.reachable && b.url !== lost).map((b) => b.url)
+    const status = await this.joinInRankOrder([next, ...remaining.filter((u) => u !== next)], selector.state.ranked.length, generation)
+    if (generation !== this.generation) return
+    if (status.state === 'ready') {
+      this.set({ ...status, detail: `${status.detail ?? ''} — failed over from ${lost}` })
+      return
+    }
+    const delay = backoffDelayMs(this.restarts++)
+    this.set({ ...status, state: 'starting', detail: `${status.detail ?? ''}\nRetrying all backends in ${Math.round(delay)} ms` })
+    this.restartTimer = setTimeout(() => void this.start(), delay)
   }
 
   private set(patch: Omit<BackendStatus, 'since'>): BackendStatus {
@@ -200,7 +281,9 @@ export class BackendService {
       void client.closed.then(({ code }) => {
         if (generation !== this.generation || this.signaling !== client) return
         this.signaling = null
-        if (kind === 'remote') {
+        if (kind === 'remote' && this.selector) {
+          void this.failover(url, `connection lost (code ${code})`, generation)
+        } else if (kind === 'remote') {
           const delay = backoffDelayMs(this.restarts++)
           this.set({ ...this.statusValue, state: 'starting', rttMs: null, detail: `Lost the backend (code ${code}); reconnecting in ${delay} ms` })
           this.restartTimer = setTimeout(() => void this.start(), delay)
@@ -217,15 +300,24 @@ export class BackendService {
 
   private startHealthChecks(client: SignalingClient, generation: number): void {
     const interval = this.opts.healthIntervalMs ?? 5000
+    let missed = 0
     this.healthTimer = setInterval(() => {
       const t0 = this.now()
       client.request('ping', { clientTime: t0 }, interval).then(
         () => {
+          missed = 0
           if (generation !== this.generation || this.statusValue.state !== 'ready') return
           this.restarts = 0
           this.set({ ...this.statusValue, rttMs: this.now() - t0 })
         },
-        (error: Error) => this.log(`backend health ping failed: ${error.message}`)
+        (error: Error) => {
+          this.log(`backend health ping failed: ${error.message}`)
+          // With other backends to choose from, a backend that stops answering (socket still open) counts as lost.
+          if (++missed < 2 || generation !== this.generation || this.signaling !== client || !this.selector) return
+          this.signaling = null
+          client.close()
+          void this.failover(this.statusValue.signalingUrl ?? '', `${missed} health pings unanswered`, generation)
+        }
       )
     }, interval)
   }

@@ -11,6 +11,7 @@ import { Notices } from './components/Notices'
 import { SettingsPanel } from './components/SettingsPanel'
 import { StatusPill } from './components/StatusPill'
 import { useAppStore } from './stores/appStore'
+import { useAssistantBridge } from './stores/assistantStore'
 
 export function App(): React.JSX.Element {
   const theme = useAppStore((s) => s.settings?.ui.theme ?? 'system')
@@ -19,8 +20,24 @@ export function App(): React.JSX.Element {
   useEffect(() => {
     document.documentElement.dataset.theme = theme
   }, [theme])
+  const api = useAppStore((s) => s.api)
   // The desktop app's always-on-top status pill window loads this page at #status-pill (src/main/electron/statusPill.ts).
-  if (window.location.hash === '#status-pill') return <StatusPill />
+  const isStatusPill = window.location.hash === '#status-pill'
+  // The hotkey / tray command that shows or hides the latency overlay (the setting is the source of truth). Only the
+  // main window acts on it: the pill flipping the same setting would cancel it out.
+  useEffect(
+    () =>
+      isStatusPill
+        ? undefined
+        : api?.on('userCommand', ({ command }) => {
+        const shown = useAppStore.getState().settings?.ui.showLatencyOverlay
+        if (command === 'toggleLatencyOverlay' && shown !== undefined) void api.updateSettings({ ui: { showLatencyOverlay: !shown } }).catch(() => undefined)
+      }),
+    [api, isStatusPill]
+  )
+  // Tray and hotkey commands for the conversation, and the status they report (main window only, not the pill).
+  useAssistantBridge(api, !isStatusPill)
+  if (isStatusPill) return <StatusPill />
   return (
     <div className="app" data-ready={connection === 'open' ? 'true' : 'false'}>
       <Header />

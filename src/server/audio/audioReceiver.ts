@@ -13,6 +13,8 @@ export interface AudioFrame {
   concealed: boolean
   /** How a concealed frame was filled: from the next packet's in-band FEC, by Opus PLC, or with silence. */
   recovery?: 'fec' | 'plc' | 'silence'
+  /** Lost on the wire during a link outage and re-sent by the client afterwards (see BackfillGate). */
+  backfilled?: boolean
   /** Receive time (performance.now()) of the packet that released this frame. */
   receivedAt: number
 }
@@ -51,7 +53,14 @@ export class AudioReceiver {
   private recent: Uint8Array[] = []
   readonly stats: AudioReceiverStats = { packets: 0, malformed: 0, paddingOnly: 0, decoded: 0, concealed: 0, decodeErrors: 0, fecRecovered: 0, plcConcealed: 0, late: 0, lostSeq: 0, decodeMs: 0 }
 
-  constructor(private readonly onFrame: (frame: AudioFrame) => void, opts: { reorderHoldMs?: number } = {}) {
+  constructor(
+    private readonly onFrame: (frame: AudioFrame) => void,
+    private readonly opts: {
+      reorderHoldMs?: number
+      /** The stream jumped ahead by more than a short loss (link down, or the producer was paused): called before the frame after the jump. */
+      onDiscontinuity?(gap: { from: number; frames: number }): void
+    } = {}
+  ) {
     this.reorder = new ReorderBuffer(opts.reorderHoldMs ?? 60)
   }
 
@@ -110,7 +119,7 @@ export class AudioReceiver {
     const decoder = this.decoder
     for (let i = 1; i < gap; i++) {
       this.stats.concealed++
-      let pcm = new Int16Array(FRAME_SAMPLES)
+      let pcm: Int16Array = new Int16Array(FRAME_SAMPLES)
       let recovery: 'fec' | 'plc' | 'silence' = 'silence'
       if (decoder instanceof OpusLossDecoder) {
         try {
@@ -141,6 +150,11 @@ export class AudioReceiver {
         this.fillGap(gap, this.lastTimestamp, packet.payload, nowMs)
       } else if (gap < 1 || gap > 0x7fffffff / FRAME_SAMPLES) {
         // Timestamp went backwards: a restarted sender. Start a new timeline.
+      } else if (gap > MAX_CONCEAL_FRAMES) {
+        // A jump (outage or pause): decoding on from the state before it produces loud artifacts. Start afresh.
+        this.decoder.reset()
+        this.recent = []
+        this.opts.onDiscontinuity?.({ from: (this.lastTimestamp + FRAME_SAMPLES) >>> 0, frames: gap - 1 })
       }
     }
     this.lastTimestamp = packet.timestamp

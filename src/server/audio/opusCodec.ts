@@ -14,6 +14,10 @@ export class OpusFrameDecoder {
     new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.length * 2))
     return pcm
   }
+  /** Forget the decoder's history (after a jump in the stream, predicting from stale state makes artifacts). */
+  reset(): void {
+    this.decoder.reset()
+  }
 }
 
 export interface OpusEncoderOptions {

@@ -68,6 +68,13 @@ export class OpusLossDecoder {
     return this.run(null, samples, 0)
   }
 
+  /** Forget the decoder's history (after a jump in the stream). */
+  reset(): void {
+    if (this.closed) throw new Error('decoder closed')
+    const rc = this.w.wasm.opus_decoder_init(this.ptr, this.sampleRate, 1)
+    if (rc < 0) throw new Error(`opus_decoder_init failed (${rc})`)
+  }
+
   close(): void {
     if (this.closed) return
     this.closed = true

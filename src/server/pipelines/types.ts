@@ -20,7 +20,7 @@ export interface PipelineContext {
 }
 
 export interface ClientEvent {
-  type: 'speechStart' | 'speechEnd' | 'pttDown' | 'pttUp' | 'speechResume' | 'endOfUtterance'
+  type: 'speechStart' | 'speechEnd' | 'pttDown' | 'pttUp' | 'speechResume' | 'endOfUtterance' | 'vadActive'
   clientTime: number
   /** The client's id for the utterance's turn (voice pipeline). */
   turnId?: string

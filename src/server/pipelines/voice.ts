@@ -206,6 +206,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
           openUtterance = a.utterance
           utteranceStart = Math.max(bufferStart, total - (PRE_ROLL_MS * SERVER_VAD_RATE) / 1000)
           ctx.notify('utteranceStart', { utterance: a.utterance })
+          chains.warmUp()
           break
         case 'speculate':
           speculate(a.utterance)
@@ -306,6 +307,8 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
           return signal({ type: 'speechResume', source: 'client', at })
         case 'endOfUtterance':
           return signal({ type: 'endOfUtterance', source: 'client', at, turnId })
+        case 'vadActive':
+          return signal({ type: 'clientVadActive', at })
         default:
           // Push-to-talk edges: the app's VAD commits the utterance when the key is released (flush).
           return undefined

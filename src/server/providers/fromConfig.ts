@@ -21,6 +21,8 @@ export interface VoiceChains {
   systemPrompt: string
   /** Labels per stage, in chain order (what the UI shows). */
   labels: { stt: string[]; llm: string[]; tts: string[] }
+  /** Start the embedded TTS's spare process now (the user is speaking; the reply will need it soon). */
+  warmUp(): void
   close(): void
 }
 
@@ -54,6 +56,7 @@ export function buildVoiceChains(
     tts: new FallbackChain(tts, { stage: 'tts', firstChunkTimeoutMs: t.ttsFirstAudioMs, idleTimeoutMs: t.ttsIdleMs, onSwitch: opts.onSwitch }),
     systemPrompt: config.systemPrompt?.trim() || DEFAULT_SYSTEM_PROMPT,
     labels: { stt: stt.map((p) => p.label), llm: llm.map((p) => p.label), tts: tts.map((p) => p.label) },
+    warmUp: () => espeak.warmUp(),
     close: () => {
       if (!opts.espeak) espeak.close()
     }

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs'
+import { createForwardTimers } from './forwardTimer'
 import { startRelay, type RelayOptions } from './relay'
 
 /**
  * Edge relay entry: `npm run relay -- --listen 0.0.0.0 --port 3478 --announced-ip 203.0.113.7 --upstream-ip 10.0.0.1
  * --control 10.0.0.1:7010 --token-file /etc/voice/relay.token`. The token may also come from RELAY_CONTROL_TOKEN.
  * stdout: exactly one JSON line `{"event":"ready",...}` (or `{"event":"error",...}`); logs go to stderr.
+ * With --measure-forward, each SIGUSR2 prints one more line, `{"event":"forward_time","up":{...},"down":{...}}` (the
+ * relay's own per-packet forwarding time since the last one; see forwardTimer.ts), and resets the histograms.
+ * Built as out/main/relay.js (electron-vite): `node out/main/relay.js ...` runs it without tsx.
  */
 const USAGE = `usage: npm run relay -- [--listen <ip>] [--port <udp+tcp port>] [--announced-ip <ip>] [--upstream-ip <ip>]
        [--control <ip>:<port>] [--token-file <file>] [--no-tcp] [--flow-idle-ms <ms>] [--orphan-route-ms <ms>]
+       [--measure-forward]
   The control token is read from --token-file or the RELAY_CONTROL_TOKEN environment variable (>= 16 chars).`
 
 export function parseRelayArgs(argv: string[], env: Record<string, string | undefined>): RelayOptions {
@@ -58,6 +63,9 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
       case '--no-tcp':
         o.tcp = false
         break
+      case '--measure-forward':
+        o.forwardTimers = createForwardTimers()
+        break
       case '--flow-idle-ms':
         o.flowIdleMs = int(arg, argv[++i], 1000, 600_000)
         break
@@ -95,6 +103,14 @@ async function main(): Promise<void> {
     }
     process.on('SIGINT', () => shutdown('SIGINT'))
     process.on('SIGTERM', () => shutdown('SIGTERM'))
+    const timers = opts.forwardTimers
+    if (timers) {
+      process.on('SIGUSR2', () => {
+        process.stdout.write(JSON.stringify({ event: 'forward_time', up: timers.up.summary(), down: timers.down.summary() }) + '\n')
+        timers.up.reset()
+        timers.down.reset()
+      })
+    }
     if (process.env.RELAY_STATS_EVERY_MS) {
       setInterval(() => log(JSON.stringify(relay.stats())), Math.max(1000, Number(process.env.RELAY_STATS_EVERY_MS) || 10_000)).unref()
     }
@@ -106,4 +122,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && /relay[/\\]main\.[tj]s$/.test(process.argv[1])) void main()
+// Run as the entry: src/server/relay/main.ts (tsx) or the built out/main/relay.js.
+if (process.argv[1] && /(relay[/\\]main\.[tj]s|[/\\]main[/\\]relay\.[cm]?js)$/.test(process.argv[1])) void main()

@@ -14,6 +14,7 @@ import {
   type RelayResponse,
   type RelayStats
 } from '../../shared/contract/relay'
+import type { ForwardTimers } from './forwardTimer'
 import { RoutingTable } from './routingTable'
 import { TcpRelay } from './tcpRelay'
 import { UdpRelay, type UdpFlowHandle } from './udpRelay'
@@ -36,6 +37,8 @@ export interface RelayOptions {
   flowIdleMs?: number
   orphanRouteMs?: number
   log?: (line: string) => void
+  /** Measure the relay's own per-packet forwarding time (bench); see forwardTimer.ts. */
+  forwardTimers?: ForwardTimers
 }
 
 export interface RunningRelay {
@@ -68,7 +71,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   const upstreamIp = opts.upstreamIp ?? (wildcard ? '127.0.0.1' : opts.bindIp)
   const relayId = randomUUID()
   const table = new RoutingTable<UdpFlowHandle>({ flowIdleMs: opts.flowIdleMs ?? 30_000, orphanRouteMs: opts.orphanRouteMs ?? 60_000 })
-  const udp = await UdpRelay.start({ bindIp: opts.bindIp, port: opts.port, upstreamIp, table, log })
+  const udp = await UdpRelay.start({ bindIp: opts.bindIp, port: opts.port, upstreamIp, table, log, forwardTimers: opts.forwardTimers })
   let tcp: TcpRelay | null = null
   let http: HttpServer | null = null
   let wss: WebSocketServer | null = null

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import type { RelayAddress } from '../../shared/contract/relay'
+import type { ForwardTimers } from './forwardTimer'
 import { RoutingTable, type Flow, type Route } from './routingTable'
 import { messageIntegrityInput, parseIceBindingRequest, type StunMessage } from './stun'
 
@@ -43,6 +44,11 @@ export interface UdpRelayOptions {
   log?: (line: string) => void
   /** Called when a flow is created (tests and the restart-recovery measurement). */
   onFlowOpened?: (flow: Flow<UdpFlowHandle>, route: Route) => void
+  /**
+   * Measure the relay's own forwarding time of media on known flows (handler start → send completed), per direction.
+   * Off by default: it adds a clock read and a send callback per packet.
+   */
+  forwardTimers?: ForwardTimers
 }
 
 /** The largest datagram held while an upstream socket connects, and how many per flow. */
@@ -144,7 +150,11 @@ export class UdpRelay {
     if (flow !== undefined && (msg.length === 0 || msg[0]! > 3)) {
       // Hot path: media (RTP/RTCP/DTLS) of a known flow.
       flow.lastSeen = this.now
-      this.sendUpstream(flow, msg)
+      if (this.opts.forwardTimers && flow.handle.pending === null) {
+        const up = this.opts.forwardTimers.up
+        const t0 = performance.now()
+        flow.handle.socket.send(msg, () => up.record((performance.now() - t0) * 1000))
+      } else this.sendUpstream(flow, msg)
       return
     }
     if (msg.length === 0 || msg[0]! > 3) {
@@ -198,11 +208,7 @@ export class UdpRelay {
       return
     }
     this.counters.flowsOpened++
-    socket.on('message', (msg) => {
-      flow.lastSeen = this.now
-      this.counters.packetsOut++
-      this.socket.send(msg, handle.clientPort, handle.clientAddress)
-    })
+    socket.on('message', (msg) => this.sendDownstream(flow, msg))
     // Only the first flow of a ufrag can reclaim the port the worker knew (others could not share it anyway).
     const sticky = route.stickyPort !== null && this.opts.table.flowsOf(route.ufrag).length === 1 ? route.stickyPort : 0
     const connect = (): void => {
@@ -222,11 +228,7 @@ export class UdpRelay {
         triedSticky = false
         const fresh = createSocket(family)
         handle.socket = fresh
-        fresh.on('message', (msg) => {
-          flow.lastSeen = this.now
-          this.counters.packetsOut++
-          this.socket.send(msg, handle.clientPort, handle.clientAddress)
-        })
+        fresh.on('message', (msg) => this.sendDownstream(flow, msg))
         fresh.on('error', (e) => this.upstreamFailed(flow, e))
         fresh.bind(0, this.opts.upstreamIp, () => {
           fresh.connect(route.target.port, route.target.host, () => {
@@ -242,6 +244,18 @@ export class UdpRelay {
     })
     socket.bind(sticky, this.opts.upstreamIp, connect)
     this.opts.onFlowOpened?.(flow, route)
+  }
+
+  /** Worker → client: from the public socket, so the client sees the one address it knows. */
+  private sendDownstream(flow: Flow<UdpFlowHandle>, msg: Buffer): void {
+    flow.lastSeen = this.now
+    this.counters.packetsOut++
+    const handle = flow.handle
+    const timers = this.opts.forwardTimers
+    if (timers) {
+      const t0 = performance.now()
+      this.socket.send(msg, handle.clientPort, handle.clientAddress, () => timers.down.record((performance.now() - t0) * 1000))
+    } else this.socket.send(msg, handle.clientPort, handle.clientAddress)
   }
 
   private sendUpstream(flow: Flow<UdpFlowHandle>, msg: Buffer): void {

@@ -3,7 +3,8 @@ import type { types as ms } from 'mediasoup'
 import { ContractError } from '../../shared/contract/errors'
 import type { SessionNotification, SessionPipelineName } from '../../shared/contract/signaling'
 import { AudioReceiver, type AudioFrame } from '../audio/audioReceiver'
-import { OpusFrameEncoder } from '../audio/opusCodec'
+import { BackfillGate } from '../audio/backfillGate'
+import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from '../audio/opusCodec'
 import { PacedSender, realFrameClock, type FrameClockDeps } from '../audio/pacedSender'
 import { buildRtp } from '../audio/rtp'
 import type { ClientEvent, PipelineFactory, SessionPipeline } from '../pipelines/types'
@@ -36,6 +37,8 @@ export interface SessionTap {
 
 export interface SessionStats {
   uplink: AudioReceiver['stats']
+  /** Audio the client re-sent after a link outage (see BackfillGate). */
+  backfill: BackfillGate['stats']
   replyFramesSent: number
   replyFramesDropped: number
 }
@@ -60,6 +63,11 @@ export class Session {
   private pipeline: SessionPipeline
   private pollTimer: ReturnType<typeof setInterval> | null = null
   private waitingFirstRtp = true
+  /** The next jump in the mic's RTP timeline is expected (producer new or just resumed), not an outage. */
+  private jumpExpected = true
+  private readonly backfillGate = new BackfillGate((frame) => this.toPipeline(frame))
+  private backfillDecoder: OpusFrameDecoder | null = null
+  private backfillTimer: ReturnType<typeof setInterval> | null = null
   private notifier: ((note: SessionNotification) => void) | null = null
   private closeListeners: Array<() => void> = []
   readonly taps = new Set<SessionTap>()
@@ -118,7 +126,7 @@ export class Session {
   }
 
   get stats(): SessionStats {
-    return { uplink: { ...this.receiver.stats }, replyFramesSent: this.sender.sent, replyFramesDropped: this.sender.dropped }
+    return { uplink: { ...this.receiver.stats }, backfill: { ...this.backfillGate.stats }, replyFramesSent: this.sender.sent, replyFramesDropped: this.sender.dropped }
   }
 
   get micProducerId(): string | null {
@@ -128,6 +136,35 @@ export class Session {
   /** Where notifications go: the signaling connection currently attached, or nowhere while detached. */
   setNotifier(notifier: ((note: SessionNotification) => void) | null): void {
     this.notifier = notifier
+    // A gap found while the client's signaling was down: ask now, and wait from now.
+    if (notifier && this.backfillGate.holding) {
+      this.backfillGate.touch(performance.now())
+      this.askForBackfill()
+    }
+  }
+
+  /**
+   * The client's answer to uplinkGap: encoded frames it kept while the link was down (base64 Opus by RTP timestamp).
+   * Decoded in timestamp order and handed to the gate; `done` releases the gap and the live audio held behind it.
+   */
+  backfill(frames: Array<{ rtpTimestamp: number; opus: string }>, done: boolean): number {
+    this.assertOpen()
+    if (!this.backfillGate.holding) return 0
+    const decoder = (this.backfillDecoder ??= new OpusFrameDecoder())
+    const now = performance.now()
+    const decoded: AudioFrame[] = []
+    for (const f of [...frames].sort((a, b) => ((a.rtpTimestamp - b.rtpTimestamp) | 0))) {
+      try {
+        const pcm = decoder.decode(Buffer.from(f.opus, 'base64'))
+        if (pcm.length !== FRAME_SAMPLES) continue
+        decoded.push({ pcm, rtpTimestamp: f.rtpTimestamp >>> 0, concealed: false, backfilled: true, receivedAt: now })
+      } catch {
+        // undecodable: the gap keeps silence there
+      }
+    }
+    const accepted = this.backfillGate.backfill(decoded)
+    if (done) this.finishBackfill()
+    return accepted
   }
 
   onClose(listener: () => void): void {
@@ -179,6 +216,7 @@ export class Session {
     this.producer?.close()
     this.tapConsumer?.close()
     this.producer = producer
+    this.jumpExpected = true
     this.receiver.close()
     this.receiver = this.newReceiver()
     this.waitingFirstRtp = true
@@ -198,6 +236,7 @@ export class Session {
     if (paused) await producer.pause()
     else {
       this.waitingFirstRtp = true
+      this.jumpExpected = true
       await producer.resume()
     }
     return producer.paused
@@ -238,6 +277,9 @@ export class Session {
     this.closed = true
     if (this.pollTimer) clearInterval(this.pollTimer)
     this.pollTimer = null
+    if (this.backfillTimer) clearInterval(this.backfillTimer)
+    this.backfillTimer = null
+    this.backfillGate.close()
     this.sender.close()
     this.receiver.close()
     try {
@@ -256,25 +298,54 @@ export class Session {
   }
 
   private newReceiver(): AudioReceiver {
-    return new AudioReceiver((frame) => {
-      try {
-        this.pipeline.onFrame(frame)
-      } catch (error) {
-        this.deps.log?.(`session ${this.id}: pipeline failed on a frame: ${(error as Error).message}`)
-      }
-      for (const tap of this.taps) tap.onFrame?.(frame)
-    })
+    return new AudioReceiver((frame) => this.backfillGate.frame(frame), { onDiscontinuity: (gap) => this.onUplinkGap(gap) })
+  }
+
+  private toPipeline(frame: AudioFrame): void {
+    try {
+      this.pipeline.onFrame(frame)
+    } catch (error) {
+      this.deps.log?.(`session ${this.id}: pipeline failed on a frame: ${(error as Error).message}`)
+    }
+    for (const tap of this.taps) tap.onFrame?.(frame)
+  }
+
+  /** The mic stream jumped ahead. After a pause/new producer that is expected; otherwise the link was down. */
+  private onUplinkGap(gap: { from: number; frames: number }): void {
+    if (this.jumpExpected) return
+    if (!this.backfillGate.gap(gap, performance.now())) return
+    this.backfillDecoder = new OpusFrameDecoder()
+    this.deps.log?.(`session ${this.id}: uplink gap of ${gap.frames} frames; asking the client for them`)
+    this.askForBackfill()
+    this.backfillTimer ??= setInterval(() => {
+      this.backfillGate.poll(performance.now())
+      if (!this.backfillGate.holding) this.finishBackfill()
+    }, 100)
+  }
+
+  private askForBackfill(): void {
+    const range = this.backfillGate.range
+    if (range) this.pipelineContext().notify('uplinkGap', { fromRtpTimestamp: range.from, frames: range.frames })
+  }
+
+  private finishBackfill(): void {
+    this.backfillGate.complete()
+    this.backfillDecoder = null
+    if (this.backfillTimer) clearInterval(this.backfillTimer)
+    this.backfillTimer = null
   }
 
   private onUplinkRtp(rtp: Buffer): void {
     if (this.closed) return
     const now = performance.now()
-    if (this.waitingFirstRtp) {
+    const first = this.waitingFirstRtp
+    if (first) {
       this.waitingFirstRtp = false
       const at = { monotonic: now, epoch: performance.timeOrigin + now }
       for (const tap of this.taps) tap.onFirstRtp?.(at)
     }
     this.receiver.push(rtp, now)
+    if (!first) this.jumpExpected = false
     // Packets held after a gap are released by time, even if no more packets come.
     if (this.receiver.hasHeldPackets && !this.pollTimer) {
       this.pollTimer = setInterval(() => {

@@ -6,7 +6,7 @@ import type { SignalingConnection } from '../signalingServer'
 import type { Session } from './session'
 import type { SessionManager } from './sessionManager'
 
-type SessionMethods = 'join' | 'resume' | 'createTransport' | 'connectTransport' | 'restartIce' | 'produce' | 'setProducerPaused' | 'consume' | 'resumeConsumer' | 'clientEvent' | 'leave'
+type SessionMethods = 'join' | 'resume' | 'createTransport' | 'connectTransport' | 'restartIce' | 'produce' | 'setProducerPaused' | 'consume' | 'resumeConsumer' | 'clientEvent' | 'backfillAudio' | 'leave'
 export type SessionHandlers = Pick<HandlersFor<typeof signalingMethods, SignalingConnection>, SessionMethods>
 
 /**
@@ -110,6 +110,9 @@ export function createSessionHandlers(manager: SessionManager): SessionHandlers 
     clientEvent(event, conn) {
       current(conn).clientEvent(event)
       return {}
+    },
+    backfillAudio({ frames, done }, conn) {
+      return { accepted: current(conn).backfill(frames, done) }
     },
     async leave(_params, conn) {
       const session = current(conn)

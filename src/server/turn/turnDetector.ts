@@ -30,6 +30,8 @@ export type TurnSignal =
   /** The transcript of the speech that paused the reply. */
   | { type: 'interruptionTranscript'; utterance: number; text: string; at: number }
   | { type: 'tick'; at: number }
+  /** The client runs its own VAD and reports every utterance (even before its first one). */
+  | { type: 'clientVadActive'; at: number }
 
 export type TurnAction =
   /** A new utterance: keep its audio from (now − pre-roll). */
@@ -105,6 +107,9 @@ export class TurnDetector {
   push(signal: TurnSignal): TurnAction[] {
     const out: TurnAction[] = []
     switch (signal.type) {
+      case 'clientVadActive':
+        this.clientVad = true
+        break
       case 'probability':
         if (this.playing && !this.paused && signal.p >= this.config.activationProbability) this.pause(signal.at, out)
         break

@@ -65,7 +65,9 @@ export const hotkeySettingsSchema = z.object({
   /** Starts/stops listening (hands-free) from anywhere. */
   toggleListening: acceleratorSettingSchema,
   toggleMute: acceleratorSettingSchema,
-  showWindow: acceleratorSettingSchema
+  showWindow: acceleratorSettingSchema,
+  /** Shows/hides the latency overlay (flips ui.showLatencyOverlay, like the tray menu's checkbox). */
+  toggleLatencyOverlay: acceleratorSettingSchema
 })
 export type HotkeySettings = z.infer<typeof hotkeySettingsSchema>
 export type HotkeyAction = keyof HotkeySettings
@@ -73,7 +75,8 @@ export const hotkeyActionLabels: Record<HotkeyAction, string> = {
   pushToTalk: 'Push to talk',
   toggleListening: 'Start/stop listening',
   toggleMute: 'Mute microphone',
-  showWindow: 'Show/hide window'
+  showWindow: 'Show/hide window',
+  toggleLatencyOverlay: 'Show/hide latency overlay'
 }
 
 export const listeningSettingsSchema = z.object({
@@ -156,7 +159,7 @@ export function defaultSettings(): Settings {
     backend: { mode: 'embedded', remoteUrl: null, remoteUrls: [] },
     ui: { showLatencyOverlay: true, theme: 'system', showStatusPill: true },
     // Unbound by default except push-to-talk: a fresh install must not grab chords other apps may use.
-    hotkeys: { pushToTalk: 'CommandOrControl+Shift+Space', toggleListening: null, toggleMute: null, showWindow: null },
+    hotkeys: { pushToTalk: 'CommandOrControl+Shift+Space', toggleListening: null, toggleMute: null, showWindow: null, toggleLatencyOverlay: null },
     // VAD defaults mirror DEFAULT_ENDPOINTER_CONFIG (src/shared/voice/endpointer.ts), where they are justified.
     listening: { mode: 'push-to-talk', pushToTalkStyle: 'auto', vadThreshold: 0.5, vadMinSilenceMs: 640, transcription: 'auto' },
     system: { startAtLogin: false },

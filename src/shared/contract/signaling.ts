@@ -118,7 +118,9 @@ const sessionJoinedSchema = z.object({
 /** Server → client notifications about a session (sent on the connection the session is bound to). */
 export const sessionNotificationSchema = z.object({
   sessionId: z.string(),
-  type: z.enum(['utteranceStart', 'utteranceEnd', 'replyStart', 'replyEnd', 'onset', 'replyPaused', 'replyResumed', 'replyCancelled']),
+  // uplinkGap: the mic stream came back after the link was down; detail {fromRtpTimestamp, frames}: send those
+  // frames with backfillAudio (the server holds newer audio until then).
+  type: z.enum(['utteranceStart', 'utteranceEnd', 'replyStart', 'replyEnd', 'onset', 'replyPaused', 'replyResumed', 'replyCancelled', 'uplinkGap']),
   /** Server clock (ms since epoch) when it happened. */
   serverTime: z.number(),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional()
@@ -218,8 +220,11 @@ export const signalingMethods = {
   clientEvent: {
     params: z
       .object({
-        /** speechEnd is the early (speculative) end; speechResume withdraws it; endOfUtterance commits the turn. */
-        type: z.enum(['speechStart', 'speechEnd', 'pttDown', 'pttUp', 'speechResume', 'endOfUtterance']),
+        /**
+         * speechEnd is the early (speculative) end; speechResume withdraws it; endOfUtterance commits the turn.
+         * vadActive: the client runs its own VAD and will report every utterance (the server VAD is then a backstop).
+         */
+        type: z.enum(['speechStart', 'speechEnd', 'pttDown', 'pttUp', 'speechResume', 'endOfUtterance', 'vadActive']),
         clientTime: z.number().finite(),
         /** The client's id for the utterance's turn (its marks and the backend's trace share it). */
         turnId: z.string().min(1).max(128).optional()
@@ -236,6 +241,19 @@ export const signalingMethods = {
     result: z.object({ pipeline: sessionPipelineSchema, providers: z.object({ stt: z.array(z.string()), llm: z.array(z.string()), tts: z.array(z.string()) }).nullable() })
   },
   /** Close the session and everything it owns. */
+  /**
+   * Mic audio the server missed while the link was down (answer to an uplinkGap notification): the client's encoded
+   * Opus frames by RTP timestamp, in chunks; `done` when the client has sent all it has for that gap.
+   */
+  backfillAudio: {
+    params: z
+      .object({
+        frames: z.array(z.object({ rtpTimestamp: z.number().int().min(0).max(0xffffffff), opus: z.base64().max(1600) }).strict()).max(200),
+        done: z.boolean()
+      })
+      .strict(),
+    result: z.object({ accepted: z.number().int().nonnegative() })
+  },
   leave: {
     params: z.object({}).strict(),
     result: z.object({})

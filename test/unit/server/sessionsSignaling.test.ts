@@ -138,3 +138,19 @@ describe('media sessions over signaling (real mediasoup worker)', () => {
     expect(backend.sessions.size).toBe(0)
   })
 })
+
+describe('--pipeline: the backend default for joins that do not name a pipeline', () => {
+  it('a backend started with defaultPipeline click gives click sessions unless the join asks otherwise', async () => {
+    const backend = await startBackend({ listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: 1, logLevel: 'none', defaultPipeline: 'click' })
+    try {
+      const a = await connectSignaling(backend.signalingUrl, factory)
+      const b = await connectSignaling(backend.signalingUrl, factory)
+      expect((await a.request('join', {})).pipeline).toBe('click')
+      expect((await b.request('join', { pipeline: 'echo' })).pipeline).toBe('echo')
+      a.close()
+      b.close()
+    } finally {
+      await backend.close()
+    }
+  })
+})

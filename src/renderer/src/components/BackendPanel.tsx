@@ -1,6 +1,7 @@
 import type React from 'react'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useAppStore } from '../stores/appStore'
+import { useBackendRankingStore } from '../stores/backendRankingStore'
 import { backendStateTone, StatusDot } from './StatusDot'
 
 
@@ -12,6 +13,11 @@ export function BackendPanel(): React.JSX.Element {
   const restartBackend = useAppStore((s) => s.restartBackend)
   const [url, setUrl] = useState<string>('')
   const mode = settings?.backend.mode ?? 'embedded'
+  const api = useAppStore((s) => s.api)
+  const ranking = useBackendRankingStore((s) => s.ranking)
+  const attachRanking = useBackendRankingStore((s) => s.attach)
+  useEffect(() => (api ? attachRanking(api) : undefined), [api, attachRanking])
+  const savedUrls = settings ? [...new Set([settings.backend.remoteUrl, ...settings.backend.remoteUrls].filter((u): u is string => !!u))].join('\n') : ''
 
   return (
     <section className="card" aria-labelledby="backend-title" data-testid="backend-panel">
@@ -29,6 +35,22 @@ export function BackendPanel(): React.JSX.Element {
         <dt>Round trip</dt>
         <dd data-testid="backend-rtt">{backend?.rttMs != null ? `${backend.rttMs.toFixed(0)} ms` : '—'}</dd>
       </dl>
+      {ranking && ranking.backends.length > 0 && (
+        <ol className="small" data-testid="backend-ranking" aria-label="Backends by round trip">
+          {ranking.backends.map((b) => (
+            <li key={b.url} data-testid="backend-ranking-item" data-url={b.url} data-in-use={b.url === ranking.inUse ? 'true' : 'false'} data-reachable={b.reachable ? 'true' : 'false'}>
+              <span className="mono">{b.url}</span> — {b.rttMs !== null ? `${b.rttMs.toFixed(0)} ms` : 'unreachable'}
+              {b.url === ranking.inUse && <strong> (in use)</strong>}
+            </li>
+          ))}
+        </ol>
+      )}
+      {ranking?.lastFailover && (
+        <p className="detail" role="status" data-testid="backend-failover">
+          Failed over at {new Date(ranking.lastFailover.at).toLocaleTimeString()}: {ranking.lastFailover.from} ({ranking.lastFailover.reason}) →{' '}
+          {ranking.lastFailover.to ?? 'no other backend answered'}
+        </p>
+      )}
       {backend?.detail && (
         <p className={`detail ${backend.state === 'error' ? 'detail-error' : ''}`} data-testid="backend-detail">
           {backend.detail}
@@ -55,12 +77,14 @@ export function BackendPanel(): React.JSX.Element {
           className="row"
           onSubmit={(e) => {
             e.preventDefault()
-            void updateSettings({ backend: { remoteUrl: url.trim() || null } })
+            // One URL per line: the first is also kept as remoteUrl; with several, the nearest (by RTT) is joined.
+            const urls = [...new Set((url || savedUrls).split(/[\s,]+/).filter(Boolean))]
+            void updateSettings({ backend: { remoteUrl: urls[0] ?? null, remoteUrls: urls } })
           }}
         >
           <label className="field grow">
-            <span>Server URL</span>
-            <input value={url || settings?.backend.remoteUrl || ''} onChange={(e) => setUrl(e.target.value)} placeholder="wss://voice.example.com/signaling" data-testid="backend-remote-url" />
+            <span>Server URLs (one per line; the nearest is used)</span>
+            <textarea rows={2} value={url || savedUrls} onChange={(e) => setUrl(e.target.value)} placeholder="wss://voice.example.com/signaling" data-testid="backend-remote-url" />
           </label>
           <button type="submit">Save</button>
         </form>

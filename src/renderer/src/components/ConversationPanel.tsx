@@ -3,7 +3,10 @@ import { useEffect, useRef, useState } from 'react'
 import type { SessionPipelineName } from '../../../shared/contract/signaling'
 import { micConstraints } from '../media/micMeter'
 import { ConversationConnection, type ConversationState } from '../media/webrtcSession'
+import { startVoiceTurns, type VoiceTurns } from '../media/voiceTurns'
+import { useLocalVoiceStore } from './LocalVoicePanel'
 import { useAppStore } from '../stores/appStore'
+import { useAssistantStore } from '../stores/assistantStore'
 import { StatusDot, type Tone } from './StatusDot'
 
 const tone: Record<ConversationState['phase'], Tone> = { connecting: 'busy', connected: 'ok', reconnecting: 'busy', closed: 'off', failed: 'error' }
@@ -17,7 +20,7 @@ export function ConversationPanel(): React.JSX.Element {
   const audio = useAppStore((s) => s.settings?.audio)
   const [state, setState] = useState<ConversationState | null>(null)
   const [error, setError] = useState<string | null>(null)
-  const [pipeline, setPipeline] = useState<SessionPipelineName>('echo')
+  const [pipeline, setPipeline] = useState<SessionPipelineName>('voice')
   const [pushToTalk, setPushToTalk] = useState(false)
   const conn = useRef<ConversationConnection | null>(null)
   const stream = useRef<MediaStream | null>(null)
@@ -27,7 +30,10 @@ export function ConversationPanel(): React.JSX.Element {
     for (const t of stream.current?.getTracks() ?? []) t.stop()
     stream.current = null
   }
+  const voice = useRef<VoiceTurns | null>(null)
   const disconnect = (): void => {
+    voice.current?.stop()
+    voice.current = null
     conn.current?.close()
     conn.current = null
     stopMic()
@@ -58,14 +64,28 @@ export function ConversationPanel(): React.JSX.Element {
     disconnect()
     try {
       stream.current = await navigator.mediaDevices.getUserMedia(micConstraints(audio))
+      const api = useAppStore.getState().api
+      // Voice: the app's local VAD (main process) leads turn detection; start it if the user has not.
+      if (pipeline === 'voice' && api && !useLocalVoiceStore.getState().listening) await useLocalVoiceStore.getState().start()
       conn.current = await ConversationConnection.open({
         signalingUrl: backend.signalingUrl,
         track: stream.current.getAudioTracks()[0]!,
         pipeline,
         startPaused: pushToTalk,
         audioElement: audioEl.current ?? undefined,
-        onState: setState
+        onState: setState,
+        onJoined: ({ sessionId, token }) => {
+          if (pipeline === 'voice' && api) void api.observeConversation({ sessionId, token }).catch((e: unknown) => setError(`Voice loop not observed: ${(e as Error).message}`))
+        },
+        onNotification: (note) => {
+          voice.current?.onNotification(note)
+          useAssistantStore.getState().onSessionNotification(note)
+        }
       })
+      if (pipeline === 'voice' && api) {
+        voice.current = startVoiceTurns({ api, conn: conn.current, micTrack: stream.current.getAudioTracks()[0] ?? null })
+        ;(window as unknown as { voiceTurnsDebug?: unknown }).voiceTurnsDebug = voice.current.debug
+      }
       setState(conn.current.state)
     } catch (e) {
       disconnect()
@@ -74,6 +94,8 @@ export function ConversationPanel(): React.JSX.Element {
   }
 
   const live = state && state.phase !== 'closed' && state.phase !== 'failed' && conn.current
+  // Tray, hotkeys and the status pill follow this connection through the assistant store.
+  useEffect(() => useAssistantStore.getState().attachConversation(live ? conn.current : null, state), [state, live])
   const talk = (on: boolean): void => {
     if (conn.current && pushToTalk) void conn.current.setTalking(on).catch((e: unknown) => setError((e as Error).message))
   }
@@ -101,6 +123,7 @@ export function ConversationPanel(): React.JSX.Element {
         <label className="field">
           <span>Pipeline</span>
           <select value={pipeline} disabled={!!live} onChange={(e) => setPipeline(e.target.value as SessionPipelineName)} data-testid="conversation-pipeline">
+            <option value="voice">Voice assistant (STT → LLM → TTS)</option>
             <option value="echo">Echo (plays your utterance back)</option>
             <option value="click">Click (latency probe)</option>
           </select>

@@ -193,8 +193,10 @@ function BackendSection({ settings }: { settings: Settings }): React.JSX.Element
   const save = useSettingsPageStore((s) => s.save)
   const [mode, setMode] = useState(settings.backend.mode)
   const [url, setUrl] = useState(settings.backend.remoteUrl ?? '')
+  const [moreUrls, setMoreUrls] = useState(settings.backend.remoteUrls.filter((u) => u !== settings.backend.remoteUrl).join('\n'))
+  const remoteUrls = (): string[] => [...new Set(moreUrls.split(/[\s,]+/).filter(Boolean))]
   return (
-    <Section id="backend" title="Backend" onSave={() => void save('backend', { backend: { mode, remoteUrl: url.trim() || null } })}>
+    <Section id="backend" title="Backend" onSave={() => void save('backend', { backend: { mode, remoteUrl: url.trim() || null, remoteUrls: remoteUrls() } })}>
       <label className="field">
         <span>Where the voice loop runs</span>
         <select value={mode} onChange={(e) => setMode(e.target.value as Settings['backend']['mode'])} data-testid="settings-backend-mode">
@@ -205,6 +207,10 @@ function BackendSection({ settings }: { settings: Settings }): React.JSX.Element
       <label className="field">
         <span>Remote server URL</span>
         <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="wss://voice.example.com/signaling" data-testid="settings-backend-url" />
+      </label>
+      <label className="field">
+        <span>More server URLs, one per line (the app joins the one with the lowest round trip and fails over to the next)</span>
+        <textarea rows={2} value={moreUrls} onChange={(e) => setMoreUrls(e.target.value)} placeholder="wss://eu.voice.example.com/signaling" data-testid="settings-backend-urls" />
       </label>
     </Section>
   )

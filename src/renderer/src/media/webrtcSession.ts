@@ -3,6 +3,7 @@ import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from '../../../sh
 import { ContractError } from '../../../shared/contract/errors'
 import { SESSION_NOTIFICATION, SIGNALING_PROTOCOL_VERSION, sessionNotificationSchema, type SessionNotification, type SessionPipelineName } from '../../../shared/contract/signaling'
 import { connectSignaling, type SignalingClient, type WebSocketFactory, type WebSocketLike } from '../../../shared/signalingClient'
+import { MicFrameRing } from './micFrameRing'
 
 /**
  * The conversation's media connection, renderer side: one mediasoup session on the backend, a send transport that
@@ -25,6 +26,10 @@ export interface ConversationState {
   iceRestarts: number
   signalingReconnects: number
   sessionRebuilds: number
+  /** Mic frames re-sent to the server after link outages (it missed them while the link was down). */
+  backfilledFrames: number
+  /** False when this browser cannot tap encoded mic frames (no WebRTC encoded transforms): outages lose audio. */
+  backfillAvailable: boolean
 }
 
 export interface ConversationOptions {
@@ -41,6 +46,8 @@ export interface ConversationOptions {
   /** Where reply audio plays. Created (detached, autoplay) if not given. */
   audioElement?: HTMLAudioElement
   log?(line: string): void
+  /** A session was joined (also after a rebuild): the app's main process observes it with these credentials. */
+  onJoined?(session: { sessionId: string; token: string }): void
   /** Timing marks for the latency tracker and the uplink bench (epoch ms, sub-ms precision), in order of a cold join. */
   onMark?(name: ConversationMark, epochMs: number): void
 }
@@ -65,6 +72,7 @@ export class ConversationConnection {
   private closing = false
   private reconnecting: Promise<void> | null = null
   private pendingIceRestart = new Set<'send' | 'recv'>()
+  private readonly micFrames = new MicFrameRing()
   private iceRestartInFlight = new Set<'send' | 'recv'>()
   readonly audio: HTMLAudioElement
   readonly replyStream = new MediaStream()
@@ -77,7 +85,9 @@ export class ConversationConnection {
     talking: false,
     iceRestarts: 0,
     signalingReconnects: 0,
-    sessionRebuilds: 0
+    sessionRebuilds: 0,
+    backfilledFrames: 0,
+    backfillAvailable: false
   }
 
   private constructor(private readonly opts: ConversationOptions) {
@@ -107,6 +117,11 @@ export class ConversationConnection {
 
   get micProducer(): msc.Producer | null {
     return this.producer
+  }
+
+  /** WebRTC stats of the reply consumer (jitter buffer delay for the downlink stage); null before it exists. */
+  async replyStats(): Promise<RTCStatsReport | null> {
+    return this.consumer ? this.consumer.getStats() : null
   }
 
   /** The signaling client currently in use (null while reconnecting). */
@@ -178,7 +193,9 @@ export class ConversationConnection {
     signaling.onNotification((name, data) => {
       if (name !== SESSION_NOTIFICATION) return
       const note = sessionNotificationSchema.safeParse(data)
-      if (note.success) this.opts.onNotification?.(note.data)
+      if (!note.success) return
+      if (note.data.type === 'uplinkGap') void this.sendBackfill(note.data.detail).catch((error: unknown) => this.log(`backfill failed: ${String(error)}`))
+      this.opts.onNotification?.(note.data)
     })
     this.signaling = signaling
     void signaling.closed.then(() => {
@@ -199,6 +216,7 @@ export class ConversationConnection {
     this.sessionId = joined.sessionId
     this.token = joined.token
     this.set({ sessionId: joined.sessionId })
+    this.opts.onJoined?.({ sessionId: joined.sessionId, token: joined.token })
     const device = new Device()
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as msc.RtpCapabilities })
     if (!device.canProduce('audio')) throw new Error('this browser cannot send Opus audio over WebRTC')
@@ -217,7 +235,13 @@ export class ConversationConnection {
     this.mark('sendTransportRequested')
     const options = await this.request('createTransport', { direction: 'send' })
     this.mark('sendTransportCreated')
-    const transport = device.createSendTransport(options as unknown as msc.TransportOptions)
+    // Encoded transforms let us keep the mic's encoded frames for backfill after an outage (see micFrameRing.ts).
+    const tapEncoded = supportsEncodedStreams()
+    const transport = device.createSendTransport({
+      ...(options as unknown as msc.TransportOptions),
+      // Chromium's (non-standard) RTCConfiguration flag for createEncodedStreams().
+      ...(tapEncoded ? { additionalSettings: { encodedInsertableStreams: true } as Partial<RTCConfiguration> } : {})
+    })
     this.sendTransport = transport
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.mark('sendConnectRequested')
@@ -257,8 +281,48 @@ export class ConversationConnection {
       zeroRtpOnPause: false
     })
     this.mark('producing')
+    this.micFrames.clear()
+    if (tapEncoded) this.tapEncodedMic(this.producer)
     if (this.opts.startPaused) this.producer.pause()
     this.set({ talking: !this.opts.startPaused })
+  }
+
+  /** Every encoded mic frame passes through unchanged; a copy is kept (by RTP timestamp) for backfill. */
+  private tapEncodedMic(producer: msc.Producer): void {
+    const sender = producer.rtpSender as (RTCRtpSender & { createEncodedStreams?(): { readable: ReadableStream; writable: WritableStream } }) | undefined
+    if (!sender?.createEncodedStreams) return
+    try {
+      const { readable, writable } = sender.createEncodedStreams()
+      const ring = this.micFrames
+      const keep = new TransformStream<RTCEncodedAudioFrame, RTCEncodedAudioFrame>({
+        transform(frame, controller) {
+          const ts = frame.getMetadata().rtpTimestamp ?? frame.timestamp
+          ring.push(ts, new Uint8Array(frame.data.slice(0)))
+          controller.enqueue(frame)
+        }
+      })
+      void readable.pipeThrough(keep).pipeTo(writable).catch((error: unknown) => this.log(`mic frame tap ended: ${String(error)}`))
+      this.set({ backfillAvailable: true })
+    } catch (error) {
+      this.log(`cannot tap encoded mic frames (no backfill after outages): ${String(error)}`)
+    }
+  }
+
+  /** The server missed frames while the link was down: send what we kept, in chunks, then say we are done. */
+  private async sendBackfill(detail: SessionNotification['detail']): Promise<void> {
+    const from = Number(detail?.fromRtpTimestamp)
+    const count = Number(detail?.frames)
+    if (!Number.isFinite(from) || !Number.isFinite(count) || count <= 0) return
+    const frames = this.micFrames.range(from, count)
+    const CHUNK = 100
+    for (let i = 0; i === 0 || i < frames.length; i += CHUNK) {
+      const chunk = frames.slice(i, i + CHUNK)
+      await this.request('backfillAudio', {
+        frames: chunk.map((f) => ({ rtpTimestamp: f.rtpTimestamp, opus: toBase64(f.data) })),
+        done: i + CHUNK >= frames.length
+      })
+    }
+    this.set({ backfilledFrames: this.stateValue.backfilledFrames + frames.length })
   }
 
   private async setUpRecv(device: Device): Promise<void> {
@@ -381,4 +445,14 @@ export class ConversationConnection {
       this.set({ sessionRebuilds: this.stateValue.sessionRebuilds + 1 })
     }
   }
+}
+
+function supportsEncodedStreams(): boolean {
+  return typeof RTCRtpSender !== 'undefined' && 'createEncodedStreams' in RTCRtpSender.prototype
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!)
+  return btoa(s)
 }

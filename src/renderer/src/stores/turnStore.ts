@@ -19,8 +19,8 @@ export interface TurnState {
   mainOffset: OffsetEstimate | null
   init(api: VoiceApi): void
   ingest(trace: TurnTrace): void
-  /** A mark taken in the renderer (renderer clock, Date.now()-based). */
-  addClientMark(turnId: string, name: TurnMarkName, at: number): void
+  /** A mark taken in the renderer (renderer clock, Date.now()-based). `replace`: a later estimate supersedes it. */
+  addClientMark(turnId: string, name: TurnMarkName, at: number, opts?: { replace?: boolean }): void
   clear(): void
 }
 
@@ -74,7 +74,7 @@ export const useTurnStore = create<TurnState>((set, get) => ({
     }
   },
 
-  addClientMark(turnId, name, at) {
+  addClientMark(turnId, name, at, opts) {
     const turns = get().turns
     const existing = turns.find((t) => t.turnId === turnId)
     const mark = { name, at, clock: 'renderer' as const }
@@ -82,7 +82,11 @@ export const useTurnStore = create<TurnState>((set, get) => ({
       set({ turns: [...turns, { turnId, status: 'running' as const, marks: [mark] }].slice(-MAX_TURNS) })
       return
     }
-    if (existing.marks.some((m) => m.name === name)) return
+    if (existing.marks.some((m) => m.name === name)) {
+      if (!opts?.replace) return
+      set({ turns: turns.map((t) => (t === existing ? { ...t, marks: [...t.marks.filter((m) => m.name !== name), mark] } : t)) })
+      return
+    }
     set({ turns: turns.map((t) => (t === existing ? { ...t, marks: [...t.marks, mark] } : t)) })
   },
 

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileKeyCipher } from '../src/main/services/secretsStore'
+import { summarize } from '../src/shared/latency/stats'
+import { startBrowserApp } from '../test/helpers/browserApp'
+import { launchChromium } from '../test/helpers/chromium'
+import { startOpenAiStub } from '../test/helpers/openaiStub'
+import { SpeechCorpus } from '../test/helpers/speech'
+
+interface ExportedTurn {
+  turnId: string
+  status: string
+  compute?: { stt?: number; llm?: number; tts?: number }
+  breakdown: { e2eMs: number | null; stages: Array<{ stage: string; durationMs: number; includes: string[] }> }
+}
+
+const r1 = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10)
+
+/**
+ * e2e_latency through the real media path, with the embedded LLM (skills) and TTS (espeak-ng); STT is the local
+ * OpenAI-compatible stub (instant) because the backend has no embedded STT. The fake mic loops one question with a
+ * long pause, so the app hears it once per loop: one turn per ~7 s. The first turn is warm-up.
+ */
+export async function runE2e(turns: number) {
+  const corpus = await SpeechCorpus.create()
+  const stub = await startOpenAiStub()
+  stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : 'what is twelve times seven') }
+  const app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtemp(join(tmpdir(), 'va-bench-')), 'k')) })
+  await app.core.settings.update({ providers: { stt: { provider: 'openai', model: 'whisper-1', baseUrl: stub.baseUrl } } })
+  await app.core.secrets.set('stt.apiKey', stub.apiKey)
+  const clip = await corpus.clip({ leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 4500 })
+  const browser = await launchChromium({ fakeMicWav: await corpus.writeWav('question', clip.samples, { rate: 48_000 }) })
+  try {
+    const page = await browser.newPage({ acceptDownloads: true })
+    await page.goto(app.server.url)
+    await page.waitForSelector('.app[data-ready="true"]')
+    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
+    await page.getByTestId('conversation-connect').click()
+    await page.waitForSelector('[data-testid="conversation-disconnect"]', { timeout: 30_000 })
+    const exported = async (): Promise<ExportedTurn[]> => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-turns"]')])
+      return (JSON.parse(await readFile((await download.path())!, 'utf8')) as { turns: ExportedTurn[] }).turns
+    }
+    const deadline = Date.now() + (turns + 2) * 12_000 + 30_000
+    let done: ExportedTurn[] = []
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2000))
+      done = (await exported()).filter((t) => t.status === 'done' && t.breakdown.e2eMs !== null)
+      if (done.length >= turns + 1) break
+    }
+    const measured = done.slice(1, turns + 1)
+    if (measured.length === 0) throw new Error('e2e: no complete turn was measured')
+    const e2e = measured.map((t) => t.breakdown.e2eMs!)
+    const overhead = measured.map((t) => t.breakdown.e2eMs! - (t.compute?.stt ?? 0) - (t.compute?.llm ?? 0) - (t.compute?.tts ?? 0))
+    const stage = (id: string): number[] => measured.map((t) => t.breakdown.stages.find((s) => s.stage === id || s.includes.includes(id))?.durationMs ?? Number.NaN)
+    for (const t of measured) console.log(`  e2e turn ${t.turnId}: e2e_latency ${Math.round(t.breakdown.e2eMs!)} ms — ${t.breakdown.stages.map((s) => `${s.stage}${s.includes.length ? `+${s.includes.join('+')}` : ''} ${Math.round(s.durationMs)}`).join(', ')}`)
+    const e = summarize(e2e)
+    const o = summarize(overhead)
+    console.log(`e2e (real media path, embedded LLM + espeak-ng, stub STT): e2e_latency p50 ${r1(e.p50)} ms p95 ${r1(e.p95)} ms; overhead p50 ${r1(o.p50)} ms p95 ${r1(o.p95)} ms (${measured.length} turns)`)
+    const stages = Object.fromEntries(['uplink', 'eou', 'stt', 'llm', 'tts', 'downlink'].map((id) => [id, r1(summarize(stage(id)).p50)]))
+    return { turns: measured.length, e2e_latency_ms: { p50: r1(e.p50), p95: r1(e.p95) }, overhead_ms: { p50: r1(o.p50), p95: r1(o.p95) }, stage_p50_ms: stages }
+  } finally {
+    await browser.close()
+    await app.close()
+    await stub.close()
+    await corpus.dispose()
+  }
+}

@@ -1,0 +1,188 @@
+import type { VoiceApi } from '../../../shared/contract/api'
+import type { SessionNotification } from '../../../shared/contract/signaling'
+import type { VadEvent } from '../../../shared/contract/voice'
+import { useTurnStore } from '../stores/turnStore'
+import type { ConversationConnection } from './webrtcSession'
+
+/**
+ * The renderer's part of the voice loop:
+ *  - the app's local VAD events (main process) go to the backend session as clientEvents, so the backend need not
+ *    wait for its own VAD: speech_start / speech_end (early, speculative STT) / speech_resume / end_of_utterance;
+ *  - the client-side marks of each turn: speech_end_mic (the VAD's speech end, moved from the capture stream's
+ *    position onto the renderer clock), downlink_arrival and playout (the first reply sample heard in the page, found
+ *    by a level detector on the reply stream; the jitter buffer's delay from WebRTC getStats is subtracted for the
+ *    arrival);
+ *  - a client-side barge-in meter: mic onset during an audible reply → the reply going silent.
+ */
+
+export interface BargeInMeasurement {
+  /** Renderer clock (Date.now()). */
+  micOnsetAt: number
+  replyStoppedAt: number
+  latencyMs: number
+}
+
+export interface VoiceTurnsDebug {
+  /** Playout marks stamped, per turn. */
+  playouts: Array<{ turnId: string; at: number; jitterBufferMs: number | null }>
+  bargeIns: BargeInMeasurement[]
+  notifications: Array<SessionNotification & { receivedAt: number }>
+  /** Time the reply was audible in total (ms). */
+  replyAudibleMs: number
+  clientEvents: Array<{ type: string; turnId?: string; at: number }>
+}
+
+export interface VoiceTurns {
+  readonly debug: VoiceTurnsDebug
+  onNotification(note: SessionNotification): void
+  stop(): void
+}
+
+const REPLY_AUDIBLE_RMS = 0.004
+const MIC_ONSET_RMS = 0.02
+const POLL_MS = 4
+/** A reply silent this long has stopped (gaps between words are shorter than the test's barge-in window). */
+const REPLY_STOP_MS = 60
+
+export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnection; micTrack: MediaStreamTrack | null }): VoiceTurns {
+  const { api, conn } = opts
+  const store = useTurnStore.getState()
+  store.init(api)
+  const prefix = `r${Date.now().toString(36)}`
+  const turnIds = new Map<number, string>()
+  const debug: VoiceTurnsDebug = { playouts: [], bargeIns: [], notifications: [], replyAudibleMs: 0, clientEvents: [] }
+
+  const send = (type: 'speechStart' | 'speechEnd' | 'speechResume' | 'endOfUtterance' | 'vadActive', turnId?: string): void => {
+    debug.clientEvents.push({ type, turnId, at: Date.now() })
+    const signaling = conn.signalingClient
+    if (!signaling) return
+    void signaling.request('clientEvent', { type, clientTime: Date.now(), turnId }, 3000).catch(() => undefined)
+  }
+
+  /** A capture-stream position of the VAD event → the renderer clock (main's wall time − how far back it was). */
+  const micTime = (event: VadEvent, streamMs: number): number => {
+    const mainOffset = useTurnStore.getState().mainOffset
+    const mainAt = event.wallTime - (event.atMs - streamMs)
+    return mainOffset ? mainAt - mainOffset.offsetMs : mainAt - (event.wallTime - Date.now())
+  }
+
+  // This client's VAD leads turn detection; the backend's VAD becomes the backstop.
+  send('vadActive')
+  const offVad = api.on('vadEvent', (event) => {
+    const turnId = turnIds.get(event.utteranceId) ?? `${prefix}-u${event.utteranceId}`
+    turnIds.set(event.utteranceId, turnId)
+    switch (event.type) {
+      case 'speech_start':
+        send('speechStart', turnId)
+        break
+      case 'speech_end':
+        useTurnStore.getState().addClientMark(turnId, 'speech_end_mic', micTime(event, event.endMs), { replace: true })
+        send('speechEnd', turnId)
+        break
+      case 'speech_resume':
+        send('speechResume', turnId)
+        break
+      case 'end_of_utterance':
+        useTurnStore.getState().addClientMark(turnId, 'speech_end_mic', micTime(event, event.endMs), { replace: true })
+        send('endOfUtterance', turnId)
+        turnIds.delete(event.utteranceId)
+        break
+    }
+  })
+
+  // --- level meters on the reply and the mic
+  const ctx = new AudioContext({ latencyHint: 'interactive' })
+  const meter = (stream: MediaStream): AnalyserNode => {
+    const analyser = ctx.createAnalyser()
+    analyser.fftSize = 256
+    ctx.createMediaStreamSource(stream).connect(analyser)
+    return analyser
+  }
+  const replyMeter = meter(conn.replyStream)
+  const micMeter = opts.micTrack ? meter(new MediaStream([opts.micTrack])) : null
+  const buf = new Float32Array(256)
+  const rms = (a: AnalyserNode): number => {
+    a.getFloatTimeDomainData(buf)
+    let sum = 0
+    for (let i = 0; i < buf.length; i++) sum += buf[i]! * buf[i]!
+    return Math.sqrt(sum / buf.length)
+  }
+
+  let armedTurn: string | null = null
+  let replyAudible = false
+  let lastReplyAudibleAt = 0
+  let audibleSince = 0
+  let micActive = false
+  let micQuietSince = Date.now()
+  let micOnsetDuringReply: number | null = null
+  let lastJitter: { delay: number; count: number } | null = null
+
+  const jitterBufferMs = async (): Promise<number | null> => {
+    const report = await conn.replyStats().catch(() => null)
+    if (!report) return null
+    let result: number | null = null
+    report.forEach((s: { type?: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'audio' || s.jitterBufferDelay === undefined || !s.jitterBufferEmittedCount) return
+      const prev = lastJitter
+      lastJitter = { delay: s.jitterBufferDelay, count: s.jitterBufferEmittedCount }
+      const dDelay = prev ? s.jitterBufferDelay - prev.delay : s.jitterBufferDelay
+      const dCount = prev ? s.jitterBufferEmittedCount - prev.count : s.jitterBufferEmittedCount
+      result = dCount > 0 ? (dDelay / dCount) * 1000 : null
+    })
+    return result
+  }
+
+  const poll = setInterval(() => {
+    const now = Date.now()
+    const level = rms(replyMeter)
+    if (level >= REPLY_AUDIBLE_RMS) {
+      if (!replyAudible) audibleSince = now
+      // The reply's audio can arrive before its replyStart notification: then playout is when it became audible.
+      if (armedTurn && (!replyAudible || now - audibleSince < 500)) {
+        const turnId = armedTurn
+        armedTurn = null
+        const playoutAt = audibleSince
+        useTurnStore.getState().addClientMark(turnId, 'playout', playoutAt)
+        void jitterBufferMs().then((jb) => {
+          debug.playouts.push({ turnId, at: playoutAt, jitterBufferMs: jb })
+          if (jb !== null) useTurnStore.getState().addClientMark(turnId, 'downlink_arrival', playoutAt - jb)
+        })
+      }
+      if (replyAudible) debug.replyAudibleMs += now - lastReplyAudibleAt
+      replyAudible = true
+      lastReplyAudibleAt = now
+    } else if (replyAudible && now - lastReplyAudibleAt >= REPLY_STOP_MS) {
+      replyAudible = false
+      if (micOnsetDuringReply !== null) {
+        debug.bargeIns.push({ micOnsetAt: micOnsetDuringReply, replyStoppedAt: lastReplyAudibleAt, latencyMs: lastReplyAudibleAt - micOnsetDuringReply })
+        micOnsetDuringReply = null
+      }
+    }
+    if (micMeter) {
+      const mic = rms(micMeter)
+      if (mic >= MIC_ONSET_RMS) {
+        if (!micActive && now - micQuietSince >= 300 && replyAudible) micOnsetDuringReply = now
+        micActive = true
+      } else if (micActive) {
+        micActive = false
+        micQuietSince = now
+      }
+    }
+  }, POLL_MS)
+
+  return {
+    debug,
+    onNotification(note) {
+      debug.notifications.push({ ...note, receivedAt: Date.now() })
+      if (note.type === 'replyStart' && typeof note.detail?.turnId === 'string') {
+        armedTurn = note.detail.turnId
+        void jitterBufferMs() // baseline for the delta at playout
+      }
+    },
+    stop() {
+      offVad()
+      clearInterval(poll)
+      void ctx.close()
+    }
+  }
+}

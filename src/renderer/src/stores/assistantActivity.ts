@@ -1,0 +1,126 @@
+import type { AssistantActivity } from '../../../shared/contract/api'
+import type { SessionNotification } from '../../../shared/contract/signaling'
+
+/**
+ * What the assistant is doing, as a pure function of what the window knows: the conversation's mic producer (open
+ * while push-to-talk is held or hands-free is on), the local capture, mute, and where the current voice turn is
+ * (after the end of the user's utterance until the first reply audio: thinking; while reply audio plays: speaking).
+ * No I/O: the store (assistantStore.ts) feeds it and reports the result; unit-tested with plain data and a fake clock.
+ */
+
+/** Where the current turn is, after the user stops talking. */
+export type TurnPhase = 'none' | 'awaitingReply' | 'replying'
+export interface TurnState {
+  phase: TurnPhase
+  /** When the phase began (ms, renderer clock). */
+  since: number
+}
+
+export const INITIAL_TURN: TurnState = Object.freeze({ phase: 'none', since: 0 })
+
+/**
+ * A reply that never starts (no STT/LLM configured, the pipeline failed) must not leave the tray saying "Thinking"
+ * forever; nor a lost replyEnd "Speaking". Both well above a real turn (budget 800 ms to first audio; replies are
+ * seconds long).
+ */
+export const THINKING_TIMEOUT_MS = 20_000
+export const SPEAKING_TIMEOUT_MS = 120_000
+
+export type TurnEvent =
+  /** The user's utterance ended (the backend's utteranceEnd; it hears the local VAD's end_of_utterance too). */
+  | { type: 'endOfUtterance'; at: number }
+  /** The user started (or resumed) speaking. */
+  | { type: 'userSpeech'; at: number }
+  /** Reply audio started (or resumed after a pause). */
+  | { type: 'replyAudio'; at: number }
+  /** The reply finished, was cancelled, or paused because the user spoke over it. */
+  | { type: 'replyStopped'; at: number }
+  /** The conversation was (re)connected or closed: no turn in flight. */
+  | { type: 'reset'; at: number }
+
+export function turnAfter(state: TurnState, event: TurnEvent): TurnState {
+  switch (event.type) {
+    case 'endOfUtterance':
+      // A repeated end of the same utterance keeps the first time. During a reply the backend decides whether the
+      // user is barging in (replyPaused / replyCancelled come first); until then the reply is what is going on.
+      return state.phase === 'none' ? { phase: 'awaitingReply', since: event.at } : state
+    case 'userSpeech':
+      // Speaking again before the reply: the turn goes on (the backend restarts it). During a reply the backend
+      // decides whether it is a barge-in (replyPaused/replyCancelled follow).
+      return state.phase === 'awaitingReply' ? { phase: 'none', since: event.at } : state
+    case 'replyAudio':
+      return state.phase === 'replying' ? state : { phase: 'replying', since: event.at }
+    case 'replyStopped':
+      return state.phase === 'replying' ? { phase: 'none', since: event.at } : state
+    case 'reset':
+      return { phase: 'none', since: event.at }
+  }
+}
+
+/** The backend's session notifications as turn events (null: not about the turn). */
+export function turnEventFromNotification(note: Pick<SessionNotification, 'type'>, at: number): TurnEvent | null {
+  switch (note.type) {
+    case 'utteranceStart':
+      return { type: 'userSpeech', at }
+    case 'utteranceEnd':
+      return { type: 'endOfUtterance', at }
+    case 'replyStart':
+    case 'replyResumed':
+      return { type: 'replyAudio', at }
+    case 'replyEnd':
+    case 'replyCancelled':
+    case 'replyPaused':
+      return { type: 'replyStopped', at }
+    default:
+      return null
+  }
+}
+
+/** Reply audio this loud (RMS, full scale 1) is audible; the reply meter polls the played stream. */
+export const REPLY_AUDIBLE_RMS = 0.004
+/** Silence this long after reply audio was heard ends "speaking" (gaps between sentences are shorter). */
+export const REPLY_SILENCE_MS = 700
+
+/**
+ * The played reply's level as a turn event: audible → reply audio; silent for REPLY_SILENCE_MS after audio was
+ * heard in this reply → reply stopped. This is what "speaking" means to the user, and it also ends replies of
+ * pipelines that send no replyEnd (echo). `lastAudibleAt` is when the reply was last audible (null: never).
+ */
+export function turnEventFromReplyLevel(turn: TurnState, level: { rms: number; lastAudibleAt: number | null }, now: number): TurnEvent | null {
+  if (level.rms >= REPLY_AUDIBLE_RMS) return turn.phase === 'replying' ? null : { type: 'replyAudio', at: now }
+  const heard = level.lastAudibleAt !== null && level.lastAudibleAt >= turn.since
+  if (turn.phase === 'replying' && heard && now - level.lastAudibleAt! >= REPLY_SILENCE_MS) return { type: 'replyStopped', at: now }
+  return null
+}
+
+export interface AssistantInputs {
+  /** The WebRTC conversation is up (connected, or recovering with its session). */
+  conversationLive: boolean
+  /** The conversation's mic producer is sending (push-to-talk held, or hands-free). */
+  micOpen: boolean
+  /** The local capture (mic → main-process VAD) is running. */
+  localCapture: boolean
+  micMuted: boolean
+  turn: TurnState
+  now: number
+}
+
+/** Speaking outranks thinking outranks listening: the tray shows the most important thing going on. */
+export function deriveAssistantActivity(input: AssistantInputs): AssistantActivity {
+  if (input.conversationLive) {
+    const age = input.now - input.turn.since
+    if (input.turn.phase === 'replying' && age < SPEAKING_TIMEOUT_MS) return 'speaking'
+    if (input.turn.phase === 'awaitingReply' && age < THINKING_TIMEOUT_MS) return 'thinking'
+  }
+  if (input.micMuted) return 'idle'
+  if ((input.conversationLive && input.micOpen) || input.localCapture) return 'listening'
+  return 'idle'
+}
+
+/** When deriveAssistantActivity's answer changes by time alone (a timeout), or null. */
+export function nextActivityDeadline(input: AssistantInputs): number | null {
+  if (!input.conversationLive) return null
+  if (input.turn.phase === 'replying') return input.turn.since + SPEAKING_TIMEOUT_MS
+  if (input.turn.phase === 'awaitingReply') return input.turn.since + THINKING_TIMEOUT_MS
+  return null
+}

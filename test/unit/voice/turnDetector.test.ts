@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest'
+import { TurnDetector, type TurnAction, type TurnSignal } from '../../../src/server/turn/turnDetector'
+
+const run = (d: TurnDetector, signals: TurnSignal[]): TurnAction[] => signals.flatMap((s) => d.push(s))
+const types = (actions: TurnAction[]): string[] => actions.map((a) => a.type)
+
+describe('TurnDetector: turn detection', () => {
+  it('the app VAD leads: early speech_end speculates, end_of_utterance commits with the app turn id', () => {
+    const d = new TurnDetector()
+    const out = run(d, [
+      { type: 'clientVadActive', at: 0 },
+      { type: 'speechStart', source: 'server', at: 100 },
+      { type: 'speechStart', source: 'client', at: 120, turnId: 'r-u1' },
+      { type: 'speechEnd', source: 'server', at: 1000 }, // ignored: the app leads
+      { type: 'speechEnd', source: 'client', at: 1010 },
+      { type: 'endOfUtterance', source: 'server', at: 1480 }, // backstop armed, not committed
+      { type: 'endOfUtterance', source: 'client', at: 1500 }
+    ])
+    expect(types(out)).toEqual(['utteranceStart', 'speculate', 'commit'])
+    expect(out.at(-1)).toMatchObject({ type: 'commit', turnId: 'r-u1', source: 'client' })
+  })
+
+  it('speech_resume drops the speculative transcription; the utterance continues as one turn', () => {
+    const d = new TurnDetector()
+    const out = run(d, [
+      { type: 'speechStart', source: 'client', at: 0, turnId: 't' },
+      { type: 'speechEnd', source: 'client', at: 800 },
+      { type: 'speechResume', source: 'client', at: 1000 },
+      { type: 'speechEnd', source: 'client', at: 1800 },
+      { type: 'endOfUtterance', source: 'client', at: 2300 }
+    ])
+    expect(types(out)).toEqual(['utteranceStart', 'speculate', 'dropSpeculation', 'speculate', 'commit'])
+  })
+
+  it('without app VAD events the server VAD runs the turn on its own', () => {
+    const d = new TurnDetector()
+    const out = run(d, [
+      { type: 'speechStart', source: 'server', at: 0 },
+      { type: 'speechEnd', source: 'server', at: 900 },
+      { type: 'endOfUtterance', source: 'server', at: 1400 }
+    ])
+    expect(types(out)).toEqual(['utteranceStart', 'speculate', 'commit'])
+    expect(out.at(-1)).toMatchObject({ source: 'server', turnId: null })
+  })
+
+  it('backstop: the app started the utterance but its end_of_utterance never came → the server commits after the grace', () => {
+    const d = new TurnDetector({ backstopGraceMs: 300 })
+    const out = run(d, [
+      { type: 'speechStart', source: 'client', at: 0, turnId: 'lost' },
+      { type: 'speechEnd', source: 'client', at: 900 },
+      { type: 'endOfUtterance', source: 'server', at: 1400 },
+      { type: 'tick', at: 1600 },
+      { type: 'tick', at: 1700 }
+    ])
+    expect(types(out)).toEqual(['utteranceStart', 'speculate', 'commit'])
+    expect(out.at(-1)).toMatchObject({ source: 'server', turnId: 'lost', at: 1700 })
+  })
+
+  it('speech only the server heard (while the app VAD is active) is discarded, not answered', () => {
+    const d = new TurnDetector()
+    const out = run(d, [
+      { type: 'clientVadActive', at: 0 },
+      { type: 'speechStart', source: 'server', at: 10 },
+      { type: 'endOfUtterance', source: 'server', at: 900 },
+      { type: 'tick', at: 2000 }
+    ])
+    expect(types(out)).toEqual(['utteranceStart', 'discard'])
+  })
+})
+
+describe('TurnDetector: barge-in', () => {
+  const playing = (d: TurnDetector): void => void d.push({ type: 'replyPlaying', playing: true, at: 0 })
+
+  it('one server frame of speech pauses the reply; speech that lasts is a real interruption (cancel)', () => {
+    const d = new TurnDetector({ confirmSpeechMs: 700 })
+    playing(d)
+    const out = run(d, [
+      { type: 'probability', p: 0.2, at: 1000 },
+      { type: 'probability', p: 0.8, at: 1032 },
+      { type: 'speechStart', source: 'client', at: 1100, turnId: 'x' },
+      { type: 'tick', at: 1500 },
+      { type: 'tick', at: 1810 }
+    ])
+    expect(types(out)).toEqual(['pauseReply', 'utteranceStart', 'cancelReply'])
+    expect(out[0]).toMatchObject({ at: 1032 })
+  })
+
+  it('a pause that no VAD confirms as speech resumes the reply', () => {
+    const d = new TurnDetector({ unconfirmedPauseMs: 250 })
+    playing(d)
+    const out = run(d, [
+      { type: 'probability', p: 0.9, at: 1000 },
+      { type: 'tick', at: 1200 },
+      { type: 'tick', at: 1260 }
+    ])
+    expect(types(out)).toEqual(['pauseReply', 'resumeReply'])
+  })
+
+  it('speech too short for a word is a false interruption: discarded, the reply resumes', () => {
+    const d = new TurnDetector({ minWordMs: 200 })
+    playing(d)
+    const out = run(d, [
+      { type: 'speechStart', source: 'client', at: 1000, turnId: 'cough' },
+      { type: 'speechEnd', source: 'client', at: 1150 },
+      { type: 'endOfUtterance', source: 'client', at: 1700 }
+    ])
+    expect(types(out)).toEqual(['utteranceStart', 'pauseReply', 'discard', 'resumeReply'])
+  })
+
+  it('the interruption transcript decides: no words → resume; words → cancel', () => {
+    const quiet = new TurnDetector()
+    playing(quiet)
+    const a = run(quiet, [
+      { type: 'speechStart', source: 'client', at: 1000 },
+      { type: 'speechEnd', source: 'client', at: 1400 },
+      { type: 'interruptionTranscript', utterance: 1, text: ' ', at: 1500 }
+    ])
+    expect(types(a)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'dropSpeculation', 'discard', 'resumeReply'])
+
+    const words = new TurnDetector()
+    playing(words)
+    const b = run(words, [
+      { type: 'speechStart', source: 'client', at: 1000, turnId: 'stop' },
+      { type: 'speechEnd', source: 'client', at: 1400 },
+      { type: 'interruptionTranscript', utterance: 1, text: 'stop', at: 1500 },
+      { type: 'endOfUtterance', source: 'client', at: 1900, turnId: 'stop' }
+    ])
+    expect(types(b)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'cancelReply', 'commit'])
+  })
+
+  it('nothing pauses when no reply is playing', () => {
+    const d = new TurnDetector()
+    expect(types(run(d, [{ type: 'probability', p: 0.99, at: 5 }]))).toEqual([])
+  })
+})
