@@ -3,27 +3,13 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { extname, join, normalize, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { apiEventNames, wsRequestSchema, type WsServerFrame } from '../shared/contract/api'
 import { describeIssues } from '../shared/contract/errors'
 import { decodeCaptureAudio } from '../shared/contract/voice'
 import { RENDERER_CSP } from '../shared/security'
 import type { AppCore } from './services/appCore'
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.wasm': 'application/wasm',
-  '.onnx': 'application/octet-stream',
-  '.woff2': 'font/woff2'
-}
+import { contentTypeFor, resolveStaticPath } from './staticFiles'
 
 export const API_WS_PATH = '/api'
 const MAX_API_FRAME_BYTES = 1024 * 1024
@@ -62,7 +48,6 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) throw new Error(`browser mode listens on loopback only, not ${host}`)
   const token = opts.token ?? randomBytes(18).toString('base64url')
   const log = opts.log ?? (() => undefined)
-  const root = normalize(opts.rendererDir + sep)
 
   const server = createServer((req, res) => void serveStatic(req, res))
   async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -78,16 +63,15 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       res.writeHead(400, headers).end('bad url')
       return
     }
-    if (pathname === '/') pathname = '/index.html'
-    const file = normalize(join(root, pathname))
-    if (!file.startsWith(root)) {
+    const file = resolveStaticPath(opts.rendererDir, pathname)
+    if (!file) {
       res.writeHead(403, headers).end()
       return
     }
     try {
       const info = await stat(file)
       if (!info.isFile()) throw new Error('not a file')
-      res.writeHead(200, { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-length': info.size })
+      res.writeHead(200, { ...headers, 'content-type': contentTypeFor(file), 'content-length': info.size })
       if (req.method === 'HEAD') res.end()
       else createReadStream(file).pipe(res)
     } catch {

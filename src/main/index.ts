@@ -1,7 +1,7 @@
-import { app, BrowserWindow, globalShortcut, ipcMain, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, globalShortcut, ipcMain, protocol, safeStorage, session, shell } from 'electron'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { IPC_EVENT_CHANNEL } from '../shared/contract/api'
 import type { WebSocketLike } from '../shared/signalingClient'
@@ -11,7 +11,9 @@ import { loadUiohookNapi, wirePushToTalk } from './electron/hotkeys'
 import { wireGlobalHotkeys } from './electron/globalHotkeys'
 import { toHotkeyPlatform } from '../shared/hotkeys/accelerator'
 import { safeStorageCipher } from './electron/safeStorageCipher'
+import { handleAppProtocol, registerAppSchemePrivileged } from './electron/appProtocol'
 import { hardenWebContents, installSessionSecurity } from './electron/hardening'
+import { APP_INDEX_URL } from './appProtocol'
 import { installStatusPill } from './electron/statusPill'
 import { installTray } from './electron/tray'
 import { iconsDir } from './services/resourcePaths'
@@ -26,6 +28,9 @@ import { findAppRoot, resolveBackendCommand } from './services/backendCommand'
 const moduleDir = dirname(fileURLToPath(import.meta.url))
 const log = (line: string): void => console.log(line)
 
+// app:// must be registered as a privileged (secure, standard) scheme before the app is ready.
+registerAppSchemePrivileged(protocol)
+
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
@@ -33,7 +38,9 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  const indexUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(moduleDir, '..', 'renderer', 'index.html')).href
+  // Pages come from app://bundle/ (only the built renderer is reachable there), or the dev server in development.
+  const indexUrl = process.env.ELECTRON_RENDERER_URL ?? APP_INDEX_URL
+  if (!process.env.ELECTRON_RENDERER_URL) handleAppProtocol(protocol, join(moduleDir, '..', 'renderer'))
   const rendererBase = rendererBaseOf(indexUrl)
   const appRoot = findAppRoot(moduleDir)
   const core = new AppCore({

@@ -1,13 +1,21 @@
 /**
  * Electron security decisions as pure functions (no Electron import), so each is unit-tested with plain values.
- * The app's own content is identified by its renderer base: the folder of the built index.html (file://…/) or the
- * dev server origin (http://localhost:5173/).
+ * The app's own content is identified by its renderer base: app://bundle/ (the desktop app's own scheme, see
+ * appProtocol.ts), the dev server origin (http://localhost:5173/), or a folder of file:// pages.
  */
 
 export function rendererBaseOf(indexUrl: string): string {
   const url = new URL(indexUrl)
   if (url.protocol === 'file:') return new URL('.', url).href
-  return `${url.origin}/`
+  return `${originOf(url)}/`
+}
+
+/**
+ * scheme://host[:port] of a URL. WHATWG gives non-special schemes (app://) the opaque origin "null", which would
+ * make every such URL look alike, so the origin is spelled out from its parts.
+ */
+export function originOf(url: URL): string {
+  return `${url.protocol}//${url.host}`
 }
 
 /** True when `url` is a page of the app itself (same base), never a look-alike prefix such as file:///app-evil/. */
@@ -22,7 +30,7 @@ export function isAppUrl(url: string | null | undefined, rendererBase: string): 
   const base = new URL(rendererBase)
   if (parsed.protocol !== base.protocol) return false
   if (base.protocol === 'file:') return parsed.pathname.startsWith(base.pathname)
-  return parsed.origin === base.origin
+  return originOf(parsed) === originOf(base)
 }
 
 /** Permission request handler: only microphone capture (no camera, no screen) from the app's own pages. */
@@ -50,7 +58,7 @@ export function allowPermissionCheck(input: {
   const base = new URL(input.rendererBase)
   // Electron reports file:// pages with origin "file://" (or "null" in some versions).
   if (base.protocol === 'file:') return input.requestingOrigin === 'file://' || input.requestingOrigin === 'file:///' || input.requestingOrigin === 'null'
-  return input.requestingOrigin === base.origin
+  return input.requestingOrigin === originOf(base)
 }
 
 /** In-app navigation is never allowed: the app is a single page; links to the web are refused too. */

@@ -7,13 +7,16 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { hardenWebContents, installSessionSecurity, isSafeExternalUrl } from '../../../src/main/electron/hardening'
+import { APP_INDEX_URL } from '../../../src/main/appProtocol'
+import { handleAppProtocol } from '../../../src/main/electron/appProtocol'
 import { rendererBaseOf, secureWebPreferences } from '../../../src/main/securityPolicy'
 import { apiMethodNames, apiMethods, isApiEventName } from '../../../src/shared/contract/api'
 import { createDispatcher, type HandlersFor } from '../../../src/shared/contract/dispatch'
 import { RENDERER_CSP } from '../../../src/shared/security'
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..')
-const base = rendererBaseOf('file:///opt/Voice%20Assistant/resources/app.asar/out/renderer/index.html')
+// The desktop app's pages live at app://bundle/ (checklist #18).
+const base = rendererBaseOf(APP_INDEX_URL)
 const appPage = `${base}index.html`
 
 function cspDirectives(csp: string): Map<string, string> {
@@ -112,10 +115,11 @@ describe('Electron security checklist', () => {
     expect(ask('media', appPage, ['audio', 'video'])).toBe(false)
     expect(ask('media', 'https://evil.example/', ['audio'])).toBe(false)
     for (const p of ['notifications', 'geolocation', 'display-capture', 'clipboard-read', 'openExternal', 'midiSysex']) expect(ask(p, appPage, ['audio'])).toBe(false)
-    expect(ses.check!({}, 'media', 'file://', { mediaType: 'audio' })).toBe(true)
-    expect(ses.check!({}, 'media', 'file://', { mediaType: 'video' })).toBe(false)
+    expect(ses.check!({}, 'media', 'app://bundle', { mediaType: 'audio' })).toBe(true)
+    expect(ses.check!({}, 'media', 'app://bundle', { mediaType: 'video' })).toBe(false)
+    expect(ses.check!({}, 'media', 'file://', { mediaType: 'audio' })).toBe(false)
     expect(ses.check!({}, 'media', 'https://evil.example', { mediaType: 'audio' })).toBe(false)
-    expect(ses.check!({}, 'geolocation', 'file://', {})).toBe(false)
+    expect(ses.check!({}, 'geolocation', 'app://bundle', {})).toBe(false)
   })
 
   it('#7: CSP: sent as a header on every response and present in the built HTML, strict, same as the shared constant', () => {
@@ -222,6 +226,21 @@ describe('Electron security checklist', () => {
     expect(invoke).toHaveBeenCalledWith('api:ping', { clientTime: 1 })
     expect(() => (api.on as (e: string, l: () => void) => void)('not-an-event', () => undefined)).toThrow(/unknown api event/)
     expect(isApiEventName('notice')).toBe(true)
+  })
+
+  it('#18: pages come from the app:// scheme, which serves only the built renderer, with the CSP', async () => {
+    const indexSource = readFileSync(join(repoRoot, 'src', 'main', 'index.ts'), 'utf8')
+    expect(indexSource).toMatch(/ELECTRON_RENDERER_URL \?\? APP_INDEX_URL/)
+    expect(indexSource).toMatch(/registerAppSchemePrivileged\(protocol\)/)
+    let handler: ((req: { url: string }) => Promise<Response>) | null = null
+    handleAppProtocol({ handle: (scheme: string, fn: (req: { url: string }) => Promise<Response>) => { expect(scheme).toBe('app'); handler = fn } } as never, join(repoRoot, 'out', 'renderer'))
+    const index = await handler!({ url: APP_INDEX_URL })
+    expect(index.status).toBe(200)
+    expect(index.headers.get('content-type')).toContain('text/html')
+    expect(index.headers.get('content-security-policy')).toBe(RENDERER_CSP)
+    for (const url of ['app://bundle/../../package.json', 'app://bundle/%2e%2e/%2e%2e/package.json', 'app://other/index.html', 'app://bundle/missing.js']) {
+      expect((await handler!({ url })).status, url).toBe(404)
+    }
   })
 
   it('#16, #19: a current, exactly pinned Electron; packaged builds flip the hardening fuses', () => {
