@@ -1,5 +1,5 @@
 import type { AssistantStatus, BackendStatus, UserCommand } from '../../shared/contract/api'
-import type { Settings, SettingsPatch } from '../../shared/contract/settings'
+import { backendCandidateUrls, type Settings, type SettingsPatch } from '../../shared/contract/settings'
 
 /**
  * The tray as a pure function of app state: which icon, which tooltip, which menu. The Electron adapter
@@ -79,7 +79,8 @@ export function buildTrayMenu(state: TrayAppState): TrayMenuItem[] {
   const listening = assistant.activity !== 'idle'
   const canListen = icon !== 'offline' && icon !== 'error'
   const pushToTalk = settings.listening.mode === 'push-to-talk'
-  const remoteConfigured = settings.backend.remoteUrl !== null
+  const remoteUrls = backendCandidateUrls(settings.backend)
+  const remoteConfigured = remoteUrls.length > 0
   return [
     item('status', trayTooltip(state), { enabled: false }),
     separator('sep-status'),
@@ -109,7 +110,9 @@ export function buildTrayMenu(state: TrayAppState): TrayMenuItem[] {
           checked: settings.backend.mode === 'embedded',
           action: { type: 'updateSettings', patch: { backend: { mode: 'embedded' } } }
         }),
-        item('backend-remote', remoteConfigured ? `Remote (${shortHost(settings.backend.remoteUrl!)})` : 'Remote (set a URL in Settings)', {
+        item('backend-remote', remoteConfigured
+            ? `Remote (${shortHost(remoteUrls[0]!)}${remoteUrls.length > 1 ? ` +${remoteUrls.length - 1}` : ''})`
+            : 'Remote (set a URL in Settings)', {
           type: 'radio',
           checked: settings.backend.mode === 'remote',
           enabled: remoteConfigured,

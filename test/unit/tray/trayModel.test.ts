@@ -92,6 +92,9 @@ describe('tray menu', () => {
     expect(byId(state(), 'backend-remote')).toMatchObject({ enabled: false, label: 'Remote (set a URL in Settings)' })
     const settings = applySettingsPatch(defaultSettings(), { backend: { remoteUrl: 'wss://voice.example.com:8443/signaling' } })
     expect(byId(state({ settings }), 'backend-remote')).toMatchObject({ enabled: true, label: 'Remote (voice.example.com:8443)', checked: false })
+    // A list of servers (nearest-backend choice) counts too, even without the single URL.
+    const listed = applySettingsPatch(defaultSettings(), { backend: { remoteUrls: ['wss://eu.example.com/signaling', 'wss://us.example.com/signaling'] } })
+    expect(byId(state({ settings: listed }), 'backend-remote')).toMatchObject({ enabled: true, label: 'Remote (eu.example.com +1)' })
     expect(byId(state({ settings }), 'backend-local').checked).toBe(true)
   })
 
