@@ -23,6 +23,8 @@ export function ConversationPanel(): React.JSX.Element {
   const [pipeline, setPipeline] = useState<SessionPipelineName>('voice')
   const [pushToTalk, setPushToTalk] = useState(false)
   const conn = useRef<ConversationConnection | null>(null)
+  /** The backend the live connection joined; a session lives on one backend only. */
+  const joinedUrl = useRef<string | null>(null)
   const stream = useRef<MediaStream | null>(null)
   const audioEl = useRef<HTMLAudioElement>(null)
 
@@ -36,6 +38,7 @@ export function ConversationPanel(): React.JSX.Element {
     voice.current = null
     conn.current?.close()
     conn.current = null
+    joinedUrl.current = null
     stopMic()
   }
   useEffect(() => disconnect, [])
@@ -82,6 +85,7 @@ export function ConversationPanel(): React.JSX.Element {
           useAssistantStore.getState().onSessionNotification(note)
         }
       })
+      joinedUrl.current = backend.signalingUrl
       if (pipeline === 'voice' && api) {
         voice.current = startVoiceTurns({ api, conn: conn.current, micTrack: stream.current.getAudioTracks()[0] ?? null })
         ;(window as unknown as { voiceTurnsDebug?: unknown }).voiceTurnsDebug = voice.current.debug
@@ -92,6 +96,12 @@ export function ConversationPanel(): React.JSX.Element {
       setError(`Could not connect: ${(e as Error).message}`)
     }
   }
+
+  // The app moved to another backend (failover to the next-nearest server, or a settings change): the session stayed
+  // on the old one, so join the new backend instead of retrying the old URL.
+  useEffect(() => {
+    if (conn.current && joinedUrl.current && backend?.state === 'ready' && backend.signalingUrl && backend.signalingUrl !== joinedUrl.current) void connect()
+  }, [backend?.state, backend?.signalingUrl])
 
   const live = state && state.phase !== 'closed' && state.phase !== 'failed' && conn.current
   // Tray, hotkeys and the status pill follow this connection through the assistant store.
