@@ -77,6 +77,9 @@ describe.skipIf(missing)('nearest backend in the app (browser mode): two signali
     await expect
       .poll(() => page.locator(`[data-testid="backend-ranking-item"][data-url="${fast.url}"]`).getAttribute('data-reachable', { timeout: 500 }).catch(() => null), { timeout: 10_000 })
       .toBe('false')
+    // The re-probe after the failover ranks the one in use first again.
+    await expect.poll(() => page.locator('[data-testid="backend-ranking-item"]').first().getAttribute('data-url'), { timeout: 10_000 }).toBe(slowUrl)
+    expect(await page.locator(`[data-testid="backend-ranking-item"][data-url="${fast.url}"]`).textContent()).toContain('unreachable')
     const shots = join(repoRoot, 'test-results', 'screenshots')
     mkdirSync(shots, { recursive: true })
     await page.locator('[data-testid="backend-panel"]').screenshot({ path: join(shots, 'nearest-backend-failover.png') })

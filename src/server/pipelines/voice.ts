@@ -48,6 +48,10 @@ export const EMPTY_VOICE_CONFIG: VoiceConfig = { stt: [], llm: [], tts: [] }
 const PRE_ROLL_MS = 400
 const MAX_BUFFER_SECONDS = 30
 const TICK_MS = 20
+/** 200 ms queued in the paced sender: rides out event-loop stalls; a pause takes the unsent frames back at once. */
+const REPLY_LOOKAHEAD_FRAMES = 10
+/** 80 ms ready before a talkspurt starts (see ReplyPlayer): no lone first frame followed by a gap. */
+const REPLY_PREBUFFER_FRAMES = 4
 
 export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOptions = {}): SessionPipeline {
   const log = opts.log ?? (() => undefined)
@@ -107,6 +111,8 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
   const player = new ReplyPlayer(
     { reply: (pcm) => ctx.reply(pcm), flushReply: () => ctx.flushReply(), replyQueued: () => ctx.replyQueued?.() ?? 0 },
     {
+      lookaheadFrames: REPLY_LOOKAHEAD_FRAMES,
+      prebufferFrames: REPLY_PREBUFFER_FRAMES,
       onPlaying: (playing, turnId) => {
         signal({ type: 'replyPlaying', playing, at: mono() })
         if (!playing && turnId) ctx.notify('replyEnd', { turnId })

@@ -15,6 +15,13 @@ export interface EspeakOptions {
    * (much more on a loaded machine) loading its voice before it can speak; a warm process hides that from TTFB.
    */
   keepWarm?: boolean
+  /**
+   * How many warm processes `warmUp()` keeps ready (default 3: a reply's first sentences). Starting a process
+   * blocks the event loop (fork of the whole backend: 60–100 ms measured on a loaded machine), which is the thread
+   * that paces the reply's RTP: so processes are started when the user starts speaking (warmUp), never while a
+   * reply plays unless a long reply has used up the spares.
+   */
+  spareProcesses?: number
 }
 
 interface Spawned {
@@ -40,7 +47,8 @@ export class EspeakTts implements TtsProvider {
   private readonly args: string[]
   private readonly command: string
   private readonly keepWarm: boolean
-  private spare: Spawned | null = null
+  private readonly spareCount: number
+  private spares: Spawned[] = []
   private closed = false
 
   constructor(opts: EspeakOptions = {}) {
@@ -51,18 +59,22 @@ export class EspeakTts implements TtsProvider {
     this.command = opts.command ?? 'espeak-ng'
     this.args = ['--stdout', '-v', voice, '-s', String(wpm), '--stdin']
     this.keepWarm = opts.keepWarm ?? true
+    this.spareCount = Math.max(1, Math.min(8, Math.round(opts.spareProcesses ?? 3)))
   }
 
-  /** Start the spare process now (e.g. when a turn begins, while the LLM thinks). */
+  /** Start spare processes now, up to `spareProcesses` (when the user starts speaking: no reply is playing). */
   warmUp(): void {
-    if (this.keepWarm && !this.closed && !this.spare) this.spare = this.spawnProcess()
+    if (!this.keepWarm || this.closed) return
+    for (const s of this.spares) if (!usable(s)) s.child.kill('SIGKILL')
+    this.spares = this.spares.filter(usable)
+    while (this.spares.length < this.spareCount) this.spares.push(this.spawnProcess())
   }
 
-  /** Kill the spare process. */
+  /** Kill the spare processes. */
   close(): void {
     this.closed = true
-    this.spare?.child.kill('SIGKILL')
-    this.spare = null
+    for (const s of this.spares) s.child.kill('SIGKILL')
+    this.spares = []
   }
 
   private spawnProcess(): Spawned {
@@ -76,11 +88,13 @@ export class EspeakTts implements TtsProvider {
   }
 
   private takeProcess(): Spawned {
-    const spare = this.spare
-    this.spare = null
-    const usable = spare && !spare.startError && spare.child.exitCode === null && spare.child.signalCode === null
-    if (spare && !usable) spare.child.kill('SIGKILL')
-    const taken = usable ? spare : this.spawnProcess()
+    let taken: Spawned | null = null
+    while (!taken && this.spares.length > 0) {
+      const spare = this.spares.shift()!
+      if (usable(spare)) taken = spare
+      else spare.child.kill('SIGKILL')
+    }
+    taken ??= this.spawnProcess()
     setRef(taken.child, true)
     return taken
   }
@@ -116,14 +130,7 @@ export class EspeakTts implements TtsProvider {
     child.stderr.on('data', (d: Buffer) => {
       if (stderr.length < 2000) stderr += d.toString()
     })
-    let spareScheduled = false
     child.stdout.on('data', (bytes: Buffer) => {
-      if (!spareScheduled) {
-        // Start the next sentence's process only once this one is speaking: spawning blocks the event loop for a
-        // few ms, which must not land between the text arriving and the first audio.
-        spareScheduled = true
-        setImmediate(() => this.warmUp())
-      }
       if (failure) return
       try {
         const samples = reader.push(bytes)
@@ -158,6 +165,10 @@ export class EspeakTts implements TtsProvider {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     }
   }
+}
+
+function usable(s: Spawned): boolean {
+  return !s.startError && s.child.exitCode === null && s.child.signalCode === null
 }
 
 function setRef(child: ChildProcessWithoutNullStreams, on: boolean): void {

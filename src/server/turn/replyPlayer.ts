@@ -1,7 +1,14 @@
 /**
- * Plays one reply at a time into the session's paced Opus sender, keeping only `lookaheadFrames` queued there, so a
- * barge-in can stop the audio within a frame or two and a false interruption can resume exactly where it stopped:
- * frames that were queued but not yet sent when pausing are taken back and played again on resume.
+ * Plays one reply at a time into the session's paced Opus sender, keeping `lookaheadFrames` queued there. Pausing
+ * (barge-in) takes the queued-but-unsent frames back at once, so the queue depth costs nothing when the user
+ * interrupts: a false interruption resumes exactly where it stopped. The lookahead only has to cover event-loop
+ * stalls, which would otherwise starve the sender mid-reply (a gap the client's jitter buffer answers with
+ * concealment and a larger target delay for every later turn).
+ *
+ * Talkspurts start with a cushion: while the sender is empty, a reply that is still being synthesized is held until
+ * `prebufferFrames` are ready (or its synthesis ended). Without it, a TTS that yields its first frame early and the
+ * rest in bursts puts one frame on the wire, then a gap, then a burst — the client conceals the gap and raises its
+ * jitter-buffer target (measured: 1 frame, 600 ms gap, 12 frames at once; target delay 77 ms → 720 ms over 3 turns).
  * Time comes from an injected timer, so it is tested with a fake clock.
  */
 export interface ReplyOutput {
@@ -18,6 +25,8 @@ export interface ReplyTimer {
 
 export interface ReplyPlayerOptions {
   lookaheadFrames?: number
+  /** Frames held back before a talkspurt starts while the reply is still being synthesized (default 1: none). */
+  prebufferFrames?: number
   pollMs?: number
   timer?: ReplyTimer
   /** The reply started or stopped being audible (playing = frames are going out or waiting to). */
@@ -36,10 +45,12 @@ export class ReplyPlayer {
   private firstSent = false
   private handle: unknown = null
   private readonly lookahead: number
+  private readonly prebuffer: number
   private readonly timer: ReplyTimer
 
   constructor(private readonly out: ReplyOutput, private readonly opts: ReplyPlayerOptions = {}) {
     this.lookahead = Math.max(1, opts.lookaheadFrames ?? 2)
+    this.prebuffer = Math.max(1, opts.prebufferFrames ?? 1)
     this.timer = opts.timer ?? { setInterval: (fn, ms) => setInterval(fn, ms), clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>) }
   }
 
@@ -120,6 +131,8 @@ export class ReplyPlayer {
 
   private pump(): void {
     if (this.paused || this.turnId === null) return
+    // The sender is idle: start the next talkspurt only with a cushion (or with whatever is left at the end).
+    if (!this.ended && this.out.replyQueued() === 0 && this.frames.length - this.cursor < this.prebuffer) return
     while (this.cursor < this.frames.length && this.out.replyQueued() < this.lookahead) {
       this.out.reply(this.frames[this.cursor++]!)
       if (!this.firstSent) {

@@ -137,6 +137,7 @@ export class VoiceLoop {
             for await (const item of this.opts.tts.stream((p, signal) => p.synthesize(sentence, { signal }), abort.signal)) {
               if (item.type === 'restart') {
                 resampler = null
+                trace.providers!.tts = item.provider.label
                 continue
               }
               if (first) {
@@ -167,6 +168,7 @@ export class VoiceLoop {
               // The LLM broke mid-reply: drop its unsent text; sentences already queued for TTS were from it too.
               splitter.reset()
               sentences.length = 0
+              trace.providers!.llm = item.provider.label
               trace.notes!.push(`LLM restarted with ${item.provider.label}: ${item.error.message}`)
               continue
             }

@@ -83,7 +83,7 @@ describe('BackendService with several remote backends', () => {
     expect(notices.some((n) => n.includes(`switched to ${far.url}`))).toBe(true)
     // The re-probe after the failover marks the lost one unreachable.
     await expect.poll(() => service.ranking.backends.find((b) => b.url === near.url), { timeout: 5000 }).toMatchObject({ reachable: false, rttMs: null })
-    expect(service.ranking.backends.map((b) => b.url)).toEqual([far.url, near.url, dead])
+    expect(service.ranking.backends.map((b) => b.url)).toEqual([far.url, dead, near.url]) // unreachable ones keep the configured order
 
     await service.stop()
     expect(service.ranking).toEqual({ backends: [], inUse: null, lastFailover: null, probedAt: null })

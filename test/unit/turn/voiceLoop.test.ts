@@ -133,6 +133,18 @@ describe('VoiceLoop', () => {
     expect(loop.messages.at(-1)!.content.endsWith('…') || loop.messages.at(-1)!.role === 'user').toBe(true)
   })
 
+  it('an LLM stream that breaks mid-reply: the trace names the provider that gave the spoken answer', async () => {
+    stub.chat = { mode: { kind: 'broken', afterChunks: 2 }, reply: 'Twelve times seven is, hmm, let me think about that.' }
+    const switches: FallbackSwitch[] = []
+    const loop = new VoiceLoop({ ...chains([new OpenAiLlm({ baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'm' }), new EmbeddedSkillsLlm()], [], switches), systemPrompt: 's' })
+    const result = await loop.startTurn({ turnId: 't1', transcript: 'What is twelve times seven?' }, recorder()).done
+    expect(result.status).toBe('done')
+    expect(result.reply).toBe('12 times 7 is 84.')
+    expect(result.trace.providers!.llm).toBe('Embedded skills (offline)')
+    expect(switches.map((s) => s.afterOutput)).toEqual([true])
+    expect(result.trace.notes!.some((n) => n.startsWith('LLM restarted with Embedded skills'))).toBe(true)
+  })
+
   it('an LLM that fails for good ends the turn as failed with the reason', async () => {
     stub.chat = { mode: { kind: 'status', status: 500 } }
     const loop = new VoiceLoop({ ...chains([new OpenAiLlm({ baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'm' })]), systemPrompt: 's' })

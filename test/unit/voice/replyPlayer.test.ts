@@ -46,6 +46,31 @@ describe('ReplyPlayer', () => {
     expect(t.active).toBe(false)
   })
 
+  it('starts a talkspurt only with the prebuffer ready (or at the end), also after an underrun', () => {
+    const s = fakeSender()
+    const t = manualTimer()
+    const player = new ReplyPlayer(s.out, { lookaheadFrames: 10, prebufferFrames: 3, timer: t.timer })
+    player.start('t1')
+    player.push(frame(1))
+    player.push(frame(2))
+    t.poll()
+    expect(s.queue).toEqual([]) // 2 of 3: held, no lone frame followed by a gap
+    player.push(frame(3))
+    expect(s.queue).toEqual([1, 2, 3])
+    player.push(frame(4))
+    expect(s.queue).toEqual([1, 2, 3, 4]) // the talkspurt runs: later frames go straight to the sender
+    for (let i = 0; i < 4; i++) s.tick()
+    player.push(frame(5))
+    t.poll()
+    expect(s.queue).toEqual([]) // the sender ran dry: wait for a cushion again
+    player.end()
+    expect(s.queue).toEqual([5]) // the reply is complete: the rest goes out without waiting
+    s.tick()
+    t.poll()
+    expect(s.sent).toEqual([1, 2, 3, 4, 5])
+    expect(player.playing).toBe(false)
+  })
+
   it('cancel drops the reply; frames pushed for a cancelled turn are ignored', () => {
     const s = fakeSender()
     const t = manualTimer()

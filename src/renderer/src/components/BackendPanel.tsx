@@ -39,7 +39,7 @@ export function BackendPanel(): React.JSX.Element {
         <ol className="small" data-testid="backend-ranking" aria-label="Backends by round trip">
           {ranking.backends.map((b) => (
             <li key={b.url} data-testid="backend-ranking-item" data-url={b.url} data-in-use={b.url === ranking.inUse ? 'true' : 'false'} data-reachable={b.reachable ? 'true' : 'false'}>
-              <span className="mono">{b.url}</span> — {b.rttMs !== null ? `${b.rttMs.toFixed(0)} ms` : 'unreachable'}
+              <span className="mono">{b.url}</span> — {b.reachable && b.rttMs !== null ? `${b.rttMs.toFixed(0)} ms` : 'unreachable'}
               {b.url === ranking.inUse && <strong> (in use)</strong>}
             </li>
           ))}
