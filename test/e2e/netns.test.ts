@@ -21,8 +21,11 @@ type Harness = {
   open(a: { signalingUrl: string; pipeline?: 'echo' | 'click'; source: 'mic' | 'clicks' }): Promise<string>
   state(): { phase: string; iceRestarts: number } | null
   recordReply(ms: number): Promise<number[]>
+  notes(): Array<{ type: string; detail?: Record<string, unknown> }>
 }
 declare const mediaHarness: Harness
+/** Shortest echo reply worth measuring (20 ms frames): the first utterance may be cut by the session coming up mid-sentence. */
+const MIN_REPLY_FRAMES = 50
 const DELAY = { b1: 2, b2: 25 }
 /** One-way delay added by the userspace proxy in front of each backend's signaling port (works without netem). */
 const PROXY_DELAY = { b1: 2, b2: 40 }
@@ -134,10 +137,16 @@ await s.stop()`
       await page.goto(pageUrl)
       await page.waitForFunction(() => 'mediaHarness' in window)
       await page.evaluate((url) => mediaHarness.open({ signalingUrl: url, pipeline: 'echo', source: 'mic' }), signaling[b])
-      const reply = await page.evaluate(() => mediaHarness.recordReply(4000))
+      // The echo pipeline replies only after an utterance ends, and the fake mic loops the WAV (~4.5 s) from
+      // getUserMedia on, so when the reply plays depends on how long open() took, not on a fixed window after it.
+      // Wait for the server to start replying to at least a second of speech, then record that reply.
+      const replyFrames = await page
+        .waitForFunction((min) => mediaHarness.notes().find((n) => n.type === 'replyStart' && Number(n.detail?.frames) >= min)?.detail?.frames, MIN_REPLY_FRAMES, { timeout: 20_000 })
+        .then((h) => h.jsonValue() as Promise<number>)
+      const reply = await page.evaluate((ms) => mediaHarness.recordReply(ms), replyFrames * 20)
       const rms = Math.sqrt(reply.reduce((a, x) => a + x * x, 0) / Math.max(1, reply.length))
       const state = await page.evaluate(() => mediaHarness.state())
-      console.log(`${b}: echo reply rms ${rms.toFixed(4)} over ${reply.length} samples; state ${JSON.stringify(state)}`)
+      console.log(`${b}: echo reply (${replyFrames} frames) rms ${rms.toFixed(4)} over ${reply.length} samples; state ${JSON.stringify(state)}`)
       expect(state!.phase).toBe('connected')
       expect(rms).toBeGreaterThan(0.005)
     }
