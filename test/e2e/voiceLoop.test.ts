@@ -12,6 +12,12 @@ import { startOpenAiStub, type OpenAiStub } from '../helpers/openaiStub'
 import { SpeechCorpus, type ClipSpec } from '../helpers/speech'
 
 const missing = chromiumMissingReason()
+/**
+ * Silence before the fake mic speaks. Chromium starts the file when the page opens the mic (on Connect); the app must
+ * be connected and its VAD listening before the question starts, or only its tail is heard (measured: Connect →
+ * listening 1.6–3.3 s on the loaded 2-core CI machine). openConversation checks that this held.
+ */
+const LEAD_MS = 6000
 const shots = join(repoRoot, 'test-results', 'screenshots')
 
 interface ExportedTurn {
@@ -72,8 +78,12 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
     await page.waitForSelector('.app[data-ready="true"]')
     await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
     expect(await page.getByTestId('conversation-pipeline').inputValue()).toBe('voice')
+    const clickedAt = Date.now()
     await page.getByTestId('conversation-connect').click()
     await page.waitForSelector('[data-testid="conversation-disconnect"]', { timeout: 30_000 })
+    const listeningAt = (await debug()).clientEvents.find((e) => e.type === 'vadActive')?.at
+    expect(listeningAt, 'the app reports its VAD to the session once connected').toBeDefined()
+    expect(listeningAt! - clickedAt, 'the app must listen before the fake mic starts speaking').toBeLessThan(spec.leadMs - 1000)
   }
 
   const debug = (): Promise<VoiceTurnsDebug> => page.evaluate(() => (window as unknown as { voiceTurnsDebug: VoiceTurnsDebug }).voiceTurnsDebug)
@@ -93,7 +103,7 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
   it('answers a spoken question with a spoken reply; the overlay shows every stage and they add up', async () => {
     stub.chat = { mode: { kind: 'ok' }, reply: 'Twelve times seven is eighty four.', ttftMs: 120, tokenDelayMs: 15 }
     const before = stub.count('/v1/audio/transcriptions')
-    await openConversation({ leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 }, 'question')
+    await openConversation({ leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 }, 'question')
     // Mid-turn: the overlay grows while the reply is being produced; photograph it once the backend's marks arrive.
     await page.waitForSelector('.lo-status.s-running', { timeout: 40_000 })
     await page.locator('[data-testid="latency-overlay"]').screenshot({ path: join(shots, 'voice-loop-overlay-mid-turn.png') })
@@ -114,6 +124,9 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
     expect(Math.abs(sum - turn.breakdown.e2eMs!)).toBeLessThan(0.01)
     expect(turn.breakdown.e2eMs!).toBeGreaterThan(0)
     expect(turn.breakdown.e2eMs!).toBeLessThan(4000)
+    // The downlink (first TTS audio → heard in the page) was 0.8–1.9 s while the reply went out in bursts (see
+    // ReplyPlayer); paced, it is 0.25–0.5 s here even with the machine loaded.
+    expect(stages.find((s) => s.stage === 'downlink')!.durationMs).toBeLessThan(1200)
     const shown = (await page.locator('.lo-waterfall .lo-value strong').allTextContents()).map(Number).filter(Number.isFinite)
     expect(shown.length).toBeGreaterThanOrEqual(6)
     await page.locator('[data-testid="latency-overlay"]').screenshot({ path: join(shots, 'voice-loop-overlay-done.png') })
@@ -130,17 +143,20 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
           ? 'Today is a fine day.'
           : 'Twelve times seven is eighty four. To check it, add seven twelve times, or twelve seven times. Either way the answer is eighty four, which is also seven dozen.'
     }
-    stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : stub.requests.filter((r) => r.path === '/v1/audio/transcriptions').length > 1 ? 'what is the date' : 'what is twelve times seven') }
+    // Transcriptions after the question's chat request are of the interruption (counted from this test's start: the
+    // stub and its request log are shared by the whole file).
+    const chatsBefore = stub.count('/v1/chat/completions')
+    stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : stub.count('/v1/chat/completions') > chatsBefore ? 'what is the date' : 'what is twelve times seven') }
     // The interruption starts ~3 s after the question ends: the long reply is playing by then.
     await openConversation(
-      { leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }, { pauseMs: 3600 }, { text: 'Stop. What is the date today?', rate: 165 }], trailMs: 14_000 },
+      { leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }, { pauseMs: 3600 }, { text: 'Stop. What is the date today?', rate: 165 }], trailMs: 14_000 },
       'barge-in'
     )
     await expect.poll(async () => (await debug()).notifications.some((n) => n.type === 'replyCancelled'), { timeout: 40_000, interval: 200 }).toBe(true)
     await expect.poll(async () => (await debug()).bargeIns.length, { timeout: 10_000 }).toBeGreaterThan(0)
     const measured = (await debug()).bargeIns[0]!
     console.log(`barge-in: mic onset → reply silent ${Math.round(measured.latencyMs)} ms (client-measured)`)
-    expect(measured.latencyMs).toBeGreaterThan(0)
+    expect(measured.latencyMs).toBeGreaterThanOrEqual(0) // 0: the pause landed in a gap between the reply's sentences
     // The goal is ≤150 ms; the bound here only catches a barge-in that did not stop the audio at all (the media
     // path's own downlink delay, see bench rtt, is part of what the page measures).
     expect(measured.latencyMs).toBeLessThan(1000)
@@ -150,15 +166,21 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
   })
 
   it('a short noise during the reply is a false interruption: the reply resumes and finishes', async () => {
-    stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : 'what is twelve times seven') }
+    // Like a real STT: the short "hm" (its utterance audio with the pre-roll is ~0.9 s) is written out as "Hmm.".
+    stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : ms < 1500 ? 'Hmm.' : 'what is twelve times seven') }
     stub.chat = { mode: { kind: 'ok' }, ttftMs: 50, reply: 'Twelve times seven is eighty four. To check it, add seven twelve times, or twelve seven times. Either way the answer is eighty four.' }
     await openConversation(
-      { leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }, { pauseMs: 3600 }, { text: 'hm', rate: 260 }], trailMs: 14_000 },
+      { leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }, { pauseMs: 3600 }, { text: 'hm', rate: 260 }], trailMs: 14_000 },
       'false-interruption'
     )
     await expect.poll(async () => (await exportedTurns()).some((t) => t.status === 'done' && !!t.reply), { timeout: 45_000, interval: 500 }).toBe(true)
+    // The turn is 'done' once its reply is synthesized, well before it has played: wait for the playback to end.
+    await expect.poll(async () => (await debug()).notifications.some((n) => n.type === 'replyEnd'), { timeout: 30_000, interval: 200 }).toBe(true)
     const d = await debug()
     const types = d.notifications.map((n) => n.type)
+    // The "hm" was heard (the reply paused for it) and judged a false interruption (resumed, never cancelled).
+    expect(types).toContain('replyPaused')
+    expect(types.indexOf('replyResumed')).toBeGreaterThan(types.indexOf('replyPaused'))
     expect(types).not.toContain('replyCancelled')
     console.log(`false interruption: notifications ${types.join(',')}`)
     const turns = await exportedTurns()
@@ -176,7 +198,7 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
       stub.chat = { mode: { kind: 'ok' }, reply: 'unused' }
       await app.core.secrets.set('llm.apiKey', stub.apiKey)
       await failure.setup()
-      await openConversation({ leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 }, `fail-${failure.name.split(' ')[0]}`)
+      await openConversation({ leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 }, `fail-${failure.name.split(' ')[0]}`)
       const turn = await finishedTurn(45_000)
       expect(turn.status).toBe('done')
       expect(turn.providers?.llm).toBe('Embedded skills (offline)')

@@ -14,7 +14,8 @@
  * probability is enough; pausing is undone cheaply). It becomes a real interruption (cancel the reply) when the speech
  * lasts `confirmSpeechMs`, or when the interruption's transcript has words. It was a false interruption (resume the
  * reply where it stopped) when no speech is confirmed within `unconfirmedPauseMs`, when the speech is shorter than
- * `minWordMs`, or when its transcript is empty.
+ * `minWordMs`, or when its transcript is empty or only a backchannel/filler ("hmm", "mhm", "uh-huh": the listener
+ * signalling that they follow, not asking for the floor; a real STT writes these out, so "has words" is not enough).
  */
 
 export type SignalSource = 'client' | 'server'
@@ -195,6 +196,7 @@ export class TurnDetector {
         const u = this.current
         if (!u || u.id !== signal.utterance || u.discarded || !u.interruption || !this.paused) break
         if (signal.text.trim() === '') this.falseInterruption(u, signal.at, 'no words in it', out)
+        else if (isBackchannel(signal.text)) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
         else this.confirmInterruption(signal.at, 'the user said something', out)
         break
       }
@@ -268,4 +270,13 @@ export class TurnDetector {
     this.current = null
     out.push({ type: 'commit', utterance: u.id, turnId, source, at })
   }
+}
+
+/** Sounds a listener makes while the other one talks; transcribed, they are still not an interruption. */
+const BACKCHANNEL = /^(?:h+m+|m+h*m+|mm+-?hm+|uh+|um+|u+h+-?huh|a+h+|o+h+|e+r+m*|hm+-?hm+)$/
+
+/** True when every word of the transcript is a backchannel or filler sound. */
+export function isBackchannel(text: string): boolean {
+  const words = text.toLowerCase().replace(/[^a-z\s-]/g, ' ').split(/\s+/).filter(Boolean)
+  return words.length > 0 && words.every((w) => BACKCHANNEL.test(w))
 }

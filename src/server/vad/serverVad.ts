@@ -91,8 +91,10 @@ export class BatchedServerVad {
   readonly stats: ServerVadStats = { ticks: 0, calls: 0, framesClassified: 0, framesDropped: 0, streams: 0, inferenceMs: 0 }
   private readonly clock: TickClock
   private readonly tickMs: number
+  private readonly maxBacklog: number
 
   constructor(private readonly opts: BatchedServerVadOptions) {
+    this.maxBacklog = opts.maxBacklogFrames ?? 8
     this.clock = opts.clock ?? { setInterval: (fn, ms) => setInterval(fn, ms), clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>) }
     this.tickMs = opts.tickMs ?? SERVER_VAD_FRAME_MS
   }
@@ -126,7 +128,7 @@ export class BatchedServerVad {
     this.stats.streams++
     if (this.batch && slot < this.batch.size) this.batch.resetStream(slot)
     this.ensureRunning()
-    const maxBacklog = this.opts.maxBacklogFrames ?? 8
+    const maxBacklog = this.maxBacklog
     const self = this
     return {
       push(pcm48, arrivedAt) {
@@ -186,15 +188,30 @@ export class BatchedServerVad {
     }
   }
 
-  /** One tick: one inference over every stream with a frame ready. Public for tests with a manual clock. */
+  /**
+   * One tick: one inference over every stream with a frame ready, repeated while any stream still has a backlog.
+   * Taking only one frame per tick left every tick that came late (a loaded event loop) as 32 ms of permanent lag,
+   * up to the whole backlog (8 frames = 256 ms) — a barge-in then paused the reply that much later. Public for tests
+   * with a manual clock.
+   */
   async tick(): Promise<void> {
     this.stats.ticks++
-    if (this.busy) return // the previous inference is still running: frames wait for the next tick
+    if (this.busy) return // the previous tick's inferences are still running: it drains what arrived meanwhile
+    this.busy = true
+    try {
+      for (let round = 0; round <= this.maxBacklog; round++) if (!(await this.classifyOneFrameEach())) break
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** One inference over the oldest ready frame of every stream; false when no stream had one. */
+  private async classifyOneFrameEach(): Promise<boolean> {
     const batch = this.batch
     if (!batch) {
       // Model not loaded (yet): keep the audio timeline moving without classifying.
       for (const s of this.streams) if (s) this.discardReady(s)
-      return
+      return false
     }
     if (this.streams.length > batch.size && !this.loading) {
       this.loading = this.grow(batch.size * 2)
@@ -208,17 +225,15 @@ export class BatchedServerVad {
       frames[s.slot] = frame
       taken.push({ s, arrival: s.readyArrival.shift()! })
     }
-    if (taken.length === 0) return
-    this.busy = true
+    if (taken.length === 0) return false
     const t0 = performance.now()
     let probs: Float32Array
     try {
       probs = await batch.process(frames)
     } catch (error) {
       this.opts.log?.(`server VAD inference failed: ${(error as Error).message}`)
-      return
+      return false
     } finally {
-      this.busy = false
       this.stats.inferenceMs += performance.now() - t0
     }
     this.stats.calls++
@@ -235,6 +250,7 @@ export class BatchedServerVad {
       s.onProbability?.(prob)
       this.deliver(s, s.endpointer.push(prob))
     }
+    return true
   }
 
   private discardReady(s: StreamSlot): void {

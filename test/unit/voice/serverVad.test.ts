@@ -52,6 +52,22 @@ describe('BatchedServerVad', () => {
     expect(arrival).toBeLessThan(1000 + 40 * 20)
   })
 
+  it('a tick that came late catches up: the backlog is classified at once, not one frame per tick', async () => {
+    const batch = new EnergyBatch(4)
+    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: { setInterval: () => 1, clearInterval: () => undefined } })
+    const events: ServerVadEvent[] = []
+    const s = vad.open({ minSpeechMs: 64, speechEndSilenceMs: 96, minSilenceMs: 192 }, (e) => events.push(e))
+    await new Promise((r) => setTimeout(r, 0))
+    for (let f = 0; f < 4; f++) s.push(quiet(), f * 20) // 80 ms of silence, no tick (a busy event loop)
+    for (let f = 0; f < 8; f++) s.push(loud(), 80 + f * 20) // then 160 ms of speech: 7 VAD frames of 32 ms in all
+    await vad.tick()
+    expect(vad.stats.framesClassified).toBe(7) // all of it, in one tick
+    expect(vad.stats.framesDropped).toBe(0)
+    expect(events.map((e) => e.event.type)).toEqual(['speech_start'])
+    await vad.tick()
+    expect(batch.calls.length).toBe(7) // nothing left for the next tick
+  })
+
   it('a model that cannot load leaves the backstop off with a clear error, and audio is not buffered', async () => {
     const vad = new BatchedServerVad({ loadBatch: async () => Promise.reject(new Error('Silero VAD model not found')), clock: { setInterval: () => 1, clearInterval: () => undefined } })
     const s = vad.open({}, () => undefined)

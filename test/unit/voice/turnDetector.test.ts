@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TurnDetector, type TurnAction, type TurnSignal } from '../../../src/server/turn/turnDetector'
+import { isBackchannel, TurnDetector, type TurnAction, type TurnSignal } from '../../../src/server/turn/turnDetector'
 
 const run = (d: TurnDetector, signals: TurnSignal[]): TurnAction[] => signals.flatMap((s) => d.push(s))
 const types = (actions: TurnAction[]): string[] => actions.map((a) => a.type)
@@ -126,6 +126,24 @@ describe('TurnDetector: barge-in', () => {
       { type: 'endOfUtterance', source: 'client', at: 1900, turnId: 'stop' }
     ])
     expect(types(b)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'cancelReply', 'commit'])
+  })
+
+  it('a transcribed backchannel ("Hmm.") is a false interruption: the reply resumes and the utterance is no turn', () => {
+    const d = new TurnDetector()
+    playing(d)
+    const out = run(d, [
+      { type: 'speechStart', source: 'client', at: 1000, turnId: 'hm' },
+      { type: 'speechEnd', source: 'client', at: 1400 },
+      { type: 'interruptionTranscript', utterance: 1, text: 'Hmm.', at: 1500 },
+      { type: 'endOfUtterance', source: 'client', at: 1900, turnId: 'hm' }
+    ])
+    expect(types(out)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'dropSpeculation', 'discard', 'resumeReply'])
+    expect(out.find((a) => a.type === 'resumeReply')).toMatchObject({ reason: expect.stringMatching(/backchannel/) })
+  })
+
+  it('backchannels are filler sounds only, not short answers or commands', () => {
+    for (const t of ['Hmm.', 'hm', 'Mm-hmm', 'mhm', 'uh-huh', 'Um, uh…', 'Oh.', 'hmm hmm']) expect(isBackchannel(t), t).toBe(true)
+    for (const t of ['', 'stop', 'no', 'Hmm, what time is it?', 'oh wait', 'okay stop']) expect(isBackchannel(t), t).toBe(false)
   })
 
   it('nothing pauses when no reply is playing', () => {

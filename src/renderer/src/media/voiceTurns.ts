@@ -41,8 +41,14 @@ export interface VoiceTurns {
 const REPLY_AUDIBLE_RMS = 0.004
 const MIC_ONSET_RMS = 0.02
 const POLL_MS = 4
-/** A reply silent this long has stopped (gaps between words are shorter than the test's barge-in window). */
+/** A reply silent this long is between words (audible-time accounting). */
 const REPLY_STOP_MS = 60
+/**
+ * Barge-in: a mic onset counts while the reply is playing — audible now or within this (a pause between sentences);
+ * the reply has stopped for it once it stays silent this long (longer than a sentence gap; its stop time is the last
+ * audible moment, which can precede the onset when the pause landed in a gap: 0 ms then).
+ */
+const BARGE_IN_REPLY_GAP_MS = 500
 
 export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnection; micTrack: MediaStreamTrack | null }): VoiceTurns {
   const { api, conn } = opts
@@ -153,15 +159,16 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
       lastReplyAudibleAt = now
     } else if (replyAudible && now - lastReplyAudibleAt >= REPLY_STOP_MS) {
       replyAudible = false
-      if (micOnsetDuringReply !== null) {
-        debug.bargeIns.push({ micOnsetAt: micOnsetDuringReply, replyStoppedAt: lastReplyAudibleAt, latencyMs: lastReplyAudibleAt - micOnsetDuringReply })
-        micOnsetDuringReply = null
-      }
+    }
+    if (micOnsetDuringReply !== null && !replyAudible && now - lastReplyAudibleAt >= BARGE_IN_REPLY_GAP_MS) {
+      debug.bargeIns.push({ micOnsetAt: micOnsetDuringReply, replyStoppedAt: lastReplyAudibleAt, latencyMs: Math.max(0, lastReplyAudibleAt - micOnsetDuringReply) })
+      micOnsetDuringReply = null
     }
     if (micMeter) {
       const mic = rms(micMeter)
       if (mic >= MIC_ONSET_RMS) {
-        if (!micActive && now - micQuietSince >= 300 && replyAudible) micOnsetDuringReply = now
+        const replyPlaying = replyAudible || (lastReplyAudibleAt > 0 && now - lastReplyAudibleAt < BARGE_IN_REPLY_GAP_MS)
+        if (!micActive && now - micQuietSince >= 300 && replyPlaying && micOnsetDuringReply === null) micOnsetDuringReply = now
         micActive = true
       } else if (micActive) {
         micActive = false
