@@ -3,7 +3,7 @@ import type { AudioFrame } from '../../src/server/audio/audioReceiver'
 import { speechWav } from '../helpers/audioFixtures'
 import { chromiumMissingReason } from '../helpers/chromium'
 import { startLossyRelay, type LossyRelay } from '../helpers/lossyUdpRelay'
-import { readWavMono16, startMediaRig, type MediaRig } from '../helpers/mediaHarness'
+import { readWavMono16, recordUplinkFrames, startMediaRig, type MediaRig } from '../helpers/mediaHarness'
 import { findReference, framesToTimeline } from '../helpers/mediaSignal'
 
 const skip = chromiumMissingReason()
@@ -26,7 +26,7 @@ describe.skipIf(skip)('media path under 10 % uplink loss + 30 ms jitter (lossy U
   let rig: MediaRig
   let relay: LossyRelay
   let source: Float32Array
-  const frames = new Map<string, AudioFrame[]>()
+  let frames: Map<string, AudioFrame[]>
 
   beforeAll(async () => {
     const wav = speechWav('Please book a table for four people at seven tonight.', { padStartS: 0.4, padEndS: 1.0 })
@@ -34,11 +34,7 @@ describe.skipIf(skip)('media path under 10 % uplink loss + 30 ms jitter (lossy U
     rig = await startMediaRig({ fakeMicWav: wav, announcedIp: '127.0.0.2' })
     const port = rig.backend.workers[0]!.rtcPort
     relay = await startLossyRelay({ listen: { address: '127.0.0.2', port }, target: { address: '127.0.0.1', port }, lossRate: 0.1, jitterMs: 30 })
-    rig.backend.sessions.onSessionCreated((s) => {
-      const list: AudioFrame[] = []
-      frames.set(s.id, list)
-      s.taps.add({ onFrame: (f) => list.push(f) })
-    })
+    frames = recordUplinkFrames(rig.backend)
   })
   afterAll(async () => {
     await rig?.close()

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AudioFrame } from '../../src/server/audio/audioReceiver'
 import { speechWav } from '../helpers/audioFixtures'
 import { chromiumMissingReason } from '../helpers/chromium'
-import { readWavMono16, startMediaRig, type MediaRig } from '../helpers/mediaHarness'
+import { readWavMono16, recordUplinkFrames, startMediaRig, type MediaRig } from '../helpers/mediaHarness'
 import { decimate, findReference, framesToTimeline } from '../helpers/mediaSignal'
 
 const skip = chromiumMissingReason()
@@ -22,17 +22,13 @@ describe.skipIf(skip)('media path: Chromium (mediasoup-client) → mediasoup →
   let rig: MediaRig
   let wav: string
   let source: Float32Array
-  const frames = new Map<string, AudioFrame[]>()
+  let frames: Map<string, AudioFrame[]>
 
   beforeAll(async () => {
     wav = speechWav('The quick brown fox jumps over the lazy dog near the river bank.', { padStartS: 0.4, padEndS: 1.0 })
     source = readWavMono16(wav).samples
     rig = await startMediaRig({ fakeMicWav: wav })
-    rig.backend.sessions.onSessionCreated((s) => {
-      const list: AudioFrame[] = []
-      frames.set(s.id, list)
-      s.taps.add({ onFrame: (f) => list.push(f) })
-    })
+    frames = recordUplinkFrames(rig.backend)
   })
   afterAll(async () => {
     await rig?.close()

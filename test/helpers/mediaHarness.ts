@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { extname, join, normalize } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startBackend, type RunningBackend } from '../../src/server/backend'
+import type { AudioFrame } from '../../src/server/audio/audioReceiver'
 import type { SessionManagerOptions } from '../../src/server/sessions/sessionManager'
 import { launchChromium } from './chromium'
 
@@ -47,6 +48,17 @@ export interface MediaRig {
   page: Page
   pageUrl: string
   close(): Promise<void>
+}
+
+/** The decoded uplink frames of every session the backend creates from now on, by session id. */
+export function recordUplinkFrames(backend: RunningBackend): Map<string, AudioFrame[]> {
+  const frames = new Map<string, AudioFrame[]>()
+  backend.sessions.onSessionCreated((session) => {
+    const list: AudioFrame[] = []
+    frames.set(session.id, list)
+    session.taps.add({ onFrame: (f) => list.push(f) })
+  })
+  return frames
 }
 
 /** Backend in this process (1 worker, loopback) + Chromium on the harness page, optionally with a fake-mic WAV. */
