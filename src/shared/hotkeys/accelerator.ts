@@ -127,6 +127,12 @@ export function resolveChord(accelerator: ParsedAccelerator, platform: HotkeyPla
  * Chords the operating system (or every app) already owns, written as physical chords. A global hotkey on these
  * either never fires or breaks something the user relies on (switching windows, copy/paste, locking the screen).
  */
+/** Copy, paste, cut, undo, select all and save: taking one of these would break it in every other app. */
+function editingShortcuts(modifier: 'meta' | 'ctrl'): Record<string, string> {
+  const actions: Array<[key: string, action: string]> = [['C', 'Copy'], ['V', 'Paste'], ['X', 'Cut'], ['Z', 'Undo'], ['A', 'Select All'], ['S', 'Save']]
+  return Object.fromEntries(actions.map(([key, action]) => [`${modifier}+${key}`, `is ${action} in every app`]))
+}
+
 const RESERVED: Record<HotkeyPlatform, Record<string, string>> = {
   darwin: {
     'meta+Q': 'quits the front app',
@@ -142,12 +148,7 @@ const RESERVED: Record<HotkeyPlatform, Record<string, string>> = {
     'shift+meta+3': 'takes a screenshot',
     'shift+meta+4': 'takes a screenshot',
     'shift+meta+5': 'opens the screenshot tool',
-    'meta+C': 'is Copy in every app',
-    'meta+V': 'is Paste in every app',
-    'meta+X': 'is Cut in every app',
-    'meta+Z': 'is Undo in every app',
-    'meta+A': 'is Select All in every app',
-    'meta+S': 'is Save in every app'
+    ...editingShortcuts('meta')
   },
   win32: {
     'alt+Tab': 'switches windows',
@@ -161,12 +162,7 @@ const RESERVED: Record<HotkeyPlatform, Record<string, string>> = {
     'meta+E': 'opens File Explorer',
     'meta+R': 'opens Run',
     'meta+Tab': 'opens Task View',
-    'ctrl+C': 'is Copy in every app',
-    'ctrl+V': 'is Paste in every app',
-    'ctrl+X': 'is Cut in every app',
-    'ctrl+Z': 'is Undo in every app',
-    'ctrl+A': 'is Select All in every app',
-    'ctrl+S': 'is Save in every app'
+    ...editingShortcuts('ctrl')
   },
   linux: {
     'alt+Tab': 'switches windows',
@@ -179,12 +175,7 @@ const RESERVED: Record<HotkeyPlatform, Record<string, string>> = {
     'meta+Tab': 'switches apps',
     'ctrl+alt+Left': 'switches workspaces',
     'ctrl+alt+Right': 'switches workspaces',
-    'ctrl+C': 'is Copy in every app',
-    'ctrl+V': 'is Paste in every app',
-    'ctrl+X': 'is Cut in every app',
-    'ctrl+Z': 'is Undo in every app',
-    'ctrl+A': 'is Select All in every app',
-    'ctrl+S': 'is Save in every app'
+    ...editingShortcuts('ctrl')
   }
 }
 
