@@ -28,6 +28,26 @@ const session = await loadSileroSession()
 const naiveSession = await ort.InferenceSession.create(resolveSileroModelPath())
 
 /**
+ * The naive reference: one frame through the model with new tensors every call and default session options, the
+ * 64-sample context and the state carried by hand.
+ */
+async function naiveStep(f: Float32Array, state: Float32Array, context: Float32Array): Promise<{ probability: number; state: Float32Array; context: Float32Array }> {
+  const input = new Float32Array(576)
+  input.set(context, 0)
+  input.set(f, 64)
+  const out = await naiveSession.run({
+    input: new ort.Tensor('float32', input, [1, 576]),
+    state: new ort.Tensor('float32', state, [2, 1, 128]),
+    sr: new ort.Tensor('int64', BigInt64Array.from([16000n]), [])
+  })
+  return {
+    probability: (out.output!.data as Float32Array)[0]!,
+    state: new Float32Array(out.stateN!.data as Float32Array),
+    context: f.slice(VAD_FRAME_SAMPLES - 64)
+  }
+}
+
+/**
  * The three variants advance in lock step, frame by frame, each call timed on its own: load from other processes
  * lands on all of them alike, which keeps the ratios meaningful on a busy machine.
  */
@@ -35,8 +55,8 @@ async function lockstepRound(): Promise<{ single: number; naive: number; batch: 
   const vad = new SileroVad(session)
   const batch = new SileroVadBatch(session, B)
   const row = new Array<Float32Array>(B)
-  let state = new Float32Array(2 * 128)
-  let context = new Float32Array(64)
+  let state: Float32Array = new Float32Array(2 * 128)
+  let context: Float32Array = new Float32Array(64)
   let tSingle = 0
   let tNaive = 0
   let tBatch = 0
@@ -47,16 +67,7 @@ async function lockstepRound(): Promise<{ single: number; naive: number; batch: 
     tSingle += performance.now() - t
 
     t = performance.now()
-    const input = new Float32Array(576)
-    input.set(context, 0)
-    input.set(f, 64)
-    const out = await naiveSession.run({
-      input: new ort.Tensor('float32', input, [1, 576]),
-      state: new ort.Tensor('float32', state, [2, 1, 128]),
-      sr: new ort.Tensor('int64', BigInt64Array.from([16000n]), [])
-    })
-    state = new Float32Array(out.stateN!.data as Float32Array)
-    context = f.slice(VAD_FRAME_SAMPLES - 64)
+    ;({ state, context } = await naiveStep(f, state, context))
     tNaive += performance.now() - t
 
     // Batch streams are offset copies of the clip so the rows differ.
@@ -70,21 +81,13 @@ async function lockstepRound(): Promise<{ single: number; naive: number; batch: 
 
 /** The naive reference's probabilities, to check the optimised path computes the same thing. */
 async function naiveProbabilities(): Promise<number[]> {
-  let state = new Float32Array(2 * 128)
-  let context = new Float32Array(64)
+  let state: Float32Array = new Float32Array(2 * 128)
+  let context: Float32Array = new Float32Array(64)
   const probs: number[] = []
   for (const f of frames) {
-    const input = new Float32Array(576)
-    input.set(context, 0)
-    input.set(f, 64)
-    const out = await naiveSession.run({
-      input: new ort.Tensor('float32', input, [1, 576]),
-      state: new ort.Tensor('float32', state, [2, 1, 128]),
-      sr: new ort.Tensor('int64', BigInt64Array.from([16000n]), [])
-    })
-    probs.push((out.output!.data as Float32Array)[0]!)
-    state = new Float32Array(out.stateN!.data as Float32Array)
-    context = f.slice(VAD_FRAME_SAMPLES - 64)
+    let probability: number
+    ;({ probability, state, context } = await naiveStep(f, state, context))
+    probs.push(probability)
   }
   return probs
 }
