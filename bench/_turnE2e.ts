@@ -13,7 +13,7 @@ interface ExportedTurn {
   turnId: string
   status: string
   compute?: { stt?: number; llm?: number; tts?: number }
-  breakdown: { e2eMs: number | null; stages: Array<{ stage: string; durationMs: number; includes: string[] }> }
+  breakdown: { e2eMs: number | null; marksMs?: Record<string, number>; stages: Array<{ stage: string; durationMs: number; includes: string[] }> }
 }
 
 const r1 = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10)
@@ -55,7 +55,11 @@ export async function runE2e(turns: number) {
     const e2e = measured.map((t) => t.breakdown.e2eMs!)
     const overhead = measured.map((t) => t.breakdown.e2eMs! - (t.compute?.stt ?? 0) - (t.compute?.llm ?? 0) - (t.compute?.tts ?? 0))
     const stage = (id: string): number[] => measured.map((t) => t.breakdown.stages.find((s) => s.stage === id || s.includes.includes(id))?.durationMs ?? Number.NaN)
-    for (const t of measured) console.log(`  e2e turn ${t.turnId}: e2e_latency ${Math.round(t.breakdown.e2eMs!)} ms — ${t.breakdown.stages.map((s) => `${s.stage}${s.includes.length ? `+${s.includes.join('+')}` : ''} ${Math.round(s.durationMs)}`).join(', ')}`)
+    for (const t of measured) {
+      console.log(`  e2e turn ${t.turnId}: e2e_latency ${Math.round(t.breakdown.e2eMs!)} ms — ${t.breakdown.stages.map((s) => `${s.stage}${s.includes.length ? `+${s.includes.join('+')}` : ''} ${Math.round(s.durationMs)}`).join(', ')}`)
+      const marks = Object.entries(t.breakdown.marksMs ?? {}).sort((a, b) => a[1] - b[1])
+      console.log(`    marks (ms from speech end at the mic): ${marks.map(([n, v]) => `${n} ${Math.round(v)}`).join(', ')}`)
+    }
     const e = summarize(e2e)
     const o = summarize(overhead)
     console.log(`e2e (real media path, embedded LLM + espeak-ng, stub STT): e2e_latency p50 ${r1(e.p50)} ms p95 ${r1(e.p95)} ms; overhead p50 ${r1(o.p50)} ms p95 ${r1(o.p95)} ms (${measured.length} turns)`)

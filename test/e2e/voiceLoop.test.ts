@@ -188,6 +188,32 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
     expect(turns.find((t) => t.status === 'done')!.reply).toMatch(/seven dozen|eighty four\.$/)
   })
 
+  it('a pause inside a sentence: the early reply is revoked when the user goes on, and the whole sentence is answered once', async () => {
+    // "Set a timer" … 520 ms … "for five minutes": the reply starts after the ~320 ms pause (before end_of_utterance
+    // at 640 ms); the user talking on revokes it, and the utterance continues as one turn with all of its audio.
+    const chatsBefore = stub.requests.length
+    stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : ms < 2300 ? 'set a timer' : 'set a timer for five minutes') }
+    stub.chat = { mode: { kind: 'ok' }, reply: (q) => (q.includes('five minutes') ? 'Timer set for five minutes.' : 'For how long should the timer run? Say a number of minutes and I will start it.') }
+    await openConversation(
+      { leadMs: LEAD_MS, parts: [{ text: 'Set a timer', rate: 165 }, { pauseMs: 520 }, { text: 'for five minutes.', rate: 165 }], trailMs: 14_000 },
+      'pause-inside'
+    )
+    await expect.poll(async () => (await exportedTurns()).some((t) => t.status === 'done' && t.reply === 'Timer set for five minutes.'), { timeout: 45_000, interval: 500 }).toBe(true)
+    const d = await debug()
+    const revoked = d.notifications.filter((n) => n.type === 'replyRevoked')
+    expect(revoked.length, `notifications: ${d.notifications.map((n) => n.type).join(',')}`).toBe(1)
+    const turns = (await exportedTurns()).filter((t) => t.status === 'done')
+    expect(turns).toHaveLength(1)
+    expect(turns[0]!.turnId).toBe(revoked[0]!.detail?.turnId)
+    expect(turns[0]!.transcript).toBe('set a timer for five minutes')
+    // The revoked exchange never reached the conversation: the answering chat request has no trace of it.
+    const chats = stub.requests.slice(chatsBefore).filter((r) => r.path === '/v1/chat/completions')
+    const last = chats.at(-1)!.json as { messages: Array<{ role: string; content: string }> }
+    expect(last.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['set a timer for five minutes'])
+    expect(last.messages.some((m) => m.role === 'assistant')).toBe(false)
+    console.log(`early reply revoked: notifications ${d.notifications.map((n) => n.type).join(',')}`)
+  })
+
   for (const failure of [
     { name: '401 (wrong API key)', setup: async () => void (await app.core.secrets.set('llm.apiKey', 'sk-wrong')), notice: /HTTP 401/ },
     { name: 'timeout (no first token)', setup: async () => void (stub.chat = { mode: { kind: 'hang' } }), notice: /no answer within/ },

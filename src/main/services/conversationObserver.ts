@@ -58,7 +58,7 @@ export function voiceConfigFromSettings(settings: Settings, secret: (name: Secre
     }
     return [{ kind: 'openai-compatible', baseUrl: choice.baseUrl ?? OPENAI_BASE_URL, apiKey: key, model: choice.model ?? DEFAULT_MODELS[name] }]
   }
-  return { config: { stt: stage('stt'), llm: stage('llm'), tts: stage('tts') }, problems }
+  return { config: { stt: stage('stt'), llm: stage('llm'), tts: stage('tts'), turn: { replyAfterPauseMs: settings.listening.replyAfterPauseMs } }, problems }
 }
 
 export class ConversationObserver {

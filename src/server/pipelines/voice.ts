@@ -1,5 +1,6 @@
 import { TURN_TRACE_NOTIFICATION, VOICE_NOTICE_NOTIFICATION, type VoiceConfig } from '../../shared/contract/signaling'
 import type { TurnMark, TurnTrace } from '../../shared/latency/trace'
+import { DEFAULT_ENDPOINTER_CONFIG } from '../../shared/voice/endpointer'
 import { turnTraceSchema } from '../../shared/latency/trace'
 import { buildVoiceChains, type ChainTimeouts, type VoiceChains } from '../providers/fromConfig'
 import type { FallbackSwitch } from '../providers/fallbackChain'
@@ -72,6 +73,11 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
   let chains = buildVoiceChains(opts.config ?? EMPTY_VOICE_CONFIG, { onSwitch, timeouts: opts.timeouts, onTimerDone: (text) => notice('info', text) })
   let loop = new VoiceLoop({ stt: chains.stt, llm: chains.llm, tts: chains.tts, systemPrompt: chains.systemPrompt })
   const detector = new TurnDetector(opts.detector)
+  const configureTurnTaking = (config: VoiceConfig): void => {
+    // The app's VAD reports speech_end after speechEndSilenceMs of pause; the early reply waits for the rest.
+    if (config.turn) detector.configure({ earlyReplyAfterSpeechEndMs: Math.max(0, config.turn.replyAfterPauseMs - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs) })
+  }
+  if (opts.config) configureTurnTaking(opts.config)
   const mono = (): number => performance.now()
 
   // --- uplink audio, 16 kHz, for STT (the last MAX_BUFFER_SECONDS)
@@ -129,6 +135,8 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
   }
   let speculation: Speculation | null = null
   let openUtterance: number | null = null
+  /** The turn committed early (before end_of_utterance) and still revocable: what to restore if it is revoked. */
+  let earlyCommit: { utterance: number; turnId: string; start: number | null; turn: Turn | null } | null = null
   let lastServerSpeechEndArrival: number | null = null
 
   const speculate = (utterance: number): void => {
@@ -169,7 +177,12 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     if (currentTurn) void currentTurn.cancel()
     player.cancel()
     player.start(turnId)
-    const notes = [`turn committed by the ${action.source === 'client' ? "app's VAD" : 'server VAD backstop'}`]
+    earlyCommit = action.early ? { utterance: action.utterance, turnId, start, turn: null } : null
+    const notes = [
+      action.early
+        ? `reply started after a pause, before end_of_utterance (${action.source === 'client' ? "app's VAD" : 'server VAD'}); it is revoked if the user goes on talking`
+        : `turn committed by the ${action.source === 'client' ? "app's VAD" : 'server VAD backstop'}`
+    ]
     let input: Parameters<VoiceLoop['startTurn']>[0]
     const specResult = spec ? await spec.result : null
     if (player.currentTurn !== turnId) return // superseded while waiting for the speculative transcript
@@ -188,6 +201,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
       trace: (trace) => forwardTrace(trace)
     })
     currentTurn = turn
+    if (earlyCommit?.turnId === turnId) earlyCommit.turn = turn
     void turn.done.then((result) => {
       if (currentTurn === turn) {
         currentTurn = null
@@ -196,6 +210,22 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
       if (result.status === 'failed' && result.error) notice('error', `Turn failed: ${result.error.message}`)
       else if (result.status === 'done' && !result.transcript) log(`turn ${turnId}: no words heard`)
     })
+  }
+
+  /** The user went on talking after an early commit: stop and forget that reply, reopen the utterance. */
+  const revoke = (utterance: number, reason: string): void => {
+    const early = earlyCommit
+    if (!early || early.utterance !== utterance) return
+    earlyCommit = null
+    if (early.turn) {
+      if (currentTurn === early.turn) currentTurn = null
+      void early.turn.cancel({ forget: true })
+    }
+    if (player.currentTurn === early.turnId) player.cancel()
+    ctx.notify('replyRevoked', { turnId: early.turnId, reason })
+    openUtterance = utterance
+    utteranceStart = early.start
+    log(`early reply ${early.turnId} revoked: ${reason}`)
   }
 
   const forwardTrace = (trace: TurnTrace): void => {
@@ -233,6 +263,12 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
         case 'commit':
           openUtterance = null
           void commit(a).catch((error: unknown) => log(`turn failed to start: ${String(error)}`))
+          break
+        case 'revokeCommit':
+          revoke(a.utterance, a.reason)
+          break
+        case 'closeEarlyCommit':
+          if (earlyCommit?.utterance === a.utterance) earlyCommit = null
           break
         case 'pauseReply':
           player.pause()
@@ -285,6 +321,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
       const old = chains
       chains = buildVoiceChains(config, { onSwitch, timeouts: opts.timeouts, onTimerDone: (text) => notice('info', text) })
       loop = new VoiceLoop({ stt: chains.stt, llm: chains.llm, tts: chains.tts, systemPrompt: chains.systemPrompt })
+      configureTurnTaking(config)
       if (!currentTurn) old.close()
       else void currentTurn.done.finally(() => old.close())
       if (config.stt.length === 0) notice('warning', 'No speech-to-text provider is configured for the voice loop: set one in Settings → Providers.')

@@ -1,3 +1,5 @@
+import { DEFAULT_ENDPOINTER_CONFIG, DEFAULT_REPLY_AFTER_PAUSE_MS } from '../../shared/voice/endpointer'
+
 /**
  * Turn detection and barge-in for one voice session, as a pure state machine: signals in (the app's local VAD
  * events over signaling, the server VAD backstop's events and per-frame probabilities, the reply's playing state,
@@ -9,6 +11,12 @@
  * utterance if it hears speech first (for barge-in), and is the backstop: it commits on its own end_of_utterance if
  * the app never reported VAD events in this session, or if the app reported this utterance's start but its
  * end_of_utterance has not arrived `backstopGraceMs` after the server's.
+ *
+ * Early reply: once the lead VAD's speech_end is `earlyReplyAfterSpeechEndMs` old and the speculative transcript has
+ * words and does not look unfinished, the utterance is committed early (`commit` with `early: true`) so the reply can
+ * start before end_of_utterance. The turn stays open: a speech_resume before end_of_utterance revokes it
+ * (`revokeCommit`: the reply stops and is forgotten, the utterance goes on and is committed again later with all of
+ * its audio); end_of_utterance (or the backstop, or a new utterance) closes it (`closeEarlyCommit`).
  *
  * Barge-in: speech while the reply plays pauses the reply at once (a single server frame above the activation
  * probability is enough; pausing is undone cheaply). It becomes a real interruption (cancel the reply) when the speech
@@ -40,8 +48,12 @@ export type TurnAction =
   /** Transcribe the utterance's audio so far (early speech_end). */
   | { type: 'speculate'; utterance: number }
   | { type: 'dropSpeculation'; utterance: number }
-  /** The utterance is a turn: answer it. */
-  | { type: 'commit'; utterance: number; turnId: string | null; source: SignalSource; at: number }
+  /** The utterance is a turn: answer it. `early`: before end_of_utterance, revocable until closeEarlyCommit. */
+  | { type: 'commit'; utterance: number; turnId: string | null; source: SignalSource; at: number; early?: boolean }
+  /** The user went on talking after an early commit: stop and forget its reply; the utterance is open again. */
+  | { type: 'revokeCommit'; utterance: number; at: number; reason: string }
+  /** An early commit became final (end_of_utterance, backstop, or a new utterance began). */
+  | { type: 'closeEarlyCommit'; utterance: number; at: number }
   /** The utterance is not a turn (false interruption, or speech only the server heard): forget it. */
   | { type: 'discard'; utterance: number; reason: string }
   | { type: 'pauseReply'; at: number }
@@ -54,6 +66,8 @@ export interface TurnDetectorConfig {
   confirmSpeechMs: number
   minWordMs: number
   unconfirmedPauseMs: number
+  /** Commit early this long after the lead VAD's speech_end (see above); null = only on end_of_utterance. */
+  earlyReplyAfterSpeechEndMs: number | null
 }
 
 export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
@@ -65,8 +79,13 @@ export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
   /** Shorter than the shortest word plus its onset detection. */
   minWordMs: 200,
   /** A pause no VAD confirms as speech within this is a false alarm. */
-  unconfirmedPauseMs: 250
+  unconfirmedPauseMs: 250,
+  /** The app VAD's speech_end comes after 160 ms of silence: reply after a 320 ms pause (DEFAULT_REPLY_AFTER_PAUSE_MS). */
+  earlyReplyAfterSpeechEndMs: DEFAULT_REPLY_AFTER_PAUSE_MS - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs
 })
+
+/** An early commit whose end_of_utterance never comes (lost event, link down) is closed after this. */
+const EARLY_COMMIT_MAX_OPEN_MS = 5000
 
 interface Utterance {
   id: number
@@ -80,10 +99,14 @@ interface Utterance {
   /** Started while the reply played: an interruption candidate. */
   interruption: boolean
   discarded: boolean
+  /** The speculative transcript since the last speech_end (undefined until it arrives). */
+  transcript?: string
+  /** Committed early; still revocable. */
+  earlyCommitted: boolean
 }
 
 export class TurnDetector {
-  private readonly config: TurnDetectorConfig
+  private config: TurnDetectorConfig
   private clientVad = false
   private nextUtterance = 1
   private current: Utterance | null = null
@@ -95,6 +118,11 @@ export class TurnDetector {
 
   constructor(config: Partial<TurnDetectorConfig> = {}) {
     this.config = { ...DEFAULT_TURN_DETECTOR_CONFIG, ...config }
+  }
+
+  /** Change settings between turns (e.g. the user's reply-after-pause setting). */
+  configure(config: Partial<TurnDetectorConfig>): void {
+    this.config = { ...this.config, ...config }
   }
 
   get replyPaused(): boolean {
@@ -125,7 +153,12 @@ export class TurnDetector {
       case 'speechStart': {
         if (signal.source === 'client') this.clientVad = true
         const u = this.current
-        if (u && !u.discarded) {
+        if (u && !u.discarded && u.earlyCommitted && u.lastEndAt !== null && this.leads(signal.source, u)) {
+          // A new utterance while the early-committed one waits for its end_of_utterance (which was lost).
+          this.closeEarly(u, signal.at, out)
+        }
+        if (this.current && !this.current.discarded) {
+          const u = this.current
           if (signal.source === 'client') {
             u.clientStarted = true
             if (signal.turnId) u.turnId = signal.turnId
@@ -141,7 +174,8 @@ export class TurnDetector {
           lastEndAt: null,
           backstopAt: null,
           interruption: this.playing,
-          discarded: false
+          discarded: false,
+          earlyCommitted: false
         }
         this.current = utterance
         out.push({ type: 'utteranceStart', utterance: utterance.id })
@@ -170,6 +204,13 @@ export class TurnDetector {
         if (!u || !this.leads(signal.source, u)) break
         u.lastEndAt = null
         u.backstopAt = null
+        u.transcript = undefined
+        if (u.earlyCommitted) {
+          u.earlyCommitted = false
+          u.speculating = false
+          out.push({ type: 'revokeCommit', utterance: u.id, at: signal.at, reason: 'the user went on talking' })
+          break
+        }
         if (u.speculating) {
           u.speculating = false
           out.push({ type: 'dropSpeculation', utterance: u.id })
@@ -194,13 +235,17 @@ export class TurnDetector {
       }
       case 'interruptionTranscript': {
         const u = this.current
-        if (!u || u.id !== signal.utterance || u.discarded || !u.interruption || !this.paused) break
+        if (!u || u.id !== signal.utterance || u.discarded) break
+        if (u.lastEndAt !== null) u.transcript = signal.text
+        if (!u.interruption || !this.paused) break
         if (signal.text.trim() === '') this.falseInterruption(u, signal.at, 'no words in it', out)
         else if (isBackchannel(signal.text)) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
         else this.confirmInterruption(signal.at, 'the user said something', out)
         break
       }
       case 'tick': {
+        const early = this.live()
+        if (early) this.mayCommitEarly(early, signal.at, out)
         const u = this.live()
         if (u?.backstopAt !== null && u?.backstopAt !== undefined && signal.at >= u.backstopAt) {
           this.commit(u, u.turnId, 'server', signal.at, out)
@@ -262,7 +307,34 @@ export class TurnDetector {
     out.push({ type: 'discard', utterance: u.id, reason })
   }
 
+  private mayCommitEarly(u: Utterance, at: number, out: TurnAction[]): void {
+    const after = this.config.earlyReplyAfterSpeechEndMs
+    if (u.lastEndAt === null) return
+    if (u.earlyCommitted) {
+      if (at - u.lastEndAt >= EARLY_COMMIT_MAX_OPEN_MS) this.closeEarly(u, at, out)
+      return
+    }
+    if (after === null || at - u.lastEndAt < after || !u.speculating) return
+    // Speech only the server heard while the app's VAD is active is discarded at end_of_utterance, never answered.
+    if (this.clientVad && !u.clientStarted) return
+    // An interruption still being judged (reply paused, not yet confirmed) waits: it may be a backchannel.
+    if (u.interruption && this.paused) return
+    if (u.transcript === undefined || u.transcript.trim() === '' || looksUnfinished(u.transcript)) return
+    u.earlyCommitted = true
+    out.push({ type: 'commit', utterance: u.id, turnId: u.turnId, source: this.clientVad && u.clientStarted ? 'client' : 'server', at, early: true })
+  }
+
+  private closeEarly(u: Utterance, at: number, out: TurnAction[]): void {
+    if (this.current === u) this.current = null
+    u.earlyCommitted = false
+    out.push({ type: 'closeEarlyCommit', utterance: u.id, at })
+  }
+
   private commit(u: Utterance, turnId: string | null, source: SignalSource, at: number, out: TurnAction[]): void {
+    if (u.earlyCommitted) {
+      this.closeEarly(u, at, out)
+      return
+    }
     if (u.interruption && this.paused) {
       // Committing an utterance that paused the reply: it had words enough to be a turn.
       this.confirmInterruption(at, 'the interruption became a turn', out)
@@ -270,6 +342,26 @@ export class TurnDetector {
     this.current = null
     out.push({ type: 'commit', utterance: u.id, turnId, source, at })
   }
+}
+
+/**
+ * Words a finished sentence rarely ends with: articles, conjunctions, prepositions, possessives, auxiliaries. A
+ * transcript ending in one (or in a comma, a dash or an ellipsis) is probably a pause inside the sentence, so the
+ * reply waits for end_of_utterance instead of starting early.
+ */
+const UNFINISHED_TAIL = new Set(
+  ('a an the and or but so because if that which who whose when where while than then to of in on at for with from by about into over ' +
+    'under between like as my your his her its our their this these those is are was were be been am do does did have has had can could ' +
+    'will would should shall may might must not um uh er erm').split(' ')
+)
+
+/** True when the transcript reads like the speaker has not finished (see UNFINISHED_TAIL). */
+export function looksUnfinished(text: string): boolean {
+  const t = text.trim()
+  if (/[?!]["')\]]*$/.test(t)) return false // the STT heard a question or an exclamation end
+  if (/(?:,|;|:|-|–|—|\.\.\.|…)$/.test(t)) return true
+  const last = t.toLowerCase().replace(/[.!?"')\]]+$/, '').split(/\s+/).at(-1) ?? ''
+  return UNFINISHED_TAIL.has(last.replace(/[^a-z']/g, ''))
 }
 
 /** Sounds a listener makes while the other one talks; transcribed, they are still not an interruption. */

@@ -60,8 +60,12 @@ export interface TurnResult {
 export interface Turn {
   readonly turnId: string
   readonly done: Promise<TurnResult>
-  /** Barge-in: stop now. Resolves when every provider call has stopped; no frame is emitted after cancel(). */
-  cancel(): Promise<TurnResult>
+  /**
+   * Barge-in: stop now. Resolves when every provider call has stopped; no frame is emitted after cancel().
+   * `forget`: the turn never happened for the conversation (an early reply revoked because the user went on
+   * talking): neither its transcript nor its partial reply enters the history.
+   */
+  cancel(opts?: { forget?: boolean }): Promise<TurnResult>
 }
 
 export class VoiceLoop {
@@ -81,6 +85,9 @@ export class VoiceLoop {
   startTurn(input: TurnInput, sink: TurnSink): Turn {
     const abort = new AbortController()
     let cancelled = false
+    let forget = false
+    /** The messages this turn added to the history (taken out again if it is forgotten after it finished). */
+    const recorded: ChatMessage[] = []
     const trace: TurnTrace = { turnId: input.turnId, status: 'running', marks: [...(input.marks ?? [])], compute: {}, providers: {}, notes: [...(input.notes ?? [])].slice(0, 10) }
     const mark = (name: TurnMarkName): void => {
       if (trace.marks.some((m) => m.name === name)) return
@@ -206,9 +213,10 @@ export class VoiceLoop {
       trace.status = status
       const reply = spoken.join(' ')
       trace.reply = reply
-      if (transcript) {
-        this.history.push({ role: 'user', content: transcript })
-        if (reply) this.history.push({ role: 'assistant', content: status === 'cancelled' ? `${reply} …` : reply })
+      if (transcript && !forget) {
+        recorded.push({ role: 'user', content: transcript })
+        if (reply) recorded.push({ role: 'assistant', content: status === 'cancelled' ? `${reply} …` : reply })
+        this.history.push(...recorded)
         const max = this.opts.maxHistoryMessages ?? 20
         if (this.history.length > max) this.history = this.history.slice(-max)
       }
@@ -220,7 +228,11 @@ export class VoiceLoop {
     return {
       turnId: input.turnId,
       done,
-      cancel: () => {
+      cancel: (opts) => {
+        if (opts?.forget) {
+          forget = true
+          if (recorded.length) this.history = this.history.filter((m) => !recorded.includes(m))
+        }
         cancelled = true
         abort.abort(new ProviderError('cancelled', 'barge-in'))
         return done

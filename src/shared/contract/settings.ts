@@ -1,9 +1,11 @@
 import { z } from 'zod'
 import { parseAccelerator } from '../hotkeys/accelerator'
+import { DEFAULT_REPLY_AFTER_PAUSE_MS } from '../voice/endpointer'
 
 /**
- * User settings, persisted as JSON. `version` is bumped whenever the shape changes; `migrateSettings` lifts any
- * older file to the current version so a user's choices survive upgrades.
+ * User settings, persisted as JSON. `version` is bumped whenever a change needs a migration (a field renamed, moved
+ * or reinterpreted; a new field simply takes its default); `migrateSettings` lifts any older file to the current
+ * version so a user's choices survive upgrades.
  */
 export const SETTINGS_VERSION = 1
 
@@ -92,6 +94,11 @@ export const listeningSettingsSchema = z.object({
   vadThreshold: z.number().min(0.05).max(0.95),
   /** Local VAD: silence that ends a turn (ms). */
   vadMinSilenceMs: z.number().int().min(160).max(5000),
+  /**
+   * The pause after which the assistant starts answering, before the turn ends (the turn stays open: talking on
+   * stops that reply and the sentence continues). At or above vadMinSilenceMs the reply waits for the end of the turn.
+   */
+  replyAfterPauseMs: z.number().int().min(160).max(5000),
   /** Who turns speech into text: auto = the backend when reachable, the on-device model otherwise; local = always on-device. */
   transcription: z.enum(['auto', 'local'])
 })
@@ -161,7 +168,7 @@ export function defaultSettings(): Settings {
     // Unbound by default except push-to-talk: a fresh install must not grab chords other apps may use.
     hotkeys: { pushToTalk: 'CommandOrControl+Shift+Space', toggleListening: null, toggleMute: null, showWindow: null, toggleLatencyOverlay: null },
     // VAD defaults mirror DEFAULT_ENDPOINTER_CONFIG (src/shared/voice/endpointer.ts), where they are justified.
-    listening: { mode: 'push-to-talk', pushToTalkStyle: 'auto', vadThreshold: 0.5, vadMinSilenceMs: 640, transcription: 'auto' },
+    listening: { mode: 'push-to-talk', pushToTalkStyle: 'auto', vadThreshold: 0.5, vadMinSilenceMs: 640, replyAfterPauseMs: DEFAULT_REPLY_AFTER_PAUSE_MS, transcription: 'auto' },
     system: { startAtLogin: false },
     providers: {
       stt: { provider: 'openai', model: null, baseUrl: null },

@@ -120,7 +120,9 @@ export const sessionNotificationSchema = z.object({
   sessionId: z.string(),
   // uplinkGap: the mic stream came back after the link was down; detail {fromRtpTimestamp, frames}: send those
   // frames with backfillAudio (the server holds newer audio until then).
-  type: z.enum(['utteranceStart', 'utteranceEnd', 'replyStart', 'replyEnd', 'onset', 'replyPaused', 'replyResumed', 'replyCancelled', 'uplinkGap']),
+  // replyRevoked: a reply started early (after a pause, before end_of_utterance) was stopped because the user went on
+  // talking; detail {turnId, reason}. The turn continues and is answered again under the same turnId.
+  type: z.enum(['utteranceStart', 'utteranceEnd', 'replyStart', 'replyEnd', 'onset', 'replyPaused', 'replyResumed', 'replyCancelled', 'replyRevoked', 'uplinkGap']),
   /** Server clock (ms since epoch) when it happened. */
   serverTime: z.number(),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional()
@@ -150,7 +152,9 @@ export const voiceConfigSchema = z
     stt: z.array(voiceProviderConfigSchema).max(4),
     llm: z.array(voiceProviderConfigSchema).max(4),
     tts: z.array(voiceProviderConfigSchema).max(4),
-    systemPrompt: z.string().max(4000).optional()
+    systemPrompt: z.string().max(4000).optional(),
+    /** Turn taking: the pause (ms) after which the reply may start before end_of_utterance (settings.listening). */
+    turn: z.object({ replyAfterPauseMs: z.number().int().min(0).max(10_000) }).strict().optional()
   })
   .strict()
 export type VoiceConfig = z.infer<typeof voiceConfigSchema>

@@ -64,6 +64,17 @@ export const DEFAULT_ENDPOINTER_CONFIG: EndpointerConfig = Object.freeze({
   offsetLagMs: 64
 })
 
+/**
+ * The pause after which the assistant may start answering, before the turn is committed (minSilenceMs). 320 ms is
+ * about where a human answer starts (gaps between turns in conversation average ~200 ms) and it is what keeps a
+ * reply under the 800 ms voice-to-voice budget: waiting the full 640 ms plus STT, LLM, TTS and the downlink cannot.
+ * The turn stays open until end_of_utterance: if the user goes on talking the early reply is revoked (stopped, never
+ * entered into the conversation) and the utterance continues as one turn, so a pause inside a sentence costs a
+ * fraction of a second of reply, never the user's words. A transcript that looks unfinished ("… and", "… the")
+ * waits for the commit instead (see looksUnfinished in src/server/turn/turnDetector.ts).
+ */
+export const DEFAULT_REPLY_AFTER_PAUSE_MS = 320
+
 export type EndOfUtteranceReason = 'silence' | 'max_length' | 'flush'
 
 export type EndpointEvent =

@@ -34,6 +34,15 @@ describe('settings contract', () => {
     expect(result.notices).toEqual(['audio.echoCancellation had an invalid value and was reset to its default'])
   })
 
+  it('a file written before a field existed keeps its choices and takes the new field\'s default (reply after pause)', () => {
+    const { replyAfterPauseMs: _, ...olderListening } = defaultSettings().listening
+    const result = migrateSettings({ ...defaultSettings(), listening: { ...olderListening, vadMinSilenceMs: 900 } })
+    expect(result).toMatchObject({ ok: true, notices: [], migratedFrom: null })
+    if (!result.ok) return
+    expect(result.settings.listening).toMatchObject({ vadMinSilenceMs: 900, replyAfterPauseMs: 320 })
+    expect(() => applySettingsPatch(defaultSettings(), { listening: { replyAfterPauseMs: 100 } })).toThrow()
+  })
+
   it('refuses files from a newer app, non-objects and nonsense versions', () => {
     expect(migrateSettings({ version: SETTINGS_VERSION + 1 })).toMatchObject({ ok: false, reason: expect.stringContaining('newer version') })
     expect(migrateSettings([1, 2])).toMatchObject({ ok: false })

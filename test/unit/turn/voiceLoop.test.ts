@@ -76,6 +76,26 @@ describe('VoiceLoop', () => {
     expect(loop.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant'])
   })
 
+  it('a revoked early reply (cancel with forget) never enters the history, whether it was still running or done', async () => {
+    const loop = new VoiceLoop({ ...chains([new EmbeddedSkillsLlm()]), systemPrompt: 'You are a voice assistant.' })
+    const running = loop.startTurn({ turnId: 'early-1', transcript: 'What is twelve times seven?' }, recorder())
+    const cancelled = await running.cancel({ forget: true })
+    expect(cancelled.status).toBe('cancelled')
+    expect(loop.messages).toEqual([])
+
+    const finished = loop.startTurn({ turnId: 'early-2', transcript: 'What is twelve times seven?' }, recorder())
+    expect((await finished.done).status).toBe('done')
+    expect(loop.messages).toHaveLength(2)
+    await finished.cancel({ forget: true }) // revoked while its audio was still playing
+    expect(loop.messages).toEqual([])
+
+    // A plain barge-in keeps what was said (the user heard part of it).
+    const kept = loop.startTurn({ turnId: 'kept', transcript: 'What is twelve times seven?' }, recorder())
+    await kept.done
+    await kept.cancel()
+    expect(loop.messages.map((m) => m.role)).toEqual(['user', 'assistant'])
+  })
+
   it('speaks the first sentence while the LLM is still streaming the rest', async () => {
     stub.chat = { mode: { kind: 'ok' }, reply: 'Here is the first sentence. Then a second one follows slowly, word by word. And a third to finish.', tokenDelayMs: 80 }
     const loop = new VoiceLoop({ ...chains([new OpenAiLlm({ baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'm' })]), systemPrompt: 'Be brief.' })

@@ -84,11 +84,12 @@ function ListeningSection({ settings }: { settings: Settings }): React.JSX.Eleme
   // Number fields keep the typed text so an out-of-range value reaches the service and is refused with its reason.
   const [threshold, setThreshold] = useState(String(settings.listening.vadThreshold))
   const [silence, setSilence] = useState(String(settings.listening.vadMinSilenceMs))
+  const [replyPause, setReplyPause] = useState(String(settings.listening.replyAfterPauseMs))
   return (
     <Section
       id="listening"
       title="Listening"
-      onSave={() => void save('listening', { listening: { ...draft, vadThreshold: Number(threshold), vadMinSilenceMs: Number(silence) } })}
+      onSave={() => void save('listening', { listening: { ...draft, vadThreshold: Number(threshold), vadMinSilenceMs: Number(silence), replyAfterPauseMs: Number(replyPause) } })}
     >
       <label className="field">
         <span>Mode</span>
@@ -117,6 +118,10 @@ function ListeningSection({ settings }: { settings: Settings }): React.JSX.Eleme
         <label className="field">
           <span>Silence that ends a turn (ms)</span>
           <input type="number" step="20" value={silence} onChange={(e) => setSilence(e.target.value)} data-testid="settings-vad-silence" />
+        </label>
+        <label className="field" title="The reply starts after this pause; if you go on talking it stops and your sentence continues. At or above the silence that ends a turn, the reply waits for the end of the turn.">
+          <span>Pause before the reply starts (ms)</span>
+          <input type="number" step="20" value={replyPause} onChange={(e) => setReplyPause(e.target.value)} data-testid="settings-reply-pause" />
         </label>
       </div>
     </Section>

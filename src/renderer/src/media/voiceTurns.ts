@@ -151,7 +151,9 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
         useTurnStore.getState().addClientMark(turnId, 'playout', playoutAt)
         void jitterBufferMs().then((jb) => {
           debug.playouts.push({ turnId, at: playoutAt, jitterBufferMs: jb })
-          if (jb !== null) useTurnStore.getState().addClientMark(turnId, 'downlink_arrival', playoutAt - jb)
+          // Only if this playout still stands (a revoked early reply's playout is removed meanwhile).
+          const stands = useTurnStore.getState().turns.some((t) => t.turnId === turnId && t.marks.some((m) => m.name === 'playout' && m.at === playoutAt))
+          if (jb !== null && stands) useTurnStore.getState().addClientMark(turnId, 'downlink_arrival', playoutAt - jb)
         })
       }
       if (replyAudible) debug.replyAudibleMs += now - lastReplyAudibleAt
@@ -184,6 +186,11 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
       if (note.type === 'replyStart' && typeof note.detail?.turnId === 'string') {
         armedTurn = note.detail.turnId
         void jitterBufferMs() // baseline for the delta at playout
+      }
+      if (note.type === 'replyRevoked' && typeof note.detail?.turnId === 'string') {
+        // The early reply is gone; the turn's playout is the one of the reply that follows.
+        if (armedTurn === note.detail.turnId) armedTurn = null
+        useTurnStore.getState().removeClientMarks(note.detail.turnId, ['playout', 'downlink_arrival'])
       }
     },
     stop() {

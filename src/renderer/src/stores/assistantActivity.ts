@@ -71,6 +71,9 @@ export function turnEventFromNotification(note: Pick<SessionNotification, 'type'
     case 'replyCancelled':
     case 'replyPaused':
       return { type: 'replyStopped', at }
+    case 'replyRevoked':
+      // The user went on talking after a pause: the early reply is gone and the turn is open again.
+      return { type: 'reset', at }
     default:
       return null
   }

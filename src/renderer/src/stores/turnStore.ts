@@ -21,6 +21,8 @@ export interface TurnState {
   ingest(trace: TurnTrace): void
   /** A mark taken in the renderer (renderer clock, Date.now()-based). `replace`: a later estimate supersedes it. */
   addClientMark(turnId: string, name: TurnMarkName, at: number, opts?: { replace?: boolean }): void
+  /** Forget renderer marks of a turn (its early reply was revoked: playout is measured again for the real one). */
+  removeClientMarks(turnId: string, names: TurnMarkName[]): void
   clear(): void
 }
 
@@ -90,6 +92,10 @@ export const useTurnStore = create<TurnState>((set, get) => ({
     set({ turns: turns.map((t) => (t === existing ? { ...t, marks: [...t.marks, mark] } : t)) })
   },
 
+  removeClientMarks(turnId, names) {
+    set({ turns: get().turns.map((t) => (t.turnId === turnId ? { ...t, marks: t.marks.filter((m) => m.clock !== 'renderer' || !names.includes(m.name)) } : t)) })
+  },
+
   clear() {
     set({ turns: [] })
   }
@@ -118,7 +124,7 @@ export function turnsExport(turns: TurnTrace[], mainOffset: OffsetEstimate | nul
       mainClockOffset: mainOffset,
       turns: turns.map((trace) => {
         const b = breakdownOf(trace, mainOffset)
-        return { ...trace, breakdown: { e2eMs: b.e2eMs, metrics: b.metrics, stages: b.segments.map((s) => ({ stage: s.stage, startMs: s.startMs, durationMs: s.durationMs, budgetMs: s.budgetMs, includes: s.includes, clamped: s.clamped })) } }
+        return { ...trace, breakdown: { e2eMs: b.e2eMs, metrics: b.metrics, marksMs: b.marksMs, stages: b.segments.map((s) => ({ stage: s.stage, startMs: s.startMs, durationMs: s.durationMs, budgetMs: s.budgetMs, includes: s.includes, clamped: s.clamped })) } }
       })
     },
     null,
