@@ -4,6 +4,9 @@
  * of an unrelated clock. While frames keep coming, one leaves every `frameMs`, with timer drift corrected against the
  * clock's origin. When the queue runs dry the sender goes idle; the next frame starts a new talkspurt (marker bit set,
  * RTP timestamp advanced by the real elapsed time so the receiver's jitter buffer sees true timing).
+ * With an idle filler, a tick that finds the queue dry first asks the filler: a frame it returns goes out in the
+ * same talkspurt (the stream stays steady, e.g. silence between the sentences and turns of a conversation, so the
+ * receiver's jitter buffer never sees a talkspurt start or a gap); null lets the sender go idle.
  * Pure scheduling: time and timers are injected, so tests drive it with a fake clock.
  */
 export interface FrameClockDeps {
@@ -23,13 +26,15 @@ export interface PacedFrame<T> {
   sentAt: number
 }
 
-export interface PacedSenderOptions {
+export interface PacedSenderOptions<T = unknown> {
   frameMs?: number
   sampleRate?: number
   /** Frames queued beyond this are dropped (oldest kept) so a runaway producer cannot grow memory. */
   maxQueuedFrames?: number
   initialTimestamp?: number
   initialSequence?: number
+  /** Asked at a tick when the queue is dry: a frame to send instead of going idle, or null (see above). */
+  idleFill?: () => T | null
 }
 
 export class PacedSender<T> {
@@ -46,16 +51,20 @@ export class PacedSender<T> {
   private nextTimestamp: number
   private nextSequence: number
   private lastSentAt: number | null = null
+  private readonly idleFill: (() => T | null) | null
   dropped = 0
+  /** Frames the idle filler supplied. */
+  filled = 0
   sent = 0
 
-  constructor(private readonly deps: FrameClockDeps, private readonly send: (f: PacedFrame<T>) => void, opts: PacedSenderOptions = {}) {
+  constructor(private readonly deps: FrameClockDeps, private readonly send: (f: PacedFrame<T>) => void, opts: PacedSenderOptions<T> = {}) {
     this.frameMs = opts.frameMs ?? 20
     this.sampleRate = opts.sampleRate ?? 48_000
     this.samplesPerFrame = Math.round((this.sampleRate * this.frameMs) / 1000)
     this.maxQueued = opts.maxQueuedFrames ?? 1500
     this.nextTimestamp = (opts.initialTimestamp ?? 0) >>> 0
     this.nextSequence = (opts.initialSequence ?? 0) & 0xffff
+    this.idleFill = opts.idleFill ?? null
   }
 
   get queued(): number {
@@ -113,8 +122,13 @@ export class PacedSender<T> {
     this.timer = null
     if (this.closed) return
     if (this.queue.length === 0) {
-      this.running = false
-      return
+      const filler = this.idleFill?.() ?? null
+      if (filler === null) {
+        this.running = false
+        return
+      }
+      this.filled++
+      this.queue.push(filler)
     }
     this.emit(false)
     this.schedule()

@@ -15,6 +15,12 @@ export interface PipelineContext {
   flushReply(): void
   /** Reply frames queued and not yet sent (the voice pipeline keeps this small so barge-in stops audio fast). */
   replyQueued?(): number
+  /**
+   * Keep the reply stream steady: when the sender has nothing queued at a 20 ms tick it asks `fill` for a frame
+   * (e.g. silence) instead of going idle; null lets it idle. The stream only starts with a reply() (e.g. of
+   * silence). null removes the filler.
+   */
+  setReplyFiller?(fill: (() => Int16Array | null) | null): void
   /** Tell the client something happened (sent as a `session` notification when a connection is attached). */
   notify(type: SessionNotification['type'], detail?: SessionNotification['detail']): void
 }

@@ -6,7 +6,7 @@ import { buildVoiceChains, type ChainTimeouts, type VoiceChains } from '../provi
 import type { FallbackSwitch } from '../providers/fallbackChain'
 import { ReplyPlayer } from '../turn/replyPlayer'
 import { TurnDetector, type TurnAction, type TurnDetectorConfig, type TurnSignal } from '../turn/turnDetector'
-import { VoiceLoop, type Turn } from '../turn/voiceLoop'
+import { REPLY_FRAME_SAMPLES, VoiceLoop, type Turn } from '../turn/voiceLoop'
 import { decimate48to16, sharedServerVad, SERVER_VAD_RATE, type BatchedServerVad, type ServerVadStream } from '../vad/serverVad'
 import type { ClientEvent, PipelineContext, SessionPipeline } from './types'
 
@@ -27,6 +27,8 @@ export interface VoicePipelineOptions {
   config?: VoiceConfig
   log?: (line: string) => void
   now?: () => number
+  /** Monotonic clock (ms) for turn timing and the steady reply window; performance.now by default. */
+  monotonic?: () => number
 }
 
 export type ObserverFn = (notification: string, data: unknown) => void
@@ -53,6 +55,15 @@ const TICK_MS = 20
 const REPLY_LOOKAHEAD_FRAMES = 10
 /** 80 ms ready before a talkspurt starts (see ReplyPlayer): no lone first frame followed by a gap. */
 const REPLY_PREBUFFER_FRAMES = 4
+/**
+ * The reply stream is kept steady (silence when there is nothing to say) from the user's speech until shortly after
+ * the reply: the client's jitter buffer then sees an even 20 ms stream, never a talkspurt start or a gap between
+ * sentences, and keeps its delay at its floor (a reply starting on an idle stream after bursts met a target delay of
+ * up to ~1 s here). Idle sessions send nothing.
+ */
+const STEADY_AFTER_SPEECH_MS = 6000
+const STEADY_AFTER_REPLY_MS = 1500
+const SILENCE = new Int16Array(REPLY_FRAME_SAMPLES)
 
 export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOptions = {}): SessionPipeline {
   const log = opts.log ?? (() => undefined)
@@ -78,7 +89,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     if (config.turn) detector.configure({ earlyReplyAfterSpeechEndMs: Math.max(0, config.turn.replyAfterPauseMs - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs) })
   }
   if (opts.config) configureTurnTaking(opts.config)
-  const mono = (): number => performance.now()
+  const mono = opts.monotonic ?? ((): number => performance.now())
 
   // --- uplink audio, 16 kHz, for STT (the last MAX_BUFFER_SECONDS)
   const chunks: Int16Array[] = []
@@ -120,12 +131,24 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
       lookaheadFrames: REPLY_LOOKAHEAD_FRAMES,
       prebufferFrames: REPLY_PREBUFFER_FRAMES,
       onPlaying: (playing, turnId) => {
+        if (!playing) keepSteady(STEADY_AFTER_REPLY_MS)
         signal({ type: 'replyPlaying', playing, at: mono() })
         if (!playing && turnId) ctx.notify('replyEnd', { turnId })
       },
       onFirstFrame: (turnId) => ctx.notify('replyStart', { turnId })
     }
   )
+
+  // --- a steady reply stream around turns (see STEADY_AFTER_SPEECH_MS)
+  let steadyUntil = 0
+  const keepSteady = (ms: number): void => {
+    if (!ctx.setReplyFiller) return
+    const wasSteady = player.playing || mono() < steadyUntil
+    steadyUntil = Math.max(steadyUntil, mono() + ms)
+    // Start the stream; from then on the sender asks the filler whenever it has nothing queued.
+    if (!wasSteady && (ctx.replyQueued?.() ?? 0) === 0) ctx.reply(SILENCE)
+  }
+  ctx.setReplyFiller?.(() => (player.playing || mono() < steadyUntil ? SILENCE : null))
 
   // --- speculative STT
   interface Speculation {
@@ -239,6 +262,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     for (const a of actions) {
       switch (a.type) {
         case 'utteranceStart':
+          keepSteady(STEADY_AFTER_SPEECH_MS)
           openUtterance = a.utterance
           utteranceStart = Math.max(bufferStart, total - (PRE_ROLL_MS * SERVER_VAD_RATE) / 1000)
           ctx.notify('utteranceStart', { utterance: a.utterance })
@@ -261,6 +285,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
           log(`utterance ${a.utterance} discarded: ${a.reason}`)
           break
         case 'commit':
+          keepSteady(STEADY_AFTER_SPEECH_MS)
           openUtterance = null
           void commit(a).catch((error: unknown) => log(`turn failed to start: ${String(error)}`))
           break
@@ -359,6 +384,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     },
     close() {
       clearInterval(ticker)
+      ctx.setReplyFiller?.(null)
       sessions.delete(ctx.sessionId)
       speculation?.abort.abort()
       if (currentTurn) void currentTurn.cancel()

@@ -184,6 +184,27 @@ describe('PacedSender', () => {
     expect(sent).toHaveLength(4)
   })
 
+  it('an idle filler keeps the stream steady (same talkspurt, no gaps) until it returns null', () => {
+    const clock = fakeClock()
+    const sent: PacedFrame<number>[] = []
+    let steady = true
+    const ps = new PacedSender<number>(clock, (f) => sent.push(f), { initialTimestamp: 0, idleFill: () => (steady ? 0 : null) })
+    ps.enqueue(1)
+    clock.advance(50) // ticks at 20 and 40 find the queue dry: filler frames
+    ps.enqueue(2) // queued behind nothing: goes out at the next tick, not at once, and is no new talkspurt
+    clock.advance(20)
+    steady = false
+    clock.advance(60)
+    expect(sent.map((f) => [f.frame, f.sentAt, f.marker, f.rtpTimestamp])).toEqual([
+      [1, 0, true, 0],
+      [0, 20, false, 960],
+      [0, 40, false, 1920],
+      [2, 60, false, 2880]
+    ])
+    expect(ps.filled).toBe(2)
+    expect(ps.idle).toBe(true)
+  })
+
   it('keeps a steady cadence from its origin even when timers fire late', () => {
     const clock = fakeClock()
     const sent: number[] = []
