@@ -4,6 +4,11 @@
  * of an unrelated clock. While frames keep coming, one leaves every `frameMs`, with timer drift corrected against the
  * clock's origin. When the queue runs dry the sender goes idle; the next frame starts a new talkspurt (marker bit set,
  * RTP timestamp advanced by the real elapsed time so the receiver's jitter buffer sees true timing).
+ * A late timer (the event loop was busy) is caught up by at most `maxCatchUpFrames` back-to-back frames; beyond that
+ * the clock skips ahead and the RTP timestamp jumps by the skipped time. A burst would reach the receiver as audio
+ * that arrived late for its timestamps, and its jitter buffer answers late audio by raising its target delay for
+ * every later frame (measured: a 1.5 s stall burst in one second → target delay 1.2 s for the rest of the session);
+ * a timestamp jump is a gap it conceals, with its delay unchanged. No frame is dropped: queued frames go out later.
  * With an idle filler, a tick that finds the queue dry first asks the filler: a frame it returns goes out in the
  * same talkspurt (the stream stays steady, e.g. silence between the sentences and turns of a conversation, so the
  * receiver's jitter buffer never sees a talkspurt start or a gap); null lets the sender go idle.
@@ -35,6 +40,8 @@ export interface PacedSenderOptions<T = unknown> {
   initialSequence?: number
   /** Asked at a tick when the queue is dry: a frame to send instead of going idle, or null (see above). */
   idleFill?: () => T | null
+  /** Late frames sent back-to-back to catch up before the clock skips ahead instead (default 2). */
+  maxCatchUpFrames?: number
 }
 
 export class PacedSender<T> {
@@ -52,7 +59,11 @@ export class PacedSender<T> {
   private nextSequence: number
   private lastSentAt: number | null = null
   private readonly idleFill: (() => T | null) | null
+  private readonly maxCatchUp: number
   dropped = 0
+  /** Times the clock skipped ahead after a late timer, and the time skipped (ms). */
+  skips = 0
+  skippedMs = 0
   /** Frames the idle filler supplied. */
   filled = 0
   sent = 0
@@ -65,6 +76,7 @@ export class PacedSender<T> {
     this.nextTimestamp = (opts.initialTimestamp ?? 0) >>> 0
     this.nextSequence = (opts.initialSequence ?? 0) & 0xffff
     this.idleFill = opts.idleFill ?? null
+    this.maxCatchUp = Math.max(0, opts.maxCatchUpFrames ?? 2)
   }
 
   get queued(): number {
@@ -121,6 +133,13 @@ export class PacedSender<T> {
   private tick(): void {
     this.timer = null
     if (this.closed) return
+    const lateFrames = Math.floor((this.deps.now() - (this.origin + this.ticks * this.frameMs)) / this.frameMs)
+    if (lateFrames > this.maxCatchUp) {
+      this.origin += lateFrames * this.frameMs
+      this.nextTimestamp = (this.nextTimestamp + lateFrames * this.samplesPerFrame) >>> 0
+      this.skips++
+      this.skippedMs += lateFrames * this.frameMs
+    }
     if (this.queue.length === 0) {
       const filler = this.idleFill?.() ?? null
       if (filler === null) {

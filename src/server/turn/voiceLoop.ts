@@ -68,6 +68,26 @@ export interface Turn {
   cancel(opts?: { forget?: boolean }): Promise<TurnResult>
 }
 
+/** Below this (about −50 dBFS) a TTS sample counts as silence when the reply's leading silence is trimmed. */
+const LEAD_SILENCE_LEVEL = 100
+/** Kept before the first audible sample (the onset's own ramp), and the most leading silence ever dropped. */
+const LEAD_KEEP_MS = 5
+const LEAD_MAX_TRIM_MS = 300
+
+/**
+ * A TTS chunk without its leading silence: from LEAD_KEEP_MS before the first sample above LEAD_SILENCE_LEVEL.
+ * Returns an empty array while the chunk is all silence, unless LEAD_MAX_TRIM_MS were already dropped (a reply
+ * that is genuinely quiet is then left as it is). `alreadyTrimmed`: samples dropped from earlier chunks.
+ */
+export function trimLeadingSilence(pcm: Int16Array, rate: number, alreadyTrimmed = 0): Int16Array {
+  const maxTrim = Math.round((LEAD_MAX_TRIM_MS * rate) / 1000)
+  let i = 0
+  while (i < pcm.length && alreadyTrimmed + i < maxTrim && Math.abs(pcm[i]!) < LEAD_SILENCE_LEVEL) i++
+  if (i === pcm.length) return pcm.subarray(pcm.length) // all silence so far, still under the cap
+  const audible = Math.abs(pcm[i]!) >= LEAD_SILENCE_LEVEL
+  return pcm.subarray(audible ? Math.max(0, i - Math.round((LEAD_KEEP_MS * rate) / 1000)) : i)
+}
+
 export class VoiceLoop {
   private history: ChatMessage[] = []
   private readonly now: () => number
@@ -131,6 +151,7 @@ export class VoiceLoop {
         const ttsWorker = async (): Promise<void> => {
           const framer = new Framer(REPLY_FRAME_SAMPLES)
           let first = true
+          let leadTrimmedSamples = 0
           for (;;) {
             const sentence = sentences.shift()
             if (sentence === undefined) {
@@ -147,14 +168,20 @@ export class VoiceLoop {
                 trace.providers!.tts = item.provider.label
                 continue
               }
+              let pcm = item.value
               if (first) {
+                // The reply starts with its first audible sample: TTS engines lead with silence (espeak-ng: 0–50 ms).
+                const trimmed = trimLeadingSilence(pcm, item.provider.outputRate, leadTrimmedSamples)
+                leadTrimmedSamples += pcm.length - trimmed.length
+                if (trimmed.length === 0) continue
+                pcm = trimmed
                 trace.compute!.tts = this.monotonic() - t0
                 trace.providers!.tts = item.provider.label
                 mark('tts_first_audio')
                 first = false
               }
               resampler ??= new StreamingResampler(item.provider.outputRate, REPLY_RATE)
-              for (const frame of framer.push(resampler.push(item.value))) emitFrame(frame)
+              for (const frame of framer.push(resampler.push(pcm))) emitFrame(frame)
             }
             spoken.push(sentence)
           }

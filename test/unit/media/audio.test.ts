@@ -205,6 +205,28 @@ describe('PacedSender', () => {
     expect(ps.idle).toBe(true)
   })
 
+  it('a long stall is not sent as a burst: the clock skips ahead and the RTP timestamp jumps by the stall; nothing is dropped', () => {
+    const clock = fakeClock()
+    const sent: PacedFrame<number>[] = []
+    let stall = 0
+    const ps = new PacedSender<number>({ ...clock, setTimer: (fn, ms) => clock.setTimer(fn, ms + stall) }, (f) => sent.push(f), { initialTimestamp: 0 })
+    for (let i = 0; i < 6; i++) ps.enqueue(i)
+    clock.advance(25) // frames 0 (t=0) and 1 (t=20); frame 2's timer (t=40) is already set
+    stall = 200 // the timer set next (frame 3, due 60) fires 200 ms late, at 260
+    clock.advance(220)
+    stall = 0
+    clock.advance(100)
+    expect(sent.map((f) => f.frame)).toEqual([0, 1, 2, 3, 4, 5])
+    const times = sent.map((f) => f.sentAt)
+    // After the stall: one frame at once, then the 20 ms cadence again (no back-to-back catch-up of 10 frames).
+    expect(times).toEqual([0, 20, 40, 260, 280, 300])
+    // RTP time follows wall time: the 200 ms stall is a 10-frame jump, so arrival vs timestamp stays the same.
+    expect(sent[3]!.rtpTimestamp - sent[2]!.rtpTimestamp).toBe(11 * 960)
+    expect(sent[4]!.rtpTimestamp - sent[3]!.rtpTimestamp).toBe(960)
+    expect(ps.skips).toBe(1)
+    expect(ps.skippedMs).toBe(200)
+  })
+
   it('keeps a steady cadence from its origin even when timers fire late', () => {
     const clock = fakeClock()
     const sent: number[] = []
