@@ -50,6 +50,16 @@ export async function runE2e(turns: number) {
       done = (await exported()).filter((t) => t.status === 'done' && t.breakdown.e2eMs !== null)
       if (done.length >= turns + 1) break
     }
+    // The reply stream's jitter buffer over the run (WebRTC getStats, sampled once a second in the page).
+    const { replyStats } = await page.evaluate(() => (window as unknown as { voiceTurnsDebug: { replyStats: Array<Record<string, number>> } }).voiceTurnsDebug)
+    const perSecond = (key: string): number[] =>
+      replyStats.slice(1).flatMap((st, i) => {
+        const prev = replyStats[i]!
+        const emitted = (st.jitterBufferEmittedCount ?? 0) - (prev.jitterBufferEmittedCount ?? 0)
+        return emitted > 0 ? [(((st[key] ?? 0) - (prev[key] ?? 0)) / emitted) * 1000] : []
+      })
+    const jitterBuffer = { delay_p50: r1(summarize(perSecond('jitterBufferDelay')).p50), delay_max: r1(Math.max(...perSecond('jitterBufferDelay'))), target_p50: r1(summarize(perSecond('jitterBufferTargetDelay')).p50) }
+    console.log(`reply stream jitter buffer (per second): delay p50 ${jitterBuffer.delay_p50} ms, max ${jitterBuffer.delay_max} ms; target p50 ${jitterBuffer.target_p50} ms`)
     const measured = done.slice(1, turns + 1)
     if (measured.length === 0) throw new Error('e2e: no complete turn was measured')
     const e2e = measured.map((t) => t.breakdown.e2eMs!)
@@ -64,7 +74,7 @@ export async function runE2e(turns: number) {
     const o = summarize(overhead)
     console.log(`e2e (real media path, embedded LLM + espeak-ng, stub STT): e2e_latency p50 ${r1(e.p50)} ms p95 ${r1(e.p95)} ms; overhead p50 ${r1(o.p50)} ms p95 ${r1(o.p95)} ms (${measured.length} turns)`)
     const stages = Object.fromEntries(['uplink', 'eou', 'stt', 'llm', 'tts', 'downlink'].map((id) => [id, r1(summarize(stage(id)).p50)]))
-    return { turns: measured.length, e2e_latency_ms: { p50: r1(e.p50), p95: r1(e.p95) }, overhead_ms: { p50: r1(o.p50), p95: r1(o.p95) }, stage_p50_ms: stages }
+    return { turns: measured.length, jitter_buffer_ms: jitterBuffer, e2e_latency_ms: { p50: r1(e.p50), p95: r1(e.p95) }, overhead_ms: { p50: r1(o.p50), p95: r1(o.p95) }, stage_p50_ms: stages }
   } finally {
     await browser.close()
     await app.close()

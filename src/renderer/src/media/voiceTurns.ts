@@ -30,6 +30,8 @@ export interface VoiceTurnsDebug {
   /** Time the reply was audible in total (ms). */
   replyAudibleMs: number
   clientEvents: Array<{ type: string; turnId?: string; at: number }>
+  /** The reply stream's inbound-rtp stats, sampled once a second (the last 120): how the jitter buffer behaves. */
+  replyStats: Array<Record<string, number>>
 }
 
 export interface VoiceTurns {
@@ -56,7 +58,7 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
   store.init(api)
   const prefix = `r${Date.now().toString(36)}`
   const turnIds = new Map<number, string>()
-  const debug: VoiceTurnsDebug = { playouts: [], bargeIns: [], notifications: [], replyAudibleMs: 0, clientEvents: [] }
+  const debug: VoiceTurnsDebug = { playouts: [], bargeIns: [], notifications: [], replyAudibleMs: 0, clientEvents: [], replyStats: [] }
 
   const send = (type: 'speechStart' | 'speechEnd' | 'speechResume' | 'endOfUtterance' | 'vadActive', turnId?: string): void => {
     debug.clientEvents.push({ type, turnId, at: Date.now() })
@@ -138,6 +140,20 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
     return result
   }
 
+  const statsTimer = setInterval(() => {
+    void conn.replyStats().then((report) => {
+      report?.forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return
+        const pick: Record<string, number> = { at: Date.now() }
+        for (const k of ['packetsReceived', 'packetsLost', 'jitter', 'jitterBufferDelay', 'jitterBufferTargetDelay', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount', 'concealedSamples', 'insertedSamplesForDeceleration', 'removedSamplesForAcceleration', 'totalSamplesReceived']) {
+          if (typeof s[k] === 'number') pick[k] = s[k] as number
+        }
+        debug.replyStats.push(pick)
+        if (debug.replyStats.length > 120) debug.replyStats.shift()
+      })
+    })
+  }, 1000)
+
   const poll = setInterval(() => {
     const now = Date.now()
     const level = rms(replyMeter)
@@ -196,6 +212,7 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
     stop() {
       offVad()
       clearInterval(poll)
+      clearInterval(statsTimer)
       void ctx.close()
     }
   }
