@@ -70,6 +70,8 @@ export class Session {
   private backfillTimer: ReturnType<typeof setInterval> | null = null
   private notifier: ((note: SessionNotification) => void) | null = null
   private closeListeners: Array<() => void> = []
+  /** The pipeline's idle filler for the reply stream (see PipelineContext.setReplyFiller). */
+  private replyFiller: (() => Int16Array | null) | null = null
   readonly taps = new Set<SessionTap>()
   closed = false
 
@@ -92,7 +94,7 @@ export class Session {
       } catch (error) {
         log(`session ${this.id}: reply frame failed: ${(error as Error).message}`)
       }
-    }, { initialSequence: randomBytes(2).readUInt16BE(0), initialTimestamp: randomBytes(4).readUInt32BE(0) })
+    }, { initialSequence: randomBytes(2).readUInt16BE(0), initialTimestamp: randomBytes(4).readUInt32BE(0), idleFill: () => this.replyFiller?.() ?? null })
     this.pipeline = deps.pipelineFactory(this.pipelineContext())
     router.observer.once('close', () => void this.close())
   }
@@ -364,6 +366,9 @@ export class Session {
       reply: (pcm) => this.sender.enqueue(pcm),
       flushReply: () => this.sender.flush(),
       replyQueued: () => this.sender.queued,
+      setReplyFiller: (fill) => {
+        this.replyFiller = fill
+      },
       notify: (type, detail) => this.notifier?.({ sessionId: this.id, type, serverTime: Date.now(), ...(detail ? { detail } : {}) })
     }
   }
