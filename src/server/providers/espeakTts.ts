@@ -50,6 +50,7 @@ export class EspeakTts implements TtsProvider {
   private readonly spareCount: number
   private spares: Spawned[] = []
   private closed = false
+  private warming: ReturnType<typeof setTimeout> | null = null
 
   constructor(opts: EspeakOptions = {}) {
     const voice = opts.voice ?? 'en-us'
@@ -62,17 +63,39 @@ export class EspeakTts implements TtsProvider {
     this.spareCount = Math.max(1, Math.min(8, Math.round(opts.spareProcesses ?? 3)))
   }
 
+  /** Spare processes started and not yet used. */
+  get warmSpares(): number {
+    return this.spares.length
+  }
+
   /** Start spare processes now, up to `spareProcesses` (when the user starts speaking: no reply is playing). */
   warmUp(): void {
     if (!this.keepWarm || this.closed) return
     for (const s of this.spares) if (!usable(s)) s.child.kill('SIGKILL')
     this.spares = this.spares.filter(usable)
-    while (this.spares.length < this.spareCount) this.spares.push(this.spawnProcess())
+    this.warmOne()
+  }
+
+  /**
+   * One spawn per event-loop turn: each blocks the loop (the fork) and that loop paces the reply's RTP, so several
+   * in a row would stall the stream for their sum; spread out, the sender ticks between them.
+   */
+  private warmOne(): void {
+    if (this.warming !== null || this.closed || this.spares.length >= this.spareCount) return
+    this.spares.push(this.spawnProcess())
+    if (this.spares.length >= this.spareCount) return
+    this.warming = setTimeout(() => {
+      this.warming = null
+      this.warmOne()
+    }, 10)
+    this.warming.unref?.()
   }
 
   /** Kill the spare processes. */
   close(): void {
     this.closed = true
+    if (this.warming !== null) clearTimeout(this.warming)
+    this.warming = null
     for (const s of this.spares) s.child.kill('SIGKILL')
     this.spares = []
   }

@@ -148,6 +148,20 @@ describe('embedded skills', () => {
 })
 
 describe('espeak-ng TTS', () => {
+  it('warms its spare processes one per event-loop turn (each spawn blocks the loop that paces the reply)', async () => {
+    const tts = new EspeakTts({ spareProcesses: 3 })
+    try {
+      tts.warmUp()
+      expect(tts.warmSpares).toBe(1)
+      tts.warmUp() // already warming: no second burst
+      expect(tts.warmSpares).toBe(1)
+      await expect.poll(() => tts.warmSpares, { timeout: 2000, interval: 5 }).toBe(3)
+    } finally {
+      tts.close()
+    }
+    expect(tts.warmSpares).toBe(0)
+  })
+
   it('streams speech for a sentence at 22.05 kHz, with a warm spare process', async () => {
     const tts = new EspeakTts({ wordsPerMinute: 200 })
     tts.warmUp()
