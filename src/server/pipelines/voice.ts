@@ -61,6 +61,12 @@ const REPLY_PREBUFFER_FRAMES = 4
  * sentences, and keeps its delay at its floor (a reply starting on an idle stream after bursts met a target delay of
  * up to ~1 s here). Idle sessions send nothing.
  */
+/**
+ * The app silences the reply as soon as it hears of a pause (voiceTurns.ts) rather than letting the frames in flight
+ * and in its jitter buffer play out; a resume (false interruption) replays those: 160 ms covers the jitter buffer
+ * (60–130 ms measured) and the path.
+ */
+const REPLY_REWIND_ON_PAUSE_FRAMES = 8
 const STEADY_AFTER_SPEECH_MS = 6000
 const STEADY_AFTER_REPLY_MS = 1500
 const SILENCE = new Int16Array(REPLY_FRAME_SAMPLES)
@@ -130,6 +136,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     {
       lookaheadFrames: REPLY_LOOKAHEAD_FRAMES,
       prebufferFrames: REPLY_PREBUFFER_FRAMES,
+      rewindOnPauseFrames: REPLY_REWIND_ON_PAUSE_FRAMES,
       onPlaying: (playing, turnId) => {
         if (!playing) keepSteady(STEADY_AFTER_REPLY_MS)
         signal({ type: 'replyPlaying', playing, at: mono() })

@@ -27,6 +27,11 @@ export interface ReplyPlayerOptions {
   lookaheadFrames?: number
   /** Frames held back before a talkspurt starts while the reply is still being synthesized (default 1: none). */
   prebufferFrames?: number
+  /**
+   * Frames already sent that a pause also takes back (default 0): the client silences the reply the moment it
+   * hears of the pause, so what was in flight and in its jitter buffer was never heard; a resume replays it.
+   */
+  rewindOnPauseFrames?: number
   pollMs?: number
   timer?: ReplyTimer
   /** The reply started or stopped being audible (playing = frames are going out or waiting to). */
@@ -100,7 +105,8 @@ export class ReplyPlayer {
     this.paused = true
     const unsent = Math.min(this.out.replyQueued(), this.cursor)
     this.out.flushReply()
-    this.cursor -= unsent
+    const inFlight = Math.min(Math.max(0, this.opts.rewindOnPauseFrames ?? 0), this.cursor - unsent)
+    this.cursor -= unsent + inFlight
   }
 
   resume(): void {

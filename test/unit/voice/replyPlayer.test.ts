@@ -46,6 +46,31 @@ describe('ReplyPlayer', () => {
     expect(t.active).toBe(false)
   })
 
+  it('rewindOnPauseFrames: a pause also takes back frames already sent (the client silenced them), never more than were sent', () => {
+    const s = fakeSender()
+    const t = manualTimer()
+    const player = new ReplyPlayer(s.out, { lookaheadFrames: 2, rewindOnPauseFrames: 2, timer: t.timer })
+    player.start('t1')
+    for (let i = 1; i <= 8; i++) player.push(frame(i))
+    for (let i = 0; i < 3; i++) {
+      s.tick()
+      t.poll()
+    }
+    expect(s.sent).toEqual([1, 2, 3])
+    player.pause()
+    player.resume()
+    expect(s.queue).toEqual([2, 3]) // 2 and 3 were sent but silenced at the client: they play again
+
+    const early = fakeSender()
+    const p2 = new ReplyPlayer(early.out, { lookaheadFrames: 2, rewindOnPauseFrames: 5, timer: manualTimer().timer })
+    p2.start('t2')
+    for (let i = 1; i <= 4; i++) p2.push(frame(i))
+    early.tick() // only frame 1 went out
+    p2.pause()
+    p2.resume()
+    expect(early.queue).toEqual([1, 2])
+  })
+
   it('starts a talkspurt only with the prebuffer ready (or at the end), also after an underrun', () => {
     const s = fakeSender()
     const t = manualTimer()

@@ -51,6 +51,11 @@ const REPLY_STOP_MS = 60
  * audible moment, which can precede the onset when the pause landed in a gap: 0 ms then).
  */
 const BARGE_IN_REPLY_GAP_MS = 500
+/**
+ * After a cancelled or revoked reply, the frames of it still in flight and in the jitter buffer stay silenced this
+ * long (the reply stream carries silence after them).
+ */
+const CANCELLED_REPLY_DRAIN_MS = 400
 
 export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnection; micTrack: MediaStreamTrack | null }): VoiceTurns {
   const { api, conn } = opts
@@ -195,10 +200,28 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
     }
   }, POLL_MS)
 
+  // Barge-in, here: the reply goes quiet the moment the backend pauses it, not after the frames already in flight and
+  // in the jitter buffer have played (~100–200 ms); the backend replays those if it resumes (ReplyPlayer rewind).
+  let unmuteTimer: ReturnType<typeof setTimeout> | null = null
+  const setReplyAudible = (audible: boolean, afterMs = 0): void => {
+    if (unmuteTimer !== null) clearTimeout(unmuteTimer)
+    unmuteTimer = null
+    const apply = (on: boolean): void => {
+      for (const t of conn.replyStream.getAudioTracks()) t.enabled = on
+    }
+    if (audible && afterMs > 0) {
+      apply(false)
+      unmuteTimer = setTimeout(() => apply(true), afterMs)
+    } else apply(audible)
+  }
+
   return {
     debug,
     onNotification(note) {
       debug.notifications.push({ ...note, receivedAt: Date.now() })
+      if (note.type === 'replyPaused') setReplyAudible(false)
+      else if (note.type === 'replyResumed' || note.type === 'replyStart') setReplyAudible(true)
+      else if (note.type === 'replyCancelled' || note.type === 'replyRevoked') setReplyAudible(true, CANCELLED_REPLY_DRAIN_MS)
       if (note.type === 'replyStart' && typeof note.detail?.turnId === 'string') {
         armedTurn = note.detail.turnId
         void jitterBufferMs() // baseline for the delta at playout
@@ -211,6 +234,7 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
     },
     stop() {
       offVad()
+      if (unmuteTimer !== null) clearTimeout(unmuteTimer)
       clearInterval(poll)
       clearInterval(statsTimer)
       void ctx.close()
