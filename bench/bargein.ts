@@ -3,18 +3,22 @@
  * The `voice` pipeline runs as in the backend (batched Silero server VAD, TurnDetector, ReplyPlayer, the real 20 ms
  * PacedSender, espeak-ng TTS); uplink audio is fed in real time as decoded 20 ms frames: a question, then — while the
  * long reply plays — "Stop. What is the date today?". Onset = the first frame of the interruption fed; stopped = the
- * end of the last reply frame the paced sender put on the wire. This is the backend's share; the page-measured value
- * (which adds the uplink and the client's jitter buffer) is printed by test/e2e/voiceLoop.test.ts. Last line: JSON.
+ * end of the last reply frame the paced sender put on the wire. This is the backend's share. Then, as the user hears
+ * it (`--page N`, default 5; 0 skips it): the app in browser mode + Chromium, a looping fake-mic interruption, mic
+ * onset → the reply silent in the page (bench/_bargeinE2e.ts). Last line: JSON.
  */
 import { FRAME_SAMPLES } from '../src/server/audio/opusCodec'
 import { PacedSender, realFrameClock } from '../src/server/audio/pacedSender'
 import { createVoicePipeline, voiceSessionHandle } from '../src/server/pipelines/voice'
 import { summarize } from '../src/shared/latency/stats'
+import { runBargeInE2e } from './_bargeinE2e'
 import { readWavMono16 } from '../test/helpers/mediaHarness'
 import { startOpenAiStub } from '../test/helpers/openaiStub'
 import { SpeechCorpus } from '../test/helpers/speech'
 
-const N = Math.max(1, Number(process.argv[2] ?? 5))
+const N = Math.max(1, Number(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 5))
+const pageFlag = process.argv.indexOf('--page')
+const N_PAGE = pageFlag >= 0 ? Math.max(0, Number(process.argv[pageFlag + 1])) : 5
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 const corpus = await SpeechCorpus.create()
@@ -77,5 +81,16 @@ try {
 }
 const s = summarize(latencies)
 console.log(`barge-in (backend share: server VAD + pause + paced sender): p50 ${s.p50?.toFixed(1)} ms p95 ${s.p95?.toFixed(1)} ms (${s.count} of ${N})`)
-console.log(JSON.stringify({ bench: 'bargein', measures: 'interruption onset fed to the voice pipeline → end of the last reply frame sent (backend share)', n: s.count, onset_to_stopped_ms: { p50: s.p50 === null ? null : Math.round(s.p50 * 10) / 10, p95: s.p95 === null ? null : Math.round(s.p95 * 10) / 10 }, goal_ms: 150 }))
+const page = N_PAGE > 0 ? await runBargeInE2e(N_PAGE) : null
+if (page) console.log(`barge-in in the page (mic onset → reply silent): p50 ${page.onset_to_silent_ms.p50} ms p95 ${page.onset_to_silent_ms.p95} ms (${page.n})`)
+console.log(
+  JSON.stringify({
+    bench: 'bargein',
+    measures: 'backend: interruption onset fed to the voice pipeline → end of the last reply frame sent; page: mic onset → reply silent in the page',
+    n: s.count,
+    onset_to_stopped_ms: { p50: s.p50 === null ? null : Math.round(s.p50 * 10) / 10, p95: s.p95 === null ? null : Math.round(s.p95 * 10) / 10 },
+    page,
+    goal_ms: 150
+  })
+)
 process.exit(0)
