@@ -13,7 +13,10 @@ export const BASE_CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
-  '--autoplay-policy=no-user-gesture-required'
+  '--autoplay-policy=no-user-gesture-required',
+  // Host candidates as plain addresses: an mDNS candidate name (what a page without media permission gets) is
+  // resolved by multicast on every interface, and tests must send nothing off this machine.
+  '--disable-features=WebRtcHideLocalIpsWithMdns'
 ]
 
 export function chromiumMissingReason(): string | null {

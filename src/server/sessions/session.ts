@@ -72,6 +72,8 @@ export class Session {
   private closeListeners: Array<() => void> = []
   /** The pipeline's idle filler for the reply stream (see PipelineContext.setReplyFiller). */
   private replyFiller: (() => Int16Array | null) | null = null
+  /** The send transport made ahead at join (see prepareSendTransport); null once taken or if none was made. */
+  private preparedSend: Promise<ms.WebRtcTransport | null> | null = null
   readonly taps = new Set<SessionTap>()
   closed = false
 
@@ -87,6 +89,8 @@ export class Session {
     this.sender = new PacedSender<Int16Array>(deps.clock ?? realFrameClock, (f) => {
       if (this.closed || this.replyProducer.closed) return
       try {
+        // Filler silence goes through the same encoder: a canned silence packet would leave the client's decoder in a
+        // state the encoder does not know, and the next reply's first frames would come out garbled (measured).
         const payload = this.encoder.encode(f.frame)
         this.replyProducer.send(buildRtp({ payloadType: REPLY_PAYLOAD_TYPE, marker: f.marker, sequenceNumber: f.sequenceNumber, timestamp: f.rtpTimestamp, ssrc: this.replySsrc, payload }))
         const epoch = Date.now()
@@ -174,19 +178,55 @@ export class Session {
     else this.closeListeners.push(listener)
   }
 
+  /**
+   * Start creating the send transport the client asks for right after joining, while it loads its Device, so that
+   * request is answered at once. Only the first createTransport('send') gets it; it is a new transport like any other
+   * (fresh ICE and DTLS), and it lives on the router, so it closes with the session if never asked for.
+   */
+  prepareSendTransport(): void {
+    if (this.closed || this.preparedSend) return
+    this.preparedSend = this.newWebRtcTransport('send').then(
+      (transport) => {
+        if (this.closed) transport.close() // the router closed while it was being made
+        return transport
+      },
+      (error: unknown) => {
+        if (!this.closed) this.deps.log?.(`session ${this.id}: preparing the send transport failed: ${(error as Error).message}`)
+        return null
+      }
+    )
+  }
+
+  /** Whether a prepared send transport is waiting for the client (tests). */
+  get hasPreparedSendTransport(): boolean {
+    return this.preparedSend !== null
+  }
+
   async createTransport(direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
     this.assertOpen()
     if (this.transports.size >= 4) throw new ContractError('conflict', 'a session has at most 4 transports; close the session or reuse one')
-    const transport = await this.router.createWebRtcTransport({
+    let prepared: ms.WebRtcTransport | null = null
+    if (direction === 'send' && this.preparedSend) {
+      const pending = this.preparedSend
+      this.preparedSend = null
+      prepared = await pending
+    }
+    const transport = prepared && !prepared.closed ? prepared : await this.newWebRtcTransport(direction)
+    if (this.closed) transport.close() // the router closed while it was being made
+    this.assertOpen()
+    this.transports.set(transport.id, { transport, direction })
+    transport.observer.once('close', () => this.transports.delete(transport.id))
+    return transport
+  }
+
+  private newWebRtcTransport(direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
+    return this.router.createWebRtcTransport({
       webRtcServer: this.deps.webRtcServer,
       enableUdp: true,
       enableTcp: true,
       preferUdp: true,
       appData: { direction }
     })
-    this.transports.set(transport.id, { transport, direction })
-    transport.observer.once('close', () => this.transports.delete(transport.id))
-    return transport
   }
 
   transport(id: string, direction?: 'send' | 'recv'): ms.WebRtcTransport {

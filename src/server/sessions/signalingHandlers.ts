@@ -71,6 +71,8 @@ export function createSessionHandlers(manager: SessionManager): SessionHandlers 
         await session.close()
         throw error
       }
+      // The client's next request is its send transport; make it while the client loads its Device.
+      session.prepareSendTransport()
       return joined(session)
     },
     resume({ sessionId, token }, conn) {

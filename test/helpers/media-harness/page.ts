@@ -1,6 +1,7 @@
 /**
  * Test page for the media e2e tests and benches: the real renderer module (ConversationConnection) driven from
- * Playwright, plus in-page measurement tools (reply recorder, click generator, the two-peer-connection floor).
+ * Playwright, plus in-page measurement tools (reply recorder, click generator, the two-peer-connection floors of the
+ * click round trip and of a cold join).
  */
 import { ConversationConnection, type ConversationOptions } from '../../../src/renderer/src/media/webrtcSession'
 import { micConstraints } from '../../../src/renderer/src/media/micMeter'
@@ -98,6 +99,7 @@ const harness = {
   async clickRoundTrips(count: number, gapMs: number): Promise<number[]> {
     return measureClicks(count, gapMs, conn!.replyStream, (at) => playClick(clickCtx!, clickDest!, at), clickCtx!)
   },
+  coldJoinFloor: () => coldJoinFloor(),
   /** The browser's own floor: the same click through two RTCPeerConnections connected directly in this page. */
   async floorRoundTrips(count: number, gapMs: number): Promise<number[]> {
     const ctx = new AudioContext({ latencyHint: 'interactive' })
@@ -133,6 +135,84 @@ const harness = {
       el.srcObject = null
       await ctx.close()
     }
+  }
+}
+
+/**
+ * The browser's own cost of bringing up a new WebRTC audio path, the reference for the uplink bench's cold join: two
+ * RTCPeerConnections in this page, one sending an Opus track from a WebAudio source like the 'clicks' one (default
+ * Opus: 20 ms packets, in-band FEC, no DTX), the other receiving, with candidates trickled in-page. Times are ms from
+ * the sender's createOffer to its 'connected' and to the first encoded frame the receiver gets (an encoded-streams
+ * hook on the receiver, which sees each frame as it is depacketized, before the jitter buffer).
+ *
+ * Needs media permission (launch with --use-fake-ui-for-media-stream and a fake device): without it Chromium
+ * hides host candidates behind mDNS names, and resolving those would send multicast queries off the loopback
+ * interface, so then it throws instead of trickling them.
+ */
+async function coldJoinFloor(timeoutMs = 5000): Promise<{ firstRtpMs: number; connectedMs: number | null }> {
+  const permission = await navigator.mediaDevices.getUserMedia({ audio: true }).catch((error: unknown) => {
+    throw new Error(`coldJoinFloor needs media permission (--use-fake-ui-for-media-stream and a fake device): ${String(error)}`)
+  })
+  for (const t of permission.getTracks()) t.stop()
+  const ctx = new AudioContext({ latencyHint: 'interactive' })
+  const dest = ctx.createMediaStreamDestination()
+  const bed = ctx.createConstantSource()
+  bed.offset.value = 0.0001
+  bed.connect(dest)
+  bed.start()
+  const sender = new RTCPeerConnection()
+  const receiver = new RTCPeerConnection({ encodedInsertableStreams: true } as RTCConfiguration)
+  let connectedAt: number | null = null
+  let fail: (error: Error) => void = () => undefined
+  const failed = new Promise<never>((_, reject) => (fail = reject))
+  failed.catch(() => undefined) // a failure after the first frame is nobody's business
+  const trickle = (to: RTCPeerConnection) => (e: RTCPeerConnectionIceEvent) => {
+    if (!e.candidate) return
+    if (e.candidate.address?.endsWith('.local')) {
+      fail(new Error('host candidates are mDNS names (no media permission): not resolving them over multicast'))
+      return
+    }
+    void to.addIceCandidate(e.candidate).catch((error: unknown) => fail(error as Error))
+  }
+  sender.onicecandidate = trickle(receiver)
+  receiver.onicecandidate = trickle(sender)
+  sender.onconnectionstatechange = () => {
+    if (sender.connectionState === 'connected') connectedAt ??= performance.now()
+  }
+  const firstFrame = new Promise<number>((resolve) => {
+    receiver.ontrack = (e) => {
+      const { readable, writable } = (e.receiver as RTCRtpReceiver & { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams()
+      let seen = false
+      const hook = new TransformStream({
+        transform(frame, controller) {
+          if (!seen) {
+            seen = true
+            resolve(performance.now())
+          }
+          controller.enqueue(frame)
+        }
+      })
+      void readable.pipeThrough(hook).pipeTo(writable).catch(() => undefined)
+    }
+  })
+  sender.addTrack(dest.stream.getAudioTracks()[0]!, dest.stream)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    const t0 = performance.now()
+    const offer = await sender.createOffer()
+    await sender.setLocalDescription(offer)
+    await receiver.setRemoteDescription(offer)
+    const answer = await receiver.createAnswer()
+    await receiver.setLocalDescription(answer)
+    await sender.setRemoteDescription(answer)
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no frame at the receiver within ${timeoutMs} ms`)), timeoutMs)))
+    const firstAt = await Promise.race([firstFrame, failed, timeout])
+    return { firstRtpMs: firstAt - t0, connectedMs: connectedAt === null ? null : connectedAt - t0 }
+  } finally {
+    clearTimeout(timer)
+    sender.close()
+    receiver.close()
+    await ctx.close()
   }
 }
 
