@@ -27,14 +27,21 @@ async function sourceTrack(source: OpenArgs['source']): Promise<MediaStreamTrack
     const stream = await navigator.mediaDevices.getUserMedia(micConstraints({ inputDeviceId: null, echoCancellation: false, noiseSuppression: false, autoGainControl: false }))
     return stream.getAudioTracks()[0]!
   }
-  clickCtx = new AudioContext({ latencyHint: 'interactive' })
-  clickDest = clickCtx.createMediaStreamDestination()
-  // A constant near-silent signal keeps the track producing audio (a source-less track sends no RTP).
-  const bed = clickCtx.createConstantSource()
+  const clicks = clickSource()
+  clickCtx = clicks.ctx
+  clickDest = clicks.dest
+  return clicks.dest.stream.getAudioTracks()[0]!
+}
+
+/** A WebAudio track to play clicks into, with a constant near-silent bed: a source-less track sends no RTP. */
+function clickSource(): { ctx: AudioContext; dest: MediaStreamAudioDestinationNode } {
+  const ctx = new AudioContext({ latencyHint: 'interactive' })
+  const dest = ctx.createMediaStreamDestination()
+  const bed = ctx.createConstantSource()
   bed.offset.value = 0.0001
-  bed.connect(clickDest)
+  bed.connect(dest)
   bed.start()
-  return clickDest.stream.getAudioTracks()[0]!
+  return { ctx, dest }
 }
 
 const harness = {
@@ -102,12 +109,7 @@ const harness = {
   coldJoinFloor: () => coldJoinFloor(),
   /** The browser's own floor: the same click through two RTCPeerConnections connected directly in this page. */
   async floorRoundTrips(count: number, gapMs: number): Promise<number[]> {
-    const ctx = new AudioContext({ latencyHint: 'interactive' })
-    const dest = ctx.createMediaStreamDestination()
-    const bed = ctx.createConstantSource()
-    bed.offset.value = 0.0001
-    bed.connect(dest)
-    bed.start()
+    const { ctx, dest } = clickSource()
     const a = new RTCPeerConnection()
     const b = new RTCPeerConnection()
     a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate)
@@ -154,12 +156,7 @@ async function coldJoinFloor(timeoutMs = 5000): Promise<{ firstRtpMs: number; co
     throw new Error(`coldJoinFloor needs media permission (--use-fake-ui-for-media-stream and a fake device): ${String(error)}`)
   })
   for (const t of permission.getTracks()) t.stop()
-  const ctx = new AudioContext({ latencyHint: 'interactive' })
-  const dest = ctx.createMediaStreamDestination()
-  const bed = ctx.createConstantSource()
-  bed.offset.value = 0.0001
-  bed.connect(dest)
-  bed.start()
+  const { ctx, dest } = clickSource()
   const sender = new RTCPeerConnection()
   const receiver = new RTCPeerConnection({ encodedInsertableStreams: true } as RTCConfiguration)
   let connectedAt: number | null = null
