@@ -14,6 +14,8 @@ export function clickFrame(): Int16Array {
  * `click`: answers every detected onset with a click, at once — for measuring the round trip through the real
  * reply path (decode, pipeline, encode, paced send). A new onset needs `refractoryFrames` of quiet first.
  */
+const STEADY_MAX_QUEUED = 2
+
 export function createClickPipeline(ctx: PipelineContext, opts: { refractoryFrames?: number; steadyReply?: boolean } = {}): SessionPipeline {
   const gate = new EnergyGate({ onsetDbfs: -30, releaseDbfs: -45, hangoverFrames: opts.refractoryFrames ?? 10 })
   const click = clickFrame()
@@ -21,11 +23,15 @@ export function createClickPipeline(ctx: PipelineContext, opts: { refractoryFram
   return {
     onFrame(frame) {
       if (gate.push(frame.pcm) === 'onset') {
+        // Only silence can be queued here (clicks are a refractory period apart): the click goes out next.
+        if (opts.steadyReply) ctx.flushReply()
         ctx.reply(click)
         ctx.notify('onset', { rtpTimestamp: frame.rtpTimestamp })
-      } else if (opts.steadyReply) {
+      } else if (opts.steadyReply && (ctx.replyQueued?.() ?? 0) < STEADY_MAX_QUEUED) {
         // One reply frame per uplink frame: the reply is a steady stream (silence between clicks), as a steadily
-        // fed peer connection's is (bench/rtt.ts compares against one).
+        // fed peer connection's is (bench/rtt.ts compares against one). After a stall of this thread the uplink
+        // frames come in a burst while the sender paces on (it skips ahead rather than bursting, see PacedSender):
+        // silence beyond a frame or two of queue is dropped so no backlog delays the next click.
         ctx.reply(silence)
       }
     },
