@@ -39,10 +39,10 @@ const silence = new Int16Array(FRAME_SAMPLES)
 const latencies: number[] = []
 try {
   for (let round = 0; round < N + 1; round++) {
-    let lastSentAt = 0
+    const sentAt: number[] = []
     let replyFrames = 0
     const sender = new PacedSender<Int16Array>(realFrameClock, (f) => {
-      lastSentAt = f.sentAt
+      sentAt.push(f.sentAt)
       replyFrames++
     })
     const sessionId = `bench-bargein-${round}`
@@ -67,8 +67,11 @@ try {
     const onset = performance.now()
     for (const f of interruption) await feed(f)
     for (let i = 0; i < 20; i++) await feed(silence)
-    const stoppedAt = lastSentAt + 20 // the end of the last frame sent before the gap
-    const stopped = replyFrames > 0 && lastSentAt > onset ? stoppedAt - onset : Number.NaN
+    // Stopped: the end of the last frame of the reply's unbroken run after the onset (frames after that gap belong to
+    // the answer to the interruption, which the early reply may start within this window).
+    let last = sentAt.findLastIndex((t) => t < onset)
+    while (last + 1 < sentAt.length && sentAt[last + 1]! - Math.max(onset, sentAt[last] ?? onset) < 60) last++
+    const stopped = last >= 0 ? Math.max(0, sentAt[last]! + 20 - onset) : Number.NaN
     pipeline.close()
     sender.close()
     if (round === 0) continue // warm-up: Silero load, first espeak
