@@ -23,7 +23,8 @@ import { readWavMono16 } from '../test/helpers/mediaHarness'
  *    overflows) and, host-wide, /proc/net/snmp Udp RcvbufErrors (other processes on a shared host add to that one).
  * Goals: ≤ 0.8 % of one core per session; ≥ 200 sessions with < 0.5 % loss. "held" = loss < 0.5 % and every
  * session of that K opened.
- * Usage: npm run bench -- sessions [--ks 50,100,200,300] [--seconds 8] [--clients 2] [--pipeline click|echo]
+ * Usage: npm run bench -- sessions [--ks 50,100,200,300] [--seconds 8] [--clients 2] [--pipeline click|echo|voice]
+ *   (voice: the voice loop with the batched server VAD on every session; no STT endpoint, so turns end at STT)
  */
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(name)
@@ -32,7 +33,7 @@ const arg = (name: string, dflt: string): string => {
 const ks = arg('--ks', '50,100,200,300').split(',').map(Number)
 const seconds = Number(arg('--seconds', '8'))
 const clientCount = Number(arg('--clients', '2'))
-const pipeline = arg('--pipeline', 'click') as 'click' | 'echo'
+const pipeline = arg('--pipeline', 'click') as 'click' | 'echo' | 'voice'
 const CLK_TCK = 100
 
 function cpuSeconds(pid: number): number {

@@ -34,6 +34,66 @@ interface Spawned {
 export const ESPEAK_RATE = 22_050
 
 /**
+ * Warm espeak-ng processes, shared by every EspeakTts of this process with the same command line: a backend with
+ * hundreds of voice sessions keeps a few spares in total, not a few per session (each spare is a process, and each
+ * start is a fork that blocks the event loop).
+ */
+class WarmPool {
+  private static readonly pools = new Map<string, WarmPool>()
+  spares: Spawned[] = []
+  private users = 0
+  private warming: ReturnType<typeof setTimeout> | null = null
+
+  private constructor(
+    private readonly key: string,
+    private readonly spawnOne: () => Spawned
+  ) {}
+
+  static join(command: string, args: string[], spawnOne: () => Spawned): WarmPool {
+    const key = [command, ...args].join('\u0000')
+    let pool = WarmPool.pools.get(key)
+    if (!pool) WarmPool.pools.set(key, (pool = new WarmPool(key, spawnOne)))
+    pool.users++
+    return pool
+  }
+
+  /** Top up to `count` spares, one spawn per event-loop turn (several in a row would stall the reply stream). */
+  warm(count: number): void {
+    for (const s of this.spares) if (!usable(s)) s.child.kill('SIGKILL')
+    this.spares = this.spares.filter(usable)
+    const step = (): void => {
+      this.warming = null
+      if (this.users === 0 || this.spares.length >= count) return
+      this.spares.push(this.spawnOne())
+      if (this.spares.length < count) {
+        this.warming = setTimeout(step, 10)
+        this.warming.unref?.()
+      }
+    }
+    if (this.warming === null) step()
+  }
+
+  take(): Spawned | null {
+    while (this.spares.length > 0) {
+      const spare = this.spares.shift()!
+      if (usable(spare)) return spare
+      spare.child.kill('SIGKILL')
+    }
+    return null
+  }
+
+  leave(): void {
+    if (this.users === 0) return
+    if (--this.users > 0) return
+    if (this.warming !== null) clearTimeout(this.warming)
+    this.warming = null
+    for (const s of this.spares) s.child.kill('SIGKILL')
+    this.spares = []
+    WarmPool.pools.delete(this.key)
+  }
+}
+
+/**
  * The embedded TTS: one `espeak-ng --stdout` process per sentence, its WAV read from the pipe as it is written, so
  * the first audio leaves before the sentence is fully synthesized. The text goes in on stdin (never on the
  * command line, so no text can be taken for an option). Abort kills the process. A spare process is kept
@@ -48,9 +108,8 @@ export class EspeakTts implements TtsProvider {
   private readonly command: string
   private readonly keepWarm: boolean
   private readonly spareCount: number
-  private spares: Spawned[] = []
+  private readonly pool: WarmPool | null
   private closed = false
-  private warming: ReturnType<typeof setTimeout> | null = null
 
   constructor(opts: EspeakOptions = {}) {
     const voice = opts.voice ?? 'en-us'
@@ -61,43 +120,24 @@ export class EspeakTts implements TtsProvider {
     this.args = ['--stdout', '-v', voice, '-s', String(wpm), '--stdin']
     this.keepWarm = opts.keepWarm ?? true
     this.spareCount = Math.max(1, Math.min(8, Math.round(opts.spareProcesses ?? 3)))
+    this.pool = this.keepWarm ? WarmPool.join(this.command, this.args, () => this.spawnProcess()) : null
   }
 
-  /** Spare processes started and not yet used. */
+  /** Spare processes started and not yet used (shared with the other EspeakTts of the same voice and rate). */
   get warmSpares(): number {
-    return this.spares.length
+    return this.pool?.spares.length ?? 0
   }
 
   /** Start spare processes now, up to `spareProcesses` (when the user starts speaking: no reply is playing). */
   warmUp(): void {
-    if (!this.keepWarm || this.closed) return
-    for (const s of this.spares) if (!usable(s)) s.child.kill('SIGKILL')
-    this.spares = this.spares.filter(usable)
-    this.warmOne()
+    if (!this.closed) this.pool?.warm(this.spareCount)
   }
 
-  /**
-   * One spawn per event-loop turn: each blocks the loop (the fork) and that loop paces the reply's RTP, so several
-   * in a row would stall the stream for their sum; spread out, the sender ticks between them.
-   */
-  private warmOne(): void {
-    if (this.warming !== null || this.closed || this.spares.length >= this.spareCount) return
-    this.spares.push(this.spawnProcess())
-    if (this.spares.length >= this.spareCount) return
-    this.warming = setTimeout(() => {
-      this.warming = null
-      this.warmOne()
-    }, 10)
-    this.warming.unref?.()
-  }
-
-  /** Kill the spare processes. */
+  /** This instance is done; the shared spares end with the last instance. */
   close(): void {
+    if (this.closed) return
     this.closed = true
-    if (this.warming !== null) clearTimeout(this.warming)
-    this.warming = null
-    for (const s of this.spares) s.child.kill('SIGKILL')
-    this.spares = []
+    this.pool?.leave()
   }
 
   private spawnProcess(): Spawned {
@@ -111,13 +151,7 @@ export class EspeakTts implements TtsProvider {
   }
 
   private takeProcess(): Spawned {
-    let taken: Spawned | null = null
-    while (!taken && this.spares.length > 0) {
-      const spare = this.spares.shift()!
-      if (usable(spare)) taken = spare
-      else spare.child.kill('SIGKILL')
-    }
-    taken ??= this.spawnProcess()
+    const taken = (this.closed ? null : this.pool?.take()) ?? this.spawnProcess()
     setRef(taken.child, true)
     return taken
   }

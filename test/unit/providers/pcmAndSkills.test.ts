@@ -162,6 +162,30 @@ describe('espeak-ng TTS', () => {
     expect(tts.warmSpares).toBe(0)
   })
 
+  it('sessions share the warm processes (a backend with many sessions keeps a few spares in total); the last close ends them', async () => {
+    const a = new EspeakTts({ spareProcesses: 2, wordsPerMinute: 190 })
+    const b = new EspeakTts({ spareProcesses: 2, wordsPerMinute: 190 })
+    const other = new EspeakTts({ spareProcesses: 2, wordsPerMinute: 230 })
+    try {
+      a.warmUp()
+      b.warmUp()
+      await expect.poll(() => a.warmSpares, { timeout: 2000, interval: 5 }).toBe(2)
+      expect(b.warmSpares).toBe(2) // the same two, not four
+      expect(other.warmSpares).toBe(0) // another rate is another command line
+      a.close()
+      expect(b.warmSpares).toBe(2)
+      let n = 0
+      for await (const c of b.synthesize('Shared.', { signal: new AbortController().signal })) n += c.length
+      expect(n).toBeGreaterThan(0)
+      expect(b.warmSpares).toBe(1)
+    } finally {
+      a.close()
+      b.close()
+      other.close()
+    }
+    expect(b.warmSpares).toBe(0)
+  })
+
   it('streams speech for a sentence at 22.05 kHz, with a warm spare process', async () => {
     const tts = new EspeakTts({ wordsPerMinute: 200 })
     tts.warmUp()
