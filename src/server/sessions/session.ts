@@ -88,6 +88,8 @@ export class Session {
     this.receiver = this.newReceiver()
     this.sender = new PacedSender<Int16Array>(deps.clock ?? realFrameClock, (f) => {
       if (this.closed || this.replyProducer.closed) return
+      // Nobody receives the reply yet (no consumer on a recv transport): nothing to encode or send.
+      if (this.replyConsumers.size === 0) return
       try {
         // Filler silence goes through the same encoder: a canned silence packet would leave the client's decoder in a
         // state the encoder does not know, and the next reply's first frames would come out garbled (measured).
