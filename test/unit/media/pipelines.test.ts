@@ -51,13 +51,42 @@ describe('click pipeline', () => {
 })
 
 describe('click pipeline, steady reply', () => {
+  /** A paced sender: `tick()` sends one queued frame; `sent` is what went out, `queue` what waits. */
+  function pacedCtx() {
+    const sent: Int16Array[] = []
+    const queue: Int16Array[] = []
+    const c: PipelineContext = {
+      sessionId: 's',
+      reply: (p) => void queue.push(p),
+      flushReply: () => void (queue.length = 0),
+      replyQueued: () => queue.length,
+      notify: () => undefined
+    }
+    return { c, sent, queue, tick: () => queue.length && sent.push(queue.shift()!) }
+  }
+
   it('answers every uplink frame: the click at an onset, silence otherwise', () => {
-    const c = ctx()
+    const { c, sent, tick } = pacedCtx()
     const p = createClickPipeline(c, { refractoryFrames: 3, steadyReply: true })
     const seq = [silence(), loud(20000), loud(20000), silence()]
-    seq.forEach((pcm, i) => p.onFrame(frame(pcm, i)))
-    expect(c.replies).toHaveLength(4)
-    expect(c.replies[1]).toEqual(clickFrame())
-    expect([0, 2, 3].every((i) => c.replies[i]!.every((x) => x === 0))).toBe(true)
+    seq.forEach((pcm, i) => {
+      p.onFrame(frame(pcm, i))
+      tick()
+    })
+    expect(sent).toHaveLength(4)
+    expect(sent[1]).toEqual(clickFrame())
+    expect([0, 2, 3].every((i) => sent[i]!.every((x) => x === 0))).toBe(true)
+  })
+
+  it('builds no silence backlog when the sender falls behind, and the click goes out next', () => {
+    const { c, sent, queue, tick } = pacedCtx()
+    const p = createClickPipeline(c, { refractoryFrames: 3, steadyReply: true })
+    // A stall: five uplink frames arrive at once while the sender sends nothing.
+    for (let i = 0; i < 5; i++) p.onFrame(frame(silence(), i))
+    expect(queue).toHaveLength(2)
+    p.onFrame(frame(loud(20000), 5))
+    expect(queue).toEqual([clickFrame()])
+    tick()
+    expect(sent.at(-1)).toEqual(clickFrame())
   })
 })
