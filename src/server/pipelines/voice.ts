@@ -130,6 +130,8 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
 
   // --- reply
   let currentTurn: Turn | null = null
+  /** When the latest turn was committed (backend wall clock). */
+  let committedAt: number | null = null
   let turnCount = 0
   const player = new ReplyPlayer(
     { reply: (pcm) => ctx.reply(pcm), flushReply: () => ctx.flushReply(), replyQueued: () => ctx.replyQueued?.() ?? 0 },
@@ -192,6 +194,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
 
   const commit = async (action: Extract<TurnAction, { type: 'commit' }>): Promise<void> => {
     const eouAt = now()
+    committedAt = eouAt
     const eouMono = mono()
     const turnId = action.turnId ?? `${ctx.sessionId.slice(0, 8)}-s${++turnCount}`
     const marks: TurnMark[] = []
@@ -334,6 +337,11 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
         if (event.type === 'speech_start') signal({ type: 'speechStart', source: 'server', at })
         else if (event.type === 'speech_end') {
           lastServerSpeechEndArrival = arrivalAt(event.endMs)
+          // The turn may already be running (committed early, before this VAD's speech end): its uplink mark now.
+          const arrival = lastServerSpeechEndArrival
+          if (currentTurn && arrival !== null && committedAt !== null && now() - committedAt < 3000 && arrival <= committedAt) {
+            currentTurn.addMark({ name: 'uplink_arrival', at: arrival, clock: 'backend' })
+          }
           signal({ type: 'speechEnd', source: 'server', at })
         } else if (event.type === 'speech_resume') signal({ type: 'speechResume', source: 'server', at })
         else signal({ type: 'endOfUtterance', source: 'server', at })

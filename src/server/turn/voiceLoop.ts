@@ -66,6 +66,9 @@ export interface Turn {
    * talking): neither its transcript nor its partial reply enters the history.
    */
   cancel(opts?: { forget?: boolean }): Promise<TurnResult>
+  /** A mark measured after the turn started (e.g. the server VAD's uplink_arrival after an early commit); a mark
+   *  the trace already has is kept as it is. */
+  addMark(mark: TurnMark): void
 }
 
 /** Below this (about −50 dBFS) a TTS sample counts as silence when the reply's leading silence is trimmed. */
@@ -255,6 +258,11 @@ export class VoiceLoop {
     return {
       turnId: input.turnId,
       done,
+      addMark: (m) => {
+        if (trace.marks.some((x) => x.name === m.name)) return
+        trace.marks.push(m)
+        sink.trace(structuredClone(trace))
+      },
       cancel: (opts) => {
         if (opts?.forget) {
           forget = true

@@ -96,6 +96,18 @@ describe('VoiceLoop', () => {
     expect(loop.messages.map((m) => m.role)).toEqual(['user', 'assistant'])
   })
 
+  it('addMark: a mark measured after the turn started joins its trace once', async () => {
+    const loop = new VoiceLoop({ ...chains([new EmbeddedSkillsLlm()]), systemPrompt: 'You are a voice assistant.' })
+    const sink = recorder()
+    const turn = loop.startTurn({ turnId: 'late-mark', transcript: 'What is twelve times seven?', marks: [{ name: 'end_of_utterance', at: 1000, clock: 'backend' }] }, sink)
+    turn.addMark({ name: 'uplink_arrival', at: 900, clock: 'backend' })
+    turn.addMark({ name: 'uplink_arrival', at: 950, clock: 'backend' })
+    turn.addMark({ name: 'end_of_utterance', at: 5, clock: 'backend' })
+    const result = await turn.done
+    expect(result.trace.marks.filter((m) => m.name === 'uplink_arrival')).toEqual([{ name: 'uplink_arrival', at: 900, clock: 'backend' }])
+    expect(result.trace.marks.find((m) => m.name === 'end_of_utterance')!.at).toBe(1000)
+  })
+
   it('speaks the first sentence while the LLM is still streaming the rest', async () => {
     stub.chat = { mode: { kind: 'ok' }, reply: 'Here is the first sentence. Then a second one follows slowly, word by word. And a third to finish.', tokenDelayMs: 80 }
     const loop = new VoiceLoop({ ...chains([new OpenAiLlm({ baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'm' })]), systemPrompt: 'Be brief.' })
