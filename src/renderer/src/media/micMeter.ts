@@ -29,11 +29,16 @@ export function micConstraints(opts: MicOptions): MediaStreamConstraints {
   }
 }
 
-/** RMS of a block in dBFS, floored at -100. */
-export function rmsDbfs(samples: Float32Array): number {
+/** RMS of a block of samples (full scale 1). */
+export function blockRms(samples: Float32Array): number {
   let sum = 0
   for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!
-  const rms = Math.sqrt(sum / Math.max(1, samples.length))
+  return Math.sqrt(sum / Math.max(1, samples.length))
+}
+
+/** RMS of a block in dBFS, floored at -100. */
+export function rmsDbfs(samples: Float32Array): number {
+  const rms = blockRms(samples)
   return rms > 0 ? Math.max(-100, 20 * Math.log10(rms)) : -100
 }
 

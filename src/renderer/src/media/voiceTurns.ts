@@ -1,7 +1,9 @@
 import type { VoiceApi } from '../../../shared/contract/api'
 import type { SessionNotification } from '../../../shared/contract/signaling'
 import type { VadEvent } from '../../../shared/contract/voice'
+import { REPLY_AUDIBLE_RMS } from '../stores/assistantActivity'
 import { useTurnStore } from '../stores/turnStore'
+import { blockRms } from './micMeter'
 import type { ConversationConnection } from './webrtcSession'
 
 /**
@@ -40,7 +42,6 @@ export interface VoiceTurns {
   stop(): void
 }
 
-const REPLY_AUDIBLE_RMS = 0.004
 const MIC_ONSET_RMS = 0.02
 const POLL_MS = 4
 /** A reply silent this long is between words (audible-time accounting). */
@@ -116,9 +117,7 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
   const buf = new Float32Array(256)
   const rms = (a: AnalyserNode): number => {
     a.getFloatTimeDomainData(buf)
-    let sum = 0
-    for (let i = 0; i < buf.length; i++) sum += buf[i]! * buf[i]!
-    return Math.sqrt(sum / buf.length)
+    return blockRms(buf)
   }
 
   let armedTurn: string | null = null
@@ -130,32 +129,41 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
   let micOnsetDuringReply: number | null = null
   let lastJitter: { delay: number; count: number } | null = null
 
-  const jitterBufferMs = async (): Promise<number | null> => {
+  /** The reply's inbound-rtp audio stats entries (WebRTC getStats); none while there is no reply transport. */
+  const replyInboundStats = async (): Promise<Array<Record<string, unknown>>> => {
     const report = await conn.replyStats().catch(() => null)
-    if (!report) return null
-    let result: number | null = null
-    report.forEach((s: { type?: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
-      if (s.type !== 'inbound-rtp' || s.kind !== 'audio' || s.jitterBufferDelay === undefined || !s.jitterBufferEmittedCount) return
-      const prev = lastJitter
-      lastJitter = { delay: s.jitterBufferDelay, count: s.jitterBufferEmittedCount }
-      const dDelay = prev ? s.jitterBufferDelay - prev.delay : s.jitterBufferDelay
-      const dCount = prev ? s.jitterBufferEmittedCount - prev.count : s.jitterBufferEmittedCount
-      result = dCount > 0 ? (dDelay / dCount) * 1000 : null
+    const found: Array<Record<string, unknown>> = []
+    report?.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') found.push(s)
     })
+    return found
+  }
+
+  const jitterBufferMs = async (): Promise<number | null> => {
+    let result: number | null = null
+    for (const s of await replyInboundStats()) {
+      const delay = s.jitterBufferDelay
+      const count = s.jitterBufferEmittedCount
+      if (typeof delay !== 'number' || typeof count !== 'number' || !count) continue
+      const prev = lastJitter
+      lastJitter = { delay, count }
+      const dDelay = prev ? delay - prev.delay : delay
+      const dCount = prev ? count - prev.count : count
+      result = dCount > 0 ? (dDelay / dCount) * 1000 : null
+    }
     return result
   }
 
   const statsTimer = setInterval(() => {
-    void conn.replyStats().then((report) => {
-      report?.forEach((s: Record<string, unknown>) => {
-        if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return
+    void replyInboundStats().then((entries) => {
+      for (const s of entries) {
         const pick: Record<string, number> = { at: Date.now() }
         for (const k of ['packetsReceived', 'packetsLost', 'jitter', 'jitterBufferDelay', 'jitterBufferTargetDelay', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount', 'concealedSamples', 'insertedSamplesForDeceleration', 'removedSamplesForAcceleration', 'totalSamplesReceived']) {
           if (typeof s[k] === 'number') pick[k] = s[k] as number
         }
         debug.replyStats.push(pick)
         if (debug.replyStats.length > 120) debug.replyStats.shift()
-      })
+      }
     })
   }, 1000)
 

@@ -4,6 +4,7 @@ import type { AssistantStatus, UserCommand, VoiceApi } from '../../../shared/con
 import type { SessionNotification } from '../../../shared/contract/signaling'
 import { useLocalVoiceStore } from '../components/LocalVoicePanel'
 import type { ConversationConnection, ConversationState } from '../media/webrtcSession'
+import { blockRms } from '../media/micMeter'
 import {
   deriveAssistantActivity,
   INITIAL_TURN,
@@ -146,9 +147,7 @@ function startReplyMeter(conn: ConversationConnection): () => void {
   let lastAudibleAt: number | null = null
   const timer = setInterval(() => {
     analyser.getFloatTimeDomainData(samples)
-    let sum = 0
-    for (const v of samples) sum += v * v
-    const rms = Math.sqrt(sum / samples.length)
+    const rms = blockRms(samples)
     const now = Date.now()
     const event = turnEventFromReplyLevel(useAssistantStore.getState().turn, { rms, lastAudibleAt }, now)
     if (rms >= REPLY_AUDIBLE_RMS) lastAudibleAt = now
