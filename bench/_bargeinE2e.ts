@@ -1,13 +1,8 @@
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileKeyCipher } from '../src/main/services/secretsStore'
 import type { VoiceTurnsDebug } from '../src/renderer/src/media/voiceTurns'
 import { summarize } from '../src/shared/latency/stats'
-import { startBrowserApp } from '../test/helpers/browserApp'
-import { launchChromium } from '../test/helpers/chromium'
 import { startOpenAiStub } from '../test/helpers/openaiStub'
 import { SpeechCorpus } from '../test/helpers/speech'
+import { openVoiceConversation, type VoiceConversation } from './_voiceConversation'
 
 const r1 = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10)
 
@@ -29,19 +24,11 @@ export async function runBargeInE2e(interruptions: number) {
       return q.includes('date') ? 'Today is a fine day.' : 'Twelve times seven is eighty four. To check it, add seven twelve times, or twelve seven times. Either way the answer is eighty four, which is also seven dozen.'
     }
   }
-  const app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtemp(join(tmpdir(), 'va-bench-')), 'k')) })
-  await app.core.settings.update({ providers: { stt: { provider: 'openai', model: 'whisper-1', baseUrl: stub.baseUrl }, llm: { provider: 'openai', model: 'stub', baseUrl: stub.baseUrl } } })
-  await app.core.secrets.set('stt.apiKey', stub.apiKey)
-  await app.core.secrets.set('llm.apiKey', stub.apiKey)
-  const clip = await corpus.clip({ leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }, { pauseMs: 3600 }, { text: 'Stop. What is the date today?', rate: 165 }], trailMs: 5000 })
-  const browser = await launchChromium({ fakeMicWav: await corpus.writeWav('bargein', clip.samples, { rate: 48_000 }) })
+  const clip = { leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }, { pauseMs: 3600 }, { text: 'Stop. What is the date today?', rate: 165 }], trailMs: 5000 }
+  let conversation: VoiceConversation | null = null
   try {
-    const page = await browser.newPage()
-    await page.goto(app.server.url)
-    await page.waitForSelector('.app[data-ready="true"]')
-    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
-    await page.getByTestId('conversation-connect').click()
-    await page.waitForSelector('[data-testid="conversation-disconnect"]', { timeout: 30_000 })
+    conversation = await openVoiceConversation({ corpus, stub, stages: ['stt', 'llm'], name: 'bargein', clip })
+    const { page } = conversation
     const debug = (): Promise<VoiceTurnsDebug> => page.evaluate(() => (window as unknown as { voiceTurnsDebug: VoiceTurnsDebug }).voiceTurnsDebug)
     const deadline = Date.now() + (interruptions + 2) * 20_000
     let d = await debug()
@@ -55,8 +42,7 @@ export async function runBargeInE2e(interruptions: number) {
     const s = summarize(measured.map((m) => m.latencyMs))
     return { n: measured.length, onset_to_silent_ms: { p50: r1(s.p50), p95: r1(s.p95) } }
   } finally {
-    await browser.close()
-    await app.close()
+    await conversation?.close()
     await stub.close()
     await corpus.dispose()
   }

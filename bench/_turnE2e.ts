@@ -1,13 +1,8 @@
 import { readFile } from 'node:fs/promises'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileKeyCipher } from '../src/main/services/secretsStore'
 import { summarize } from '../src/shared/latency/stats'
-import { startBrowserApp } from '../test/helpers/browserApp'
-import { launchChromium } from '../test/helpers/chromium'
 import { startOpenAiStub } from '../test/helpers/openaiStub'
 import { SpeechCorpus } from '../test/helpers/speech'
+import { openVoiceConversation, type VoiceConversation } from './_voiceConversation'
 
 interface ExportedTurn {
   turnId: string
@@ -27,18 +22,10 @@ export async function runE2e(turns: number) {
   const corpus = await SpeechCorpus.create()
   const stub = await startOpenAiStub()
   stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : 'what is twelve times seven') }
-  const app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtemp(join(tmpdir(), 'va-bench-')), 'k')) })
-  await app.core.settings.update({ providers: { stt: { provider: 'openai', model: 'whisper-1', baseUrl: stub.baseUrl } } })
-  await app.core.secrets.set('stt.apiKey', stub.apiKey)
-  const clip = await corpus.clip({ leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 4500 })
-  const browser = await launchChromium({ fakeMicWav: await corpus.writeWav('question', clip.samples, { rate: 48_000 }) })
+  let conversation: VoiceConversation | null = null
   try {
-    const page = await browser.newPage({ acceptDownloads: true })
-    await page.goto(app.server.url)
-    await page.waitForSelector('.app[data-ready="true"]')
-    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
-    await page.getByTestId('conversation-connect').click()
-    await page.waitForSelector('[data-testid="conversation-disconnect"]', { timeout: 30_000 })
+    conversation = await openVoiceConversation({ corpus, stub, stages: ['stt'], name: 'question', clip: { leadMs: 2500, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 4500 } })
+    const { page } = conversation
     const exported = async (): Promise<ExportedTurn[]> => {
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-turns"]')])
       return (JSON.parse(await readFile((await download.path())!, 'utf8')) as { turns: ExportedTurn[] }).turns
@@ -76,8 +63,7 @@ export async function runE2e(turns: number) {
     const stages = Object.fromEntries(['uplink', 'eou', 'stt', 'llm', 'tts', 'downlink'].map((id) => [id, r1(summarize(stage(id)).p50)]))
     return { turns: measured.length, jitter_buffer_ms: jitterBuffer, e2e_latency_ms: { p50: r1(e.p50), p95: r1(e.p95) }, overhead_ms: { p50: r1(o.p50), p95: r1(o.p95) }, stage_p50_ms: stages }
   } finally {
-    await browser.close()
-    await app.close()
+    await conversation?.close()
     await stub.close()
     await corpus.dispose()
   }

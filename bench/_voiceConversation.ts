@@ -1,0 +1,44 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { fileKeyCipher } from '../src/main/services/secretsStore'
+import { startBrowserApp } from '../test/helpers/browserApp'
+import { launchChromium } from '../test/helpers/chromium'
+import type { OpenAiStub } from '../test/helpers/openaiStub'
+import type { ClipSpec, SpeechCorpus } from '../test/helpers/speech'
+
+/**
+ * The benches' voice conversation through the real media path: the app in browser mode with `stages` pointed at the
+ * local OpenAI-compatible stub (the others stay embedded), Chromium with a fake mic looping `clip`, and the
+ * conversation connected. close() ends the browser and the app (the stub and corpus belong to the caller).
+ */
+export interface VoiceConversation {
+  page: Page
+  close(): Promise<void>
+}
+
+export async function openVoiceConversation(opts: { corpus: SpeechCorpus; stub: OpenAiStub; stages: Array<'stt' | 'llm'>; clip: ClipSpec; name: string }): Promise<VoiceConversation> {
+  const app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtemp(join(tmpdir(), 'va-bench-')), 'k')) })
+  const models = { stt: 'whisper-1', llm: 'stub' }
+  await app.core.settings.update({ providers: Object.fromEntries(opts.stages.map((s) => [s, { provider: 'openai', model: models[s], baseUrl: opts.stub.baseUrl }])) })
+  for (const s of opts.stages) await app.core.secrets.set(`${s}.apiKey`, opts.stub.apiKey)
+  const clip = await opts.corpus.clip(opts.clip)
+  const browser = await launchChromium({ fakeMicWav: await opts.corpus.writeWav(opts.name, clip.samples, { rate: 48_000 }) })
+  const close = async (): Promise<void> => {
+    await browser.close()
+    await app.close()
+  }
+  try {
+    const page = await browser.newPage({ acceptDownloads: true })
+    await page.goto(app.server.url)
+    await page.waitForSelector('.app[data-ready="true"]')
+    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
+    await page.getByTestId('conversation-connect').click()
+    await page.waitForSelector('[data-testid="conversation-disconnect"]', { timeout: 30_000 })
+    return { page, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
