@@ -12,6 +12,8 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           browser: resolve('src/main/browserMain.ts'),
           server: resolve('src/server/main.ts'),
+          // The backend's server VAD thread (worker_threads), found next to server.js at run time.
+          serverVadWorker: resolve('src/server/vad/serverVadWorker.ts'),
           // The edge relay (issue 8): `node out/main/relay.js`, no tsx at run time.
           relay: resolve('src/server/relay/main.ts')
         }

@@ -1,11 +1,13 @@
 import { Endpointer, type EndpointEvent, type EndpointerConfig } from '../../shared/voice/endpointer'
+import { Slab } from '../audio/slab'
 
 /**
  * The backend's VAD backstop: Silero over every voice session's decoded uplink, batched. All streams of this
- * backend process advance together: one tick every 32 ms takes at most one 512-sample frame (16 kHz) from each
- * stream that has one ready and runs ONE inference for all of them (SileroVadBatch, per-stream state and context).
- * The mediasoup workers only move packets; decoding and everything after it runs on this Node thread, so one batch
- * per process is one call per tick for every session of every worker (fewer, larger calls than one per worker).
+ * backend process advance together: one tick every 32 ms takes one 512-sample frame (16 kHz) from each stream that
+ * has one ready and runs ONE inference for all of them (SileroVadBatch, per-stream state and context, only the
+ * streams with a frame in the call). The mediasoup workers only move packets and decoding runs on the main thread,
+ * so one batch per process is one call per tick for every session of every worker; the inference itself runs on
+ * its own thread (WorkerFrameBatch), off the thread that decodes the uplink and paces the replies.
  *
  * Each stream runs its own Endpointer on its probabilities, so the pipeline gets the same speech_start / speech_end /
  * speech_resume / end_of_utterance events the app's local VAD sends, on the server's timeline.
@@ -15,11 +17,19 @@ export const SERVER_VAD_RATE = 16_000
 export const SERVER_VAD_FRAME = 512
 export const SERVER_VAD_FRAME_MS = (SERVER_VAD_FRAME / SERVER_VAD_RATE) * 1000
 
-/** What runs one batched inference: SileroVadBatch in the backend, a fake in unit tests. */
+/** What runs one batched inference: the Silero batch on the VAD thread in the backend, a fake in unit tests. */
 export interface FrameBatch {
-  readonly size: number
-  process(frames: ArrayLike<Float32Array | null>): Promise<Float32Array>
-  resetStream(b: number): void
+  /**
+   * frames: slots.length frames of 512 samples at 16 kHz back to back, frame i for slot slots[i] (each slot at most
+   * once). Resolves to one speech probability per frame, in order. The caller leaves both arrays alone until the
+   * promise settles, then reuses them.
+   */
+  process(slots: Int32Array, frames: Float32Array): Promise<Float32Array>
+  /** A new stream takes this slot: forget the previous one's context and state. */
+  resetStream(slot: number): void
+  /** False once the batch can run no more (its thread died); a new one is loaded. Absent = always alive. */
+  readonly alive?: boolean
+  close?(): unknown
 }
 
 export interface TickClock {
@@ -28,9 +38,8 @@ export interface TickClock {
 }
 
 export interface BatchedServerVadOptions {
-  /** Builds a batch with room for `size` streams. Called again (double size) when streams outgrow it. */
-  loadBatch: (size: number) => Promise<FrameBatch>
-  initialCapacity?: number
+  /** Starts the batch (called again if a running one dies). */
+  loadBatch: () => Promise<FrameBatch>
   tickMs?: number
   clock?: TickClock
   /** Frames a stream may fall behind before its oldest ones are dropped (the backstop wants fresh audio). */
@@ -45,8 +54,11 @@ export interface ServerVadEvent {
 }
 
 export interface ServerVadStream {
-  /** 48 kHz mono frames from the uplink, in order; `arrivedAt` is the epoch time the packet arrived. */
-  push(pcm48: Int16Array, arrivedAt: number): void
+  /**
+   * The uplink at 16 kHz, 16-bit (decoded at 16 kHz, or decimate48to16 of 48 kHz frames), in order; `arrivedAt` is
+   * the epoch time the packet arrived. The samples are copied.
+   */
+  push(samples16k: Int16Array, arrivedAt: number): void
   close(): void
   readonly timeMs: number
 }
@@ -58,8 +70,10 @@ export interface ServerVadStats {
   framesClassified: number
   framesDropped: number
   streams: number
-  /** Total time inside inference (ms). */
+  /** Total time from sending a batch to having its probabilities (ms). */
   inferenceMs: number
+  /** Batches started after the previous one died. */
+  restarts: number
 }
 
 interface StreamSlot {
@@ -68,8 +82,6 @@ interface StreamSlot {
   readyArrival: number[]
   partial: Float32Array
   partialLength: number
-  /** 48 → 16 kHz decimation remainder (0..2 samples carried). */
-  carry: number[]
   endpointer: Endpointer
   onEvent: (e: ServerVadEvent) => void
   onProbability: ((p: number) => void) | undefined
@@ -80,6 +92,9 @@ interface StreamSlot {
 }
 
 const ARRIVAL_HISTORY_FRAMES = 1000 // 32 s
+/** A batch that dies is replaced; more deaths than this within RESTART_WINDOW_MS turn the backstop off. */
+const MAX_RESTARTS = 3
+const RESTART_WINDOW_MS = 60_000
 
 export class BatchedServerVad {
   private batch: FrameBatch | null = null
@@ -88,7 +103,13 @@ export class BatchedServerVad {
   private readonly streams: Array<StreamSlot | null> = []
   private timer: unknown = null
   private busy = false
-  readonly stats: ServerVadStats = { ticks: 0, calls: 0, framesClassified: 0, framesDropped: 0, streams: 0, inferenceMs: 0 }
+  readonly stats: ServerVadStats = { ticks: 0, calls: 0, framesClassified: 0, framesDropped: 0, streams: 0, inferenceMs: 0, restarts: 0 }
+  private readonly restartTimes: number[] = []
+  /** Frames waiting in the streams are views of shared blocks (see Slab). */
+  private readonly frameSlab = new Slab((n) => new Float32Array(n), SERVER_VAD_FRAME * 64)
+  /** One call's input, reused (grown when more streams have a frame than ever before). */
+  private packedSlots = new Int32Array(64)
+  private packedFrames = new Float32Array(64 * SERVER_VAD_FRAME)
   private readonly clock: TickClock
   private readonly tickMs: number
   private readonly maxBacklog: number
@@ -114,9 +135,8 @@ export class BatchedServerVad {
       slot,
       ready: [],
       readyArrival: [],
-      partial: new Float32Array(SERVER_VAD_FRAME),
+      partial: this.frameSlab.take(SERVER_VAD_FRAME),
       partialLength: 0,
-      carry: [],
       endpointer: new Endpointer(config, SERVER_VAD_FRAME_MS),
       onEvent,
       onProbability,
@@ -126,20 +146,19 @@ export class BatchedServerVad {
     }
     this.streams[slot] = s
     this.stats.streams++
-    if (this.batch && slot < this.batch.size) this.batch.resetStream(slot)
+    this.batch?.resetStream(slot)
     this.ensureRunning()
     const maxBacklog = this.maxBacklog
     const self = this
     return {
-      push(pcm48, arrivedAt) {
+      push(samples16k, arrivedAt) {
         if (s.closed) return
-        const decimated = decimate48to16(pcm48, s.carry)
-        for (let i = 0; i < decimated.length; i++) {
-          s.partial[s.partialLength++] = decimated[i]!
+        for (let i = 0; i < samples16k.length; i++) {
+          s.partial[s.partialLength++] = samples16k[i]! / 32768
           if (s.partialLength === SERVER_VAD_FRAME) {
             s.ready.push(s.partial)
             s.readyArrival.push(arrivedAt)
-            s.partial = new Float32Array(SERVER_VAD_FRAME)
+            s.partial = self.frameSlab.take(SERVER_VAD_FRAME)
             s.partialLength = 0
             if (s.ready.length > maxBacklog) {
               s.ready.shift()
@@ -170,22 +189,48 @@ export class BatchedServerVad {
     this.timer = null
   }
 
-  private ensureRunning(): void {
-    if (this.timer === null) this.timer = this.clock.setInterval(() => void this.tick(), this.tickMs)
-    if (!this.batch && !this.loading && !this.loadError) this.loading = this.grow(Math.max(this.opts.initialCapacity ?? 32, this.streams.length))
+  /** Stop and release the batch (its thread). */
+  async close(): Promise<void> {
+    this.stop()
+    await this.loading
+    const batch = this.batch
+    this.batch = null
+    await batch?.close?.()
   }
 
-  private async grow(size: number): Promise<void> {
+  private ensureRunning(): void {
+    if (this.timer === null) this.timer = this.clock.setInterval(() => void this.tick(), this.tickMs)
+    if (!this.batch && !this.loading && !this.loadError) this.loading = this.load()
+  }
+
+  private async load(): Promise<void> {
     try {
-      const batch = await this.opts.loadBatch(size)
-      for (let b = 0; b < batch.size; b++) batch.resetStream(b)
-      this.batch = batch
+      this.batch = await this.opts.loadBatch()
     } catch (error) {
       this.loadError = error instanceof Error ? error : new Error(String(error))
       this.opts.log?.(`server VAD unavailable: ${this.loadError.message}`)
     } finally {
       this.loading = null
     }
+  }
+
+  /**
+   * The batch died (its thread exited): start a new one, unless that keeps happening. The model's state starts afresh
+   * for every stream; their endpointers keep their timelines.
+   */
+  private replaceDeadBatch(reason: string): void {
+    this.batch = null
+    const now = performance.now()
+    while (this.restartTimes.length && now - this.restartTimes[0]! > RESTART_WINDOW_MS) this.restartTimes.shift()
+    if (this.restartTimes.length >= MAX_RESTARTS) {
+      this.loadError = new Error(`the server VAD failed ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s, last: ${reason}`)
+      this.opts.log?.(`server VAD off: ${this.loadError.message}`)
+      return
+    }
+    this.restartTimes.push(now)
+    this.stats.restarts++
+    this.opts.log?.(`server VAD restarting: ${reason}`)
+    this.ensureRunning()
   }
 
   /**
@@ -213,34 +258,39 @@ export class BatchedServerVad {
       for (const s of this.streams) if (s) this.discardReady(s)
       return false
     }
-    if (this.streams.length > batch.size && !this.loading) {
-      this.loading = this.grow(batch.size * 2)
-    }
-    const frames: Array<Float32Array | null> = new Array(batch.size).fill(null)
     const taken: Array<{ s: StreamSlot; arrival: number }> = []
-    for (const s of this.streams) {
-      if (!s || s.slot >= batch.size) continue
-      const frame = s.ready.shift()
-      if (!frame) continue
-      frames[s.slot] = frame
-      taken.push({ s, arrival: s.readyArrival.shift()! })
-    }
+    for (const s of this.streams) if (s && s.ready.length) taken.push({ s, arrival: 0 })
     if (taken.length === 0) return false
+    if (this.packedSlots.length < taken.length) {
+      this.packedSlots = new Int32Array(taken.length * 2)
+      this.packedFrames = new Float32Array(taken.length * 2 * SERVER_VAD_FRAME)
+    }
+    const slots = this.packedSlots.subarray(0, taken.length)
+    const frames = this.packedFrames.subarray(0, taken.length * SERVER_VAD_FRAME)
+    taken.forEach((t, i) => {
+      slots[i] = t.s.slot
+      frames.set(t.s.ready.shift()!, i * SERVER_VAD_FRAME)
+      t.arrival = t.s.readyArrival.shift()!
+    })
     const t0 = performance.now()
     let probs: Float32Array
     try {
-      probs = await batch.process(frames)
+      probs = await batch.process(slots, frames)
     } catch (error) {
-      this.opts.log?.(`server VAD inference failed: ${(error as Error).message}`)
+      const message = (error as Error).message
+      if (batch.alive === false) {
+        if (this.batch === batch) this.replaceDeadBatch(message)
+      } else this.opts.log?.(`server VAD inference failed: ${message}`)
       return false
     } finally {
       this.stats.inferenceMs += performance.now() - t0
     }
     this.stats.calls++
     this.stats.framesClassified += taken.length
-    for (const { s, arrival } of taken) {
+    for (let i = 0; i < taken.length; i++) {
+      const { s, arrival } = taken[i]!
       if (s.closed) continue
-      const p = probs[s.slot]!
+      const p = probs[i]!
       s.arrivals.push(arrival)
       if (s.arrivals.length > ARRIVAL_HISTORY_FRAMES) {
         s.arrivals.shift()
@@ -271,12 +321,16 @@ export class BatchedServerVad {
   }
 }
 
-/** 48 kHz Int16 → 16 kHz float: a 3-tap box filter then every third sample (enough for a VAD). */
-export function decimate48to16(pcm: Int16Array, carry: number[]): Float32Array {
+/**
+ * 48 kHz → 16 kHz: a 3-tap box filter then every third sample (enough for a VAD and speech recognition), for the
+ * rare stream that arrives at 48 kHz (sessions normally decode straight to 16 kHz). With `into` (large enough), the
+ * result is written there and a view of it returned (no allocation per frame).
+ */
+export function decimate48to16(pcm: Int16Array, carry: number[], into?: Int16Array): Int16Array {
   const all = carry.length ? Int16Array.from([...carry, ...pcm]) : pcm
   const n = Math.floor(all.length / 3)
-  const out = new Float32Array(n)
-  for (let i = 0; i < n; i++) out[i] = (all[3 * i]! + all[3 * i + 1]! + all[3 * i + 2]!) / (3 * 32768)
+  const out = into && into.length >= n ? into.subarray(0, n) : new Int16Array(n)
+  for (let i = 0; i < n; i++) out[i] = Math.round((all[3 * i]! + all[3 * i + 1]! + all[3 * i + 2]!) / 3)
   carry.length = 0
   for (let i = n * 3; i < all.length; i++) carry.push(all[i]!)
   return out
@@ -284,12 +338,15 @@ export function decimate48to16(pcm: Int16Array, carry: number[]): Float32Array {
 
 let shared: BatchedServerVad | null = null
 
-/** The process-wide batched VAD over the bundled Silero model (loaded when the first voice session opens). */
+/**
+ * The process-wide batched VAD over the bundled Silero model, on its own thread (started when the first voice
+ * session opens; it never keeps the process alive).
+ */
 export function sharedServerVad(log?: (line: string) => void): BatchedServerVad {
   shared ??= new BatchedServerVad({
-    loadBatch: async (size) => {
-      const { SileroVadBatch } = await import('../../main/services/vad/sileroVad')
-      return SileroVadBatch.create(size)
+    loadBatch: async () => {
+      const { WorkerFrameBatch } = await import('./workerFrameBatch')
+      return WorkerFrameBatch.start({ log })
     },
     log
   })

@@ -55,7 +55,7 @@ describe('packaged app layout (electron-builder --dir with a placeholder Electro
   })
 
   it('ships the built app in the asar and native code outside it', () => {
-    for (const f of ['/package.json', '/out/main/index.js', '/out/main/server.js', '/out/preload/index.cjs', '/out/renderer/index.html']) {
+    for (const f of ['/package.json', '/out/main/index.js', '/out/main/server.js', '/out/main/serverVadWorker.js', '/out/preload/index.cjs', '/out/renderer/index.html']) {
       expect(asarFiles, f).toContain(f)
     }
     // Only this OS's onnxruntime build, unpacked; no mediasoup C++ sources, no source maps.

@@ -64,106 +64,154 @@ function checkFrame(frame: Float32Array, what: string): void {
 }
 
 /**
- * Batched Silero VAD: B independent streams advance one 512-sample frame per `process` call in one inference
- * ([B, 576] input, [2, B, 128] state). Each stream keeps its own context and state, so stream b's probabilities
- * equal what a single-stream `SileroVad` would give on the same audio. Input and state tensors are allocated once
- * and rewritten in place.
+ * Batched Silero VAD: many independent streams (slots) advance one 512-sample frame each in ONE inference. Each slot
+ * keeps its own 64-sample context and [2, 128] state here; a call gathers only the slots that have a frame into a
+ * dense [n, 576] input (and [2, n, 128] state), so slots without a frame cost nothing and the capacity can grow
+ * without touching the streams already running. Stream b's probabilities equal what a single-stream `SileroVad`
+ * gives on the same audio.
  */
 export class SileroVadBatch {
-  readonly size: number
   private readonly session: ort.InferenceSession
-  private readonly input: Float32Array
-  private readonly state: Float32Array
-  private readonly feeds: Record<string, ort.Tensor>
-  /** Pre-allocated outputs: ORT writes the probabilities and the next state straight into these. */
-  private readonly fetches: Record<string, ort.Tensor>
-  private readonly outProbs: Float32Array
-  private readonly nextState: Float32Array
-  private readonly probs: Float32Array
+  private capacity: number
+  /** Per slot: the last 64 samples of its previous frame. */
+  private contexts: Float32Array
+  /** Per slot: its [2, 128] state, layer-major within the slot. */
+  private states: Float32Array
+  /** Dense call buffers, grown to the largest call seen. */
+  private input = new Float32Array(0)
+  private stateIn = new Float32Array(0)
+  private readonly sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), [])
+  /** Per slot: the call that last took it (catches a slot listed twice in one call). */
+  private takenBy: Uint32Array
+  private calls = 0
   private busy = false
 
   constructor(session: ort.InferenceSession, size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a positive integer, got ${size}`)
     this.session = session
-    this.size = size
-    this.input = new Float32Array(size * VAD_WINDOW_SAMPLES)
-    this.state = new Float32Array(2 * size * STATE_UNITS)
-    this.probs = new Float32Array(size)
-    this.outProbs = new Float32Array(size)
-    this.nextState = new Float32Array(2 * size * STATE_UNITS)
-    this.feeds = {
-      input: new ort.Tensor('float32', this.input, [size, VAD_WINDOW_SAMPLES]),
-      state: new ort.Tensor('float32', this.state, [2, size, STATE_UNITS]),
-      sr: new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), [])
-    }
-    this.fetches = {
-      output: new ort.Tensor('float32', this.outProbs, [size, 1]),
-      stateN: new ort.Tensor('float32', this.nextState, [2, size, STATE_UNITS])
-    }
+    this.capacity = size
+    this.contexts = new Float32Array(size * VAD_CONTEXT_SAMPLES)
+    this.states = new Float32Array(size * 2 * STATE_UNITS)
+    this.takenBy = new Uint32Array(size)
   }
 
   static async create(size: number, modelPath?: string): Promise<SileroVadBatch> {
     return new SileroVadBatch(await loadSileroSession(modelPath), size)
   }
 
+  /** Slots 0..size-1 exist; `processPacked` grows it when a larger slot shows up. */
+  get size(): number {
+    return this.capacity
+  }
+
+  /** Make room for slots 0..size-1; the existing slots keep their context and state. */
+  ensureSize(size: number): void {
+    if (size <= this.capacity) return
+    const capacity = Math.max(size, this.capacity * 2)
+    const contexts = new Float32Array(capacity * VAD_CONTEXT_SAMPLES)
+    contexts.set(this.contexts)
+    const states = new Float32Array(capacity * 2 * STATE_UNITS)
+    states.set(this.states)
+    const takenBy = new Uint32Array(capacity)
+    takenBy.set(this.takenBy)
+    this.contexts = contexts
+    this.states = states
+    this.takenBy = takenBy
+    this.capacity = capacity
+  }
+
   /** Forget stream b's history (a new speaker / session takes the slot). */
   resetStream(b: number): void {
-    if (!Number.isInteger(b) || b < 0 || b >= this.size) throw new RangeError(`stream ${b} is not in 0..${this.size - 1}`)
-    this.input.fill(0, b * VAD_WINDOW_SAMPLES, (b + 1) * VAD_WINDOW_SAMPLES)
-    for (let layer = 0; layer < 2; layer++) {
-      const at = (layer * this.size + b) * STATE_UNITS
-      this.state.fill(0, at, at + STATE_UNITS)
-    }
+    if (!Number.isInteger(b) || b < 0 || b >= this.capacity) throw new RangeError(`stream ${b} is not in 0..${this.capacity - 1}`)
+    this.contexts.fill(0, b * VAD_CONTEXT_SAMPLES, (b + 1) * VAD_CONTEXT_SAMPLES)
+    this.states.fill(0, b * 2 * STATE_UNITS, (b + 1) * 2 * STATE_UNITS)
   }
 
   reset(): void {
-    this.input.fill(0)
-    this.state.fill(0)
+    this.contexts.fill(0)
+    this.states.fill(0)
   }
 
   /**
    * One inference for all streams: frames[b] is stream b's next 512 samples, or null when stream b has no frame
    * ready (its context and state are left exactly as they were, so streams need not arrive in lock step). Returns the
-   * speech probability per stream (NaN for skipped streams) in a view that the next call overwrites.
+   * speech probability per stream (NaN for skipped streams).
    */
   async process(frames: ArrayLike<Float32Array | null>): Promise<Float32Array> {
-    if (frames.length !== this.size) throw new RangeError(`expected ${this.size} frames (one per stream), got ${frames.length}`)
-    if (this.busy) throw new Error('SileroVadBatch.process called again before the previous call finished')
-    let active = 0
-    for (let b = 0; b < this.size; b++) {
+    if (frames.length !== this.capacity) throw new RangeError(`expected ${this.capacity} frames (one per stream), got ${frames.length}`)
+    const slots: number[] = []
+    for (let b = 0; b < frames.length; b++) {
       const frame = frames[b]
       if (frame === null || frame === undefined) continue
       checkFrame(frame, `stream ${b}`)
-      active++
+      slots.push(b)
     }
-    this.probs.fill(Number.NaN)
-    if (active === 0) return this.probs
+    const packed = new Float32Array(slots.length * VAD_FRAME_SAMPLES)
+    slots.forEach((b, i) => packed.set(frames[b]!, i * VAD_FRAME_SAMPLES))
+    const probs = new Float32Array(this.capacity).fill(Number.NaN)
+    const dense = await this.processPacked(slots, packed)
+    slots.forEach((b, i) => (probs[b] = dense[i]!))
+    return probs
+  }
+
+  /**
+   * The dense form: `frames` holds slots.length frames of 512 samples back to back, frame i for slot slots[i] (each
+   * slot at most once). Returns one probability per frame, in the same order.
+   */
+  async processPacked(slots: ArrayLike<number>, frames: Float32Array): Promise<Float32Array> {
+    const n = slots.length
+    if (!(frames instanceof Float32Array)) throw new TypeError('frames: expected a Float32Array')
+    if (frames.length !== n * VAD_FRAME_SAMPLES) throw new RangeError(`expected ${n} frames of ${VAD_FRAME_SAMPLES} samples (${n * VAD_FRAME_SAMPLES} in all), got ${frames.length}`)
+    let top = -1
+    for (let i = 0; i < n; i++) {
+      const b = slots[i]!
+      if (!Number.isInteger(b) || b < 0) throw new RangeError(`slot ${String(b)} is not a non-negative integer`)
+      if (b > top) top = b
+    }
+    if (n === 0) return new Float32Array(0)
+    if (this.busy) throw new Error('SileroVadBatch called again before the previous call finished')
+    this.ensureSize(top + 1)
+    const call = (this.calls = (this.calls + 1) >>> 0 || 1)
+    for (let i = 0; i < n; i++) {
+      const b = slots[i]!
+      if (this.takenBy[b] === call) throw new RangeError(`slot ${b} appears twice in one call`)
+      this.takenBy[b] = call
+    }
+    if (this.input.length < n * VAD_WINDOW_SAMPLES) {
+      this.input = new Float32Array(n * VAD_WINDOW_SAMPLES)
+      this.stateIn = new Float32Array(n * 2 * STATE_UNITS)
+    }
+    const input = this.input.subarray(0, n * VAD_WINDOW_SAMPLES)
+    const stateIn = this.stateIn.subarray(0, n * 2 * STATE_UNITS)
+    for (let i = 0; i < n; i++) {
+      const b = slots[i]!
+      const row = i * VAD_WINDOW_SAMPLES
+      input.set(this.contexts.subarray(b * VAD_CONTEXT_SAMPLES, (b + 1) * VAD_CONTEXT_SAMPLES), row)
+      input.set(frames.subarray(i * VAD_FRAME_SAMPLES, (i + 1) * VAD_FRAME_SAMPLES), row + VAD_CONTEXT_SAMPLES)
+      for (let layer = 0; layer < 2; layer++) {
+        const from = (b * 2 + layer) * STATE_UNITS
+        stateIn.set(this.states.subarray(from, from + STATE_UNITS), (layer * n + i) * STATE_UNITS)
+      }
+    }
     this.busy = true
     try {
-      const input = this.input
-      for (let b = 0; b < this.size; b++) {
-        const frame = frames[b]
-        if (!frame) continue
-        const row = b * VAD_WINDOW_SAMPLES
-        // Context: the last 64 samples of this stream's previous frame, which sit at the end of its previous row.
-        input.copyWithin(row, row + VAD_FRAME_SAMPLES, row + VAD_WINDOW_SAMPLES)
-        input.set(frame, row + VAD_CONTEXT_SAMPLES)
-      }
-      await this.session.run(this.feeds, this.fetches)
-      if (active === this.size) {
-        this.state.set(this.nextState)
-        this.probs.set(this.outProbs)
-      } else {
-        for (let b = 0; b < this.size; b++) {
-          if (!frames[b]) continue
-          this.probs[b] = this.outProbs[b]!
-          for (let layer = 0; layer < 2; layer++) {
-            const at = (layer * this.size + b) * STATE_UNITS
-            this.state.set(this.nextState.subarray(at, at + STATE_UNITS), at)
-          }
+      const out = await this.session.run({
+        input: new ort.Tensor('float32', input, [n, VAD_WINDOW_SAMPLES]),
+        state: new ort.Tensor('float32', stateIn, [2, n, STATE_UNITS]),
+        sr: this.sr
+      })
+      const probs = out.output!.data as Float32Array
+      const next = out.stateN!.data as Float32Array
+      for (let i = 0; i < n; i++) {
+        const b = slots[i]!
+        // Context for the next call: the last 64 samples of this frame.
+        this.contexts.set(frames.subarray((i + 1) * VAD_FRAME_SAMPLES - VAD_CONTEXT_SAMPLES, (i + 1) * VAD_FRAME_SAMPLES), b * VAD_CONTEXT_SAMPLES)
+        for (let layer = 0; layer < 2; layer++) {
+          const from = (layer * n + i) * STATE_UNITS
+          this.states.set(next.subarray(from, from + STATE_UNITS), (b * 2 + layer) * STATE_UNITS)
         }
       }
-      return this.probs
+      return probs.length === n ? probs : probs.slice(0, n)
     } finally {
       this.busy = false
     }
@@ -173,7 +221,7 @@ export class SileroVadBatch {
 /** Single-stream Silero VAD: one 512-sample frame in, one speech probability out. */
 export class SileroVad {
   private readonly batch: SileroVadBatch
-  private readonly one: Float32Array[] = [new Float32Array(0)]
+  private static readonly SLOT = [0]
 
   constructor(session: ort.InferenceSession) {
     this.batch = new SileroVadBatch(session, 1)
@@ -188,7 +236,7 @@ export class SileroVad {
   }
 
   async process(frame: Float32Array): Promise<number> {
-    this.one[0] = frame
-    return (await this.batch.process(this.one))[0]!
+    checkFrame(frame, 'frame')
+    return (await this.batch.processPacked(SileroVad.SLOT, frame))[0]!
   }
 }
