@@ -53,7 +53,7 @@ try {
     const feed = async (frame: Int16Array): Promise<void> => {
       const due = t0 + n++ * 20
       await sleep(Math.max(0, due - performance.now()))
-      pipeline.onFrame({ pcm: frame, rtpTimestamp: n * 960, concealed: false, receivedAt: performance.now() })
+      pipeline.onFrame({ pcm: frame, sampleRate: 48_000, rtpTimestamp: n * 960, concealed: false, receivedAt: performance.now() })
     }
     for (const f of question) await feed(f)
     // Silence until the reply has played for 600 ms.

@@ -1,13 +1,14 @@
 import { parseRtp, type RtpPacket } from './rtp'
 import { ReorderBuffer } from './reorderBuffer'
-import { FRAME_SAMPLES, OpusFrameDecoder } from './opusCodec'
+import { frameSamplesAt, OpusFrameDecoder, RTP_TICKS_PER_FRAME, SAMPLE_RATE, type OpusDecodeRate } from './opusCodec'
 import { OpusLossDecoder } from './opusLossDecoder'
 
 /** One decoded 20 ms frame handed to the session pipeline. */
 export interface AudioFrame {
-  /** 48 kHz mono samples (FRAME_SAMPLES of them). */
+  /** 20 ms of mono samples at `sampleRate` (48 kHz unless the session's pipeline asked for less). */
   pcm: Int16Array
-  /** RTP timestamp of the frame (48 kHz units): places it on the sender's timeline. */
+  sampleRate: number
+  /** RTP timestamp of the frame (48 kHz ticks whatever the sample rate): places it on the sender's timeline. */
   rtpTimestamp: number
   /** True when the frame was lost on the wire (or undecodable): rebuilt from FEC, concealed by PLC, or silence. */
   concealed: boolean
@@ -31,6 +32,8 @@ export interface AudioReceiverStats {
   plcConcealed: number
   late: number
   lostSeq: number
+  /** Times the stream went back to the native decoder after a loss-free stretch. */
+  nativeResumes: number
   /** Total decode time, ms (for CPU accounting). */
   decodeMs: number
 }
@@ -38,6 +41,8 @@ export interface AudioReceiverStats {
 /** Gaps longer than this (e.g. the producer was paused) are a discontinuity, not loss to conceal. */
 const MAX_CONCEAL_FRAMES = 10
 const WARMUP_PACKETS = 5
+/** After this many packets in a row without loss (10 s), a stream on the loss decoder goes back to the native one. */
+const NATIVE_AFTER_LOSS_FREE_PACKETS = 500
 
 /**
  * RTP (from a DirectTransport consumer) → ordered, decoded 20 ms PCM frames. Handles reordering (short hold only
@@ -46,22 +51,34 @@ const WARMUP_PACKETS = 5
  */
 export class AudioReceiver {
   private readonly reorder: ReorderBuffer<RtpPacket>
-  /** The fast native decoder until the first loss; then the FEC/PLC-capable one (see decodePacket). */
-  private decoder: OpusFrameDecoder | OpusLossDecoder = new OpusFrameDecoder()
+  /** The fast native decoder until a loss; then the FEC/PLC-capable one for a while (see fillGap). */
+  private decoder: OpusFrameDecoder | OpusLossDecoder
+  private readonly sampleRate: OpusDecodeRate
+  /** Samples per 20 ms frame at sampleRate. */
+  private readonly frameSamples: number
   private lastTimestamp: number | null = null
-  /** The last few payloads while on the native decoder (to warm the loss decoder's state when it takes over). */
-  private recent: Uint8Array[] = []
-  readonly stats: AudioReceiverStats = { packets: 0, malformed: 0, paddingOnly: 0, decoded: 0, concealed: 0, decodeErrors: 0, fecRecovered: 0, plcConcealed: 0, late: 0, lostSeq: 0, decodeMs: 0 }
+  /** The last few payloads (to warm the other decoder's state when it takes over), copied into reused slots. */
+  private readonly recent = new RecentPayloads(WARMUP_PACKETS)
+  /** Packets decoded in a row since the last loss. */
+  private lossFreeRun = 0
+  readonly stats: AudioReceiverStats = { packets: 0, malformed: 0, paddingOnly: 0, decoded: 0, concealed: 0, decodeErrors: 0, fecRecovered: 0, plcConcealed: 0, late: 0, lostSeq: 0, nativeResumes: 0, decodeMs: 0 }
 
   constructor(
     private readonly onFrame: (frame: AudioFrame) => void,
     private readonly opts: {
       reorderHoldMs?: number
+      /** What to decode to (default 48 kHz); every frame then has sampleRate / 50 samples. */
+      sampleRate?: OpusDecodeRate
+      /** Loss-free packets in a row after which a stream leaves the loss decoder (default 500 = 10 s). */
+      nativeAfterLossFreePackets?: number
       /** The stream jumped ahead by more than a short loss (link down, or the producer was paused): called before the frame after the jump. */
       onDiscontinuity?(gap: { from: number; frames: number }): void
     } = {}
   ) {
     this.reorder = new ReorderBuffer(opts.reorderHoldMs ?? 60)
+    this.sampleRate = opts.sampleRate ?? SAMPLE_RATE
+    this.frameSamples = frameSamplesAt(this.sampleRate)
+    this.decoder = new OpusFrameDecoder(this.sampleRate)
   }
 
   get hasHeldPackets(): boolean {
@@ -100,17 +117,19 @@ export class AudioReceiver {
   }
 
   /**
-   * Fill the `gap - 1` frames lost before `next`. Lost frames are where the stream's loss recovery matters, so on the
-   * first loss the stream switches from the native decoder (@evan/opus, fast, but no FEC/PLC) to OpusLossDecoder
-   * (its libopus as WebAssembly, ~2x the CPU) for the rest of the stream: loss-free streams keep the cheap path.
-   * The frame right before `next` is rebuilt from next's in-band FEC; any earlier ones by PLC.
+   * Fill the `gap - 1` frames lost before `next`. Lost frames are where the stream's loss recovery matters, so on a
+   * loss the stream switches from the native decoder (@evan/opus, fast, but no FEC/PLC) to OpusLossDecoder (its
+   * libopus as WebAssembly, ~2x the CPU), and back after NATIVE_AFTER_LOSS_FREE_PACKETS without loss: loss-free
+   * streams keep the cheap path, and a burst of loss on a busy server does not make it slower for good. The frame
+   * right before `next` is rebuilt from next's in-band FEC; any earlier ones by PLC.
    */
   private fillGap(gap: number, lastTimestamp: number, next: Uint8Array, nowMs: number): void {
+    this.lossFreeRun = 0
     if (!(this.decoder instanceof OpusLossDecoder)) {
       try {
-        const lossDecoder = new OpusLossDecoder()
+        const lossDecoder = new OpusLossDecoder(this.sampleRate)
         // Warm the new decoder's state on the last packets before the loss, so FEC/PLC start from real history.
-        for (const p of this.recent.splice(0)) lossDecoder.decode(p)
+        for (const p of this.recent.inOrder()) lossDecoder.decode(p)
         this.decoder = lossDecoder
       } catch {
         // Keep the native decoder; losses are filled with silence.
@@ -119,12 +138,12 @@ export class AudioReceiver {
     const decoder = this.decoder
     for (let i = 1; i < gap; i++) {
       this.stats.concealed++
-      let pcm: Int16Array = new Int16Array(FRAME_SAMPLES)
+      let pcm: Int16Array = new Int16Array(this.frameSamples)
       let recovery: 'fec' | 'plc' | 'silence' = 'silence'
       if (decoder instanceof OpusLossDecoder) {
         try {
-          const out = i === gap - 1 ? decoder.decodeFec(next, FRAME_SAMPLES) : decoder.conceal(FRAME_SAMPLES)
-          if (out.length === FRAME_SAMPLES) {
+          const out = i === gap - 1 ? decoder.decodeFec(next, this.frameSamples) : decoder.conceal(this.frameSamples)
+          if (out.length === this.frameSamples) {
             pcm = out
             recovery = i === gap - 1 ? 'fec' : 'plc'
             if (recovery === 'fec') this.stats.fecRecovered++
@@ -134,8 +153,21 @@ export class AudioReceiver {
           // silence
         }
       }
-      this.onFrame({ pcm, rtpTimestamp: (lastTimestamp + i * FRAME_SAMPLES) >>> 0, concealed: true, recovery, receivedAt: nowMs })
+      this.onFrame({ pcm, sampleRate: this.sampleRate, rtpTimestamp: (lastTimestamp + i * RTP_TICKS_PER_FRAME) >>> 0, concealed: true, recovery, receivedAt: nowMs })
     }
+  }
+
+  /** The native decoder takes over again, its state warmed on the last packets. */
+  private backToNative(): void {
+    const native = new OpusFrameDecoder(this.sampleRate)
+    try {
+      for (const p of this.recent.inOrder()) native.decode(p)
+    } catch {
+      return // stay on the loss decoder
+    }
+    ;(this.decoder as OpusLossDecoder).close()
+    this.decoder = native
+    this.stats.nativeResumes++
   }
 
   /** Free the decoder's memory (the loss decoder lives in WebAssembly memory, outside the JS heap). Idempotent. */
@@ -145,41 +177,74 @@ export class AudioReceiver {
 
   private decodePacket(packet: RtpPacket, nowMs: number): void {
     if (this.lastTimestamp !== null) {
-      const gap = Math.round(((packet.timestamp - this.lastTimestamp) >>> 0) / FRAME_SAMPLES)
+      const gap = Math.round(((packet.timestamp - this.lastTimestamp) >>> 0) / RTP_TICKS_PER_FRAME)
       if (gap > 1 && gap <= MAX_CONCEAL_FRAMES) {
         this.fillGap(gap, this.lastTimestamp, packet.payload, nowMs)
-      } else if (gap < 1 || gap > 0x7fffffff / FRAME_SAMPLES) {
+      } else if (gap < 1 || gap > 0x7fffffff / RTP_TICKS_PER_FRAME) {
         // Timestamp went backwards: a restarted sender. Start a new timeline.
       } else if (gap > MAX_CONCEAL_FRAMES) {
         // A jump (outage or pause): decoding on from the state before it produces loud artifacts. Start afresh.
         this.decoder.reset()
-        this.recent = []
-        this.opts.onDiscontinuity?.({ from: (this.lastTimestamp + FRAME_SAMPLES) >>> 0, frames: gap - 1 })
+        this.recent.clear()
+        this.opts.onDiscontinuity?.({ from: (this.lastTimestamp + RTP_TICKS_PER_FRAME) >>> 0, frames: gap - 1 })
       }
     }
     this.lastTimestamp = packet.timestamp
+    if (this.decoder instanceof OpusLossDecoder && ++this.lossFreeRun >= (this.opts.nativeAfterLossFreePackets ?? NATIVE_AFTER_LOSS_FREE_PACKETS)) this.backToNative()
     const t0 = performance.now()
     let pcm: Int16Array
     let concealed = false
     try {
       pcm = this.decoder.decode(packet.payload)
-      if (!(this.decoder instanceof OpusLossDecoder)) {
-        this.recent.push(Uint8Array.from(packet.payload))
-        if (this.recent.length > WARMUP_PACKETS) this.recent.shift()
-      }
-      if (pcm.length !== FRAME_SAMPLES) {
+      this.recent.push(packet.payload)
+      if (pcm.length !== this.frameSamples) {
         // Not a 20 ms packet: keep the timeline in 20 ms units by fitting it.
-        const fitted = new Int16Array(FRAME_SAMPLES)
-        fitted.set(pcm.subarray(0, FRAME_SAMPLES))
+        const fitted = new Int16Array(this.frameSamples)
+        fitted.set(pcm.subarray(0, this.frameSamples))
         pcm = fitted
       }
       this.stats.decoded++
     } catch {
       this.stats.decodeErrors++
-      pcm = new Int16Array(FRAME_SAMPLES)
+      pcm = new Int16Array(this.frameSamples)
       concealed = true
     }
     this.stats.decodeMs += performance.now() - t0
-    this.onFrame({ pcm, rtpTimestamp: packet.timestamp, concealed, receivedAt: nowMs })
+    this.onFrame({ pcm, sampleRate: this.sampleRate, rtpTimestamp: packet.timestamp, concealed, receivedAt: nowMs })
+  }
+}
+
+/** The last `count` packet payloads, copied into slots that are reused (no allocation per packet). */
+class RecentPayloads {
+  private readonly slots: Uint8Array[]
+  private readonly lengths: number[]
+  private next = 0
+  private size = 0
+
+  constructor(private readonly count: number) {
+    this.slots = Array.from({ length: count }, () => new Uint8Array(1500))
+    this.lengths = new Array<number>(count).fill(0)
+  }
+
+  push(payload: Uint8Array): void {
+    if (payload.length > 1500) return // not an audio packet this receiver can decode anyway
+    this.slots[this.next]!.set(payload)
+    this.lengths[this.next] = payload.length
+    this.next = (this.next + 1) % this.count
+    this.size = Math.min(this.count, this.size + 1)
+  }
+
+  clear(): void {
+    this.size = 0
+  }
+
+  /** Oldest first, as views into the slots (valid until the next push). */
+  inOrder(): Uint8Array[] {
+    const out: Uint8Array[] = []
+    for (let i = this.size; i > 0; i--) {
+      const at = (this.next - i + this.count) % this.count
+      out.push(this.slots[at]!.subarray(0, this.lengths[at]))
+    }
+    return out
   }
 }

@@ -1,5 +1,5 @@
 import type { AudioFrame } from './audioReceiver'
-import { FRAME_SAMPLES } from './opusCodec'
+import { frameSamplesAt, RTP_TICKS_PER_FRAME, SAMPLE_RATE } from './opusCodec'
 
 /**
  * Keeps the pipeline's audio complete and in order across an uplink outage. Pure: frames and times in, frames out.
@@ -31,7 +31,11 @@ export class BackfillGate {
   private held: AudioFrame[] = []
   readonly stats: BackfillGateStats = { gaps: 0, backfilled: 0, unfilled: 0, timedOut: 0, released: 0 }
 
-  constructor(private readonly deliver: (frame: AudioFrame) => void, private readonly opts: { maxWaitMs?: number; maxFrames?: number } = {}) {}
+  constructor(
+    private readonly deliver: (frame: AudioFrame) => void,
+    /** sampleRate: of the frames (for the silence that fills what the client could not send); 48 kHz by default. */
+    private readonly opts: { maxWaitMs?: number; maxFrames?: number; sampleRate?: number } = {}
+  ) {}
 
   get holding(): boolean {
     return this.pending !== null
@@ -66,7 +70,7 @@ export class BackfillGate {
     if (!p) return 0
     let taken = 0
     for (const f of frames) {
-      const index = ((f.rtpTimestamp - p.range.from) >>> 0) / FRAME_SAMPLES
+      const index = ((f.rtpTimestamp - p.range.from) >>> 0) / RTP_TICKS_PER_FRAME
       if (!Number.isInteger(index) || index >= p.range.frames || p.got.has(index)) continue
       p.got.set(index, { ...f, concealed: false })
       taken++
@@ -86,7 +90,8 @@ export class BackfillGate {
         this.deliver(f)
       } else {
         this.stats.unfilled++
-        this.deliver({ pcm: new Int16Array(FRAME_SAMPLES), rtpTimestamp: (p.range.from + i * FRAME_SAMPLES) >>> 0, concealed: true, recovery: 'silence', receivedAt: p.since })
+        const sampleRate = this.opts.sampleRate ?? SAMPLE_RATE
+        this.deliver({ pcm: new Int16Array(frameSamplesAt(sampleRate)), sampleRate, rtpTimestamp: (p.range.from + i * RTP_TICKS_PER_FRAME) >>> 0, concealed: true, recovery: 'silence', receivedAt: p.since })
       }
     }
     const held = this.held

@@ -1,9 +1,10 @@
 import type { AudioFrame } from '../audio/audioReceiver'
+import type { OpusDecodeRate } from '../audio/opusCodec'
 import type { SessionNotification, SessionPipelineName } from '../../shared/contract/signaling'
 
 /**
  * The seam between the media path and whatever answers the user. A session feeds its pipeline every decoded 20 ms
- * uplink frame (48 kHz mono) in order, plus events the client reports; the pipeline answers with reply frames
+ * uplink frame (mono, at the pipeline's inputSampleRate, 48 kHz by default) in order, plus events the client reports; the pipeline answers with reply frames
  * (same format), which the session encodes and paces onto the reply producer. The voice loop (STT → LLM → TTS)
  * is another implementation of this interface.
  */
@@ -33,6 +34,11 @@ export interface ClientEvent {
 }
 
 export interface SessionPipeline {
+  /**
+   * The rate the pipeline wants the uplink decoded to (libopus resamples as it decodes, which is cheaper than
+   * decoding at 48 kHz and resampling after). Default 48 kHz. Fixed for the session.
+   */
+  readonly inputSampleRate?: OpusDecodeRate
   onFrame(frame: AudioFrame): void
   onClientEvent(event: ClientEvent): void
   close(): void

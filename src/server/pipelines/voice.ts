@@ -4,6 +4,7 @@ import { DEFAULT_ENDPOINTER_CONFIG } from '../../shared/voice/endpointer'
 import { turnTraceSchema } from '../../shared/latency/trace'
 import { buildVoiceChains, type ChainTimeouts, type VoiceChains } from '../providers/fromConfig'
 import type { FallbackSwitch } from '../providers/fallbackChain'
+import { SampleHistory } from '../audio/sampleHistory'
 import { ReplyPlayer } from '../turn/replyPlayer'
 import { TurnDetector, type TurnAction, type TurnDetectorConfig, type TurnSignal } from '../turn/turnDetector'
 import { REPLY_FRAME_SAMPLES, VoiceLoop, type Turn } from '../turn/voiceLoop'
@@ -71,6 +72,29 @@ const STEADY_AFTER_SPEECH_MS = 6000
 const STEADY_AFTER_REPLY_MS = 1500
 const SILENCE = new Int16Array(REPLY_FRAME_SAMPLES)
 
+/**
+ * One 20 ms timer for the turn detectors of every voice session of this process (hundreds of sessions would
+ * otherwise run hundreds of timers). Each listener catches and logs its own failures.
+ */
+const tickListeners = new Set<() => void>()
+let sharedTicker: ReturnType<typeof setInterval> | null = null
+function everyTick(fn: () => void): () => void {
+  tickListeners.add(fn)
+  if (!sharedTicker) {
+    sharedTicker = setInterval(() => {
+      for (const listener of tickListeners) listener()
+    }, TICK_MS)
+    sharedTicker.unref?.()
+  }
+  return () => {
+    tickListeners.delete(fn)
+    if (tickListeners.size === 0 && sharedTicker) {
+      clearInterval(sharedTicker)
+      sharedTicker = null
+    }
+  }
+}
+
 export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOptions = {}): SessionPipeline {
   const log = opts.log ?? (() => undefined)
   const now = opts.now ?? Date.now
@@ -89,6 +113,10 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
 
   let chains = buildVoiceChains(opts.config ?? EMPTY_VOICE_CONFIG, { onSwitch, timeouts: opts.timeouts, onTimerDone: (text) => notice('info', text) })
   let loop = new VoiceLoop({ stt: chains.stt, llm: chains.llm, tts: chains.tts, systemPrompt: chains.systemPrompt })
+  // The embedded TTS's spare processes (shared by every session of this process) start now, while nobody speaks:
+  // each start is a fork that stalls this thread for tens of ms once the backend is large, which must not land on
+  // the first utterances. warmUp again at each utterance start tops up what replies used.
+  chains.warmUp()
   const detector = new TurnDetector(opts.detector)
   const configureTurnTaking = (config: VoiceConfig): void => {
     // The app's VAD reports speech_end after speechEndSilenceMs of pause; the early reply waits for the rest.
@@ -97,36 +125,16 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
   if (opts.config) configureTurnTaking(opts.config)
   const mono = opts.monotonic ?? ((): number => performance.now())
 
-  // --- uplink audio, 16 kHz, for STT (the last MAX_BUFFER_SECONDS)
-  const chunks: Int16Array[] = []
-  let bufferStart = 0 // sample index of chunks[0][0]
-  let total = 0
-  const carry: number[] = []
+  // --- uplink audio, 16 kHz, for STT: the open utterance (up to MAX_BUFFER_SECONDS), else a pre-roll
+  /** 48 → 16 kHz decimation remainder (0..2 samples carried between frames) and its output, reused per frame. */
+  const decimationCarry: number[] = []
+  const decimated = new Int16Array(1024)
+  const history = new SampleHistory(MAX_BUFFER_SECONDS * SERVER_VAD_RATE, 2 * SERVER_VAD_RATE)
+  const preRollSamples = (PRE_ROLL_MS * SERVER_VAD_RATE) / 1000
   let utteranceStart: number | null = null
-  const appendAudio = (pcm48: Int16Array): void => {
-    const f = decimate48to16(pcm48, carry)
-    const pcm = new Int16Array(f.length)
-    for (let i = 0; i < f.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(f[i]! * 32768)))
-    chunks.push(pcm)
-    total += pcm.length
-    while (total - bufferStart - (chunks[0]?.length ?? 0) > MAX_BUFFER_SECONDS * SERVER_VAD_RATE) bufferStart += chunks.shift()!.length
-  }
-  const audioFrom = (start: number): Int16Array => {
-    const from = Math.max(start, bufferStart)
-    const out = new Int16Array(total - from)
-    let at = bufferStart
-    let o = 0
-    for (const c of chunks) {
-      const end = at + c.length
-      if (end > from) {
-        const piece = c.subarray(Math.max(0, from - at))
-        out.set(piece, o)
-        o += piece.length
-      }
-      at = end
-    }
-    return out
-  }
+  /** The oldest audio still needed: the open utterance, an early reply that may be revoked, or the pre-roll. */
+  const keepFrom = (): number => Math.min(utteranceStart ?? Infinity, earlyCommit?.start ?? Infinity, history.total - preRollSamples)
+  const audioFrom = (start: number): Int16Array => history.from(start)
 
   // --- reply
   let currentTurn: Turn | null = null
@@ -217,14 +225,15 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
         : `turn committed by the ${action.source === 'client' ? "app's VAD" : 'server VAD backstop'}`
     ]
     let input: Parameters<VoiceLoop['startTurn']>[0]
+    // The utterance's audio now: the history keeps only what open utterances still need, and this one just closed.
+    const audio = start === null ? new Int16Array(0) : audioFrom(start)
     const specResult = spec ? await spec.result : null
     if (player.currentTurn !== turnId) return // superseded while waiting for the speculative transcript
     if (specResult) {
       notes.push('transcript from speculative STT (started at the early speech_end)')
       input = { turnId, transcript: specResult.text, marks, notes, stt: { computeMs: Math.max(0, specResult.doneAt - eouMono), provider: specResult.provider } }
     } else {
-      const samples = start === null ? new Int16Array(0) : audioFrom(start)
-      input = { turnId, audio: { samples, sampleRate: SERVER_VAD_RATE }, marks, notes }
+      input = { turnId, audio: { samples: audio, sampleRate: SERVER_VAD_RATE }, marks, notes }
     }
     ctx.notify('utteranceEnd', { turnId })
     const turn = loop.startTurn(input, {
@@ -274,7 +283,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
         case 'utteranceStart':
           keepSteady(STEADY_AFTER_SPEECH_MS)
           openUtterance = a.utterance
-          utteranceStart = Math.max(bufferStart, total - (PRE_ROLL_MS * SERVER_VAD_RATE) / 1000)
+          utteranceStart = Math.max(history.oldest, history.total - preRollSamples)
           ctx.notify('utteranceStart', { utterance: a.utterance })
           chains.warmUp()
           break
@@ -349,8 +358,13 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
       (p) => signal({ type: 'probability', p, at: mono() })
     )
   }
-  const ticker = setInterval(() => signal({ type: 'tick', at: mono() }), TICK_MS)
-  ticker.unref?.()
+  const stopTicking = everyTick(() => {
+    try {
+      signal({ type: 'tick', at: mono() })
+    } catch (error) {
+      log(`turn detector tick failed: ${(error as Error).message}`)
+    }
+  })
 
   const handle: VoiceSessionHandle = {
     addObserver(fn) {
@@ -374,9 +388,13 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
   sessions.set(ctx.sessionId, handle)
 
   return {
+    inputSampleRate: SERVER_VAD_RATE,
     onFrame(frame) {
-      appendAudio(frame.pcm)
-      vadStream?.push(frame.pcm, performance.timeOrigin + frame.receivedAt)
+      // The session decodes straight to 16 kHz; 48 kHz frames (a session that could not) are decimated here. The STT
+      // history and the server VAD both copy what they keep.
+      const samples16k = frame.sampleRate === SERVER_VAD_RATE ? frame.pcm : decimate48to16(frame.pcm, decimationCarry, decimated)
+      history.append(samples16k, keepFrom())
+      vadStream?.push(samples16k, performance.timeOrigin + frame.receivedAt)
     },
     onClientEvent(event: ClientEvent) {
       const at = mono()
@@ -398,7 +416,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
       }
     },
     close() {
-      clearInterval(ticker)
+      stopTicking()
       ctx.setReplyFiller?.(null)
       sessions.delete(ctx.sessionId)
       speculation?.abort.abort()
@@ -410,3 +428,4 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     }
   }
 }
+

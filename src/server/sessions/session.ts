@@ -4,7 +4,7 @@ import { ContractError } from '../../shared/contract/errors'
 import type { SessionNotification, SessionPipelineName } from '../../shared/contract/signaling'
 import { AudioReceiver, type AudioFrame } from '../audio/audioReceiver'
 import { BackfillGate } from '../audio/backfillGate'
-import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from '../audio/opusCodec'
+import { frameSamplesAt, OpusFrameDecoder, OpusFrameEncoder, SAMPLE_RATE, type OpusDecodeRate } from '../audio/opusCodec'
 import { PacedSender, realFrameClock, type FrameClockDeps } from '../audio/pacedSender'
 import { buildRtp } from '../audio/rtp'
 import type { ClientEvent, PipelineFactory, SessionPipeline } from '../pipelines/types'
@@ -57,7 +57,7 @@ export class Session {
   private producer: ms.Producer | null = null
   private tapConsumer: ms.Consumer | null = null
   private readonly replyConsumers = new Map<string, ms.Consumer>()
-  private receiver: AudioReceiver
+  private receiver!: AudioReceiver
   private readonly encoder = new OpusFrameEncoder()
   private readonly sender: PacedSender<Int16Array>
   private pipeline: SessionPipeline
@@ -65,7 +65,9 @@ export class Session {
   private waitingFirstRtp = true
   /** The next jump in the mic's RTP timeline is expected (producer new or just resumed), not an outage. */
   private jumpExpected = true
-  private readonly backfillGate = new BackfillGate((frame) => this.toPipeline(frame))
+  private backfillGate!: BackfillGate
+  /** What the uplink is decoded to: the pipeline's inputSampleRate (48 kHz by default). */
+  private uplinkRate: OpusDecodeRate = SAMPLE_RATE
   private backfillDecoder: OpusFrameDecoder | null = null
   private backfillTimer: ReturnType<typeof setInterval> | null = null
   private notifier: ((note: SessionNotification) => void) | null = null
@@ -85,7 +87,6 @@ export class Session {
     private readonly replySsrc: number
   ) {
     const log = deps.log ?? (() => undefined)
-    this.receiver = this.newReceiver()
     this.sender = new PacedSender<Int16Array>(deps.clock ?? realFrameClock, (f) => {
       if (this.closed || this.replyProducer.closed) return
       // Nobody receives the reply yet (no consumer on a recv transport): nothing to encode or send.
@@ -102,6 +103,9 @@ export class Session {
       }
     }, { initialSequence: randomBytes(2).readUInt16BE(0), initialTimestamp: randomBytes(4).readUInt32BE(0), idleFill: () => this.replyFiller?.() ?? null })
     this.pipeline = deps.pipelineFactory(this.pipelineContext())
+    this.uplinkRate = this.pipeline.inputSampleRate ?? SAMPLE_RATE
+    this.backfillGate = new BackfillGate((frame) => this.toPipeline(frame), { sampleRate: this.uplinkRate })
+    this.receiver = this.newReceiver()
     router.observer.once('close', () => void this.close())
   }
 
@@ -158,14 +162,15 @@ export class Session {
   backfill(frames: Array<{ rtpTimestamp: number; opus: string }>, done: boolean): number {
     this.assertOpen()
     if (!this.backfillGate.holding) return 0
-    const decoder = (this.backfillDecoder ??= new OpusFrameDecoder())
+    const decoder = (this.backfillDecoder ??= new OpusFrameDecoder(this.uplinkRate))
+    const frameSamples = frameSamplesAt(this.uplinkRate)
     const now = performance.now()
     const decoded: AudioFrame[] = []
     for (const f of [...frames].sort((a, b) => ((a.rtpTimestamp - b.rtpTimestamp) | 0))) {
       try {
         const pcm = decoder.decode(Buffer.from(f.opus, 'base64'))
-        if (pcm.length !== FRAME_SAMPLES) continue
-        decoded.push({ pcm, rtpTimestamp: f.rtpTimestamp >>> 0, concealed: false, backfilled: true, receivedAt: now })
+        if (pcm.length !== frameSamples) continue
+        decoded.push({ pcm, sampleRate: this.uplinkRate, rtpTimestamp: f.rtpTimestamp >>> 0, concealed: false, backfilled: true, receivedAt: now })
       } catch {
         // undecodable: the gap keeps silence there
       }
@@ -342,7 +347,7 @@ export class Session {
   }
 
   private newReceiver(): AudioReceiver {
-    return new AudioReceiver((frame) => this.backfillGate.frame(frame), { onDiscontinuity: (gap) => this.onUplinkGap(gap) })
+    return new AudioReceiver((frame) => this.backfillGate.frame(frame), { sampleRate: this.uplinkRate, onDiscontinuity: (gap) => this.onUplinkGap(gap) })
   }
 
   private toPipeline(frame: AudioFrame): void {
@@ -358,7 +363,7 @@ export class Session {
   private onUplinkGap(gap: { from: number; frames: number }): void {
     if (this.jumpExpected) return
     if (!this.backfillGate.gap(gap, performance.now())) return
-    this.backfillDecoder = new OpusFrameDecoder()
+    this.backfillDecoder = new OpusFrameDecoder(this.uplinkRate)
     this.deps.log?.(`session ${this.id}: uplink gap of ${gap.frames} frames; asking the client for them`)
     this.askForBackfill()
     this.backfillTimer ??= setInterval(() => {

@@ -4,7 +4,7 @@ import { BackfillGate } from '../../../src/server/audio/backfillGate'
 import { FRAME_SAMPLES } from '../../../src/server/audio/opusCodec'
 import { MicFrameRing } from '../../../src/renderer/src/media/micFrameRing'
 
-const frame = (ts: number, v = 1): AudioFrame => ({ pcm: new Int16Array(FRAME_SAMPLES).fill(v), rtpTimestamp: ts >>> 0, concealed: false, receivedAt: 0 })
+const frame = (ts: number, v = 1): AudioFrame => ({ pcm: new Int16Array(FRAME_SAMPLES).fill(v), sampleRate: 48_000, rtpTimestamp: ts >>> 0, concealed: false, receivedAt: 0 })
 const T = FRAME_SAMPLES
 
 describe('BackfillGate: complete, ordered audio across an uplink outage', () => {

@@ -8,7 +8,7 @@ import type { PipelineContext } from '../../../src/server/pipelines/types'
 
 const silence = (): Int16Array => new Int16Array(FRAME_SAMPLES)
 const loud = (v: number): Int16Array => new Int16Array(FRAME_SAMPLES).fill(v)
-const frame = (pcm: Int16Array, i: number): AudioFrame => ({ pcm, rtpTimestamp: i * FRAME_SAMPLES, concealed: false, receivedAt: i * 20 })
+const frame = (pcm: Int16Array, i: number): AudioFrame => ({ pcm, sampleRate: 48_000, rtpTimestamp: i * FRAME_SAMPLES, concealed: false, receivedAt: i * 20 })
 
 function ctx(): PipelineContext & { replies: Int16Array[]; notes: string[] } {
   const replies: Int16Array[] = []
