@@ -8,8 +8,10 @@
  * → connectTransport with werift's fingerprint → produce with the werift sender's SSRC. RTP timestamps start at 0 and
  * advance 960 per packet, so the backend can tell each packet's scheduled send time from `t0Epoch` and the timestamp.
  *
- * IPC in:  {type:'open', signalingUrl, count, opusFile, pipeline}  {type:'start', durationMs}  {type:'close'}
- * IPC out: {type:'opened', sessions:[{sessionId}], failures:[msg]}  {type:'sent', sessions:[{sessionId,sent,t0Epoch}], lateMsP95}
+ * IPC in:  {type:'open', signalingUrl, count, opusFile, pipeline}  {type:'warmup', durationMs}  {type:'start', durationMs}
+ *          {type:'close'}
+ * IPC out: {type:'opened', sessions:[{sessionId}], failures:[msg]}  {type:'warmedUp'}
+ *          {type:'sent', sessions:[{sessionId,sent,t0Epoch}], lateMsP95}
  */
 import { readFileSync } from 'node:fs'
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, type RTCRtpSender } from 'werift'
@@ -27,6 +29,12 @@ interface LoadSession {
   transport: { sendRtp(payload: Buffer, header: RtpHeader): Promise<number> }
   sent: number
   t0Epoch: number
+  /**
+   * Where in the looped clip this session's voice is: every session speaks the same recording, but not in unison
+   * (real users' turns are uncorrelated; in lock step every session would start and end its utterance in the same
+   * 32 ms tick).
+   */
+  clipOffset: number
 }
 
 const PT = 100
@@ -141,7 +149,7 @@ async function openOne(signalingUrl: string, pipeline: 'echo' | 'click' | undefi
       })().catch(() => undefined)
     })
     const transport = (sender as unknown as { dtlsTransport: LoadSession['transport'] }).dtlsTransport
-    return { sessionId: joined.sessionId, producerId, paused: false, signaling, pc, sender, transport, sent: 0, t0Epoch: 0 }
+    return { sessionId: joined.sessionId, producerId, paused: false, signaling, pc, sender, transport, sent: 0, t0Epoch: 0, clipOffset: Math.floor(Math.random() * packets.length) }
   } catch (error) {
     await pc.close().catch(() => undefined)
     signaling.close()
@@ -193,7 +201,7 @@ async function sendFor(durationMs: number): Promise<number[]> {
       for (let i = group; i < sessions.length; i += 4) {
         const s = sessions[i]!
         const n = base + frame
-        const payload = packets[n % packets.length]!
+        const payload = packets[(n + s.clipOffset) % packets.length]!
         const header = new RtpHeader({ payloadType: PT, ssrc: s.sender.ssrc, sequenceNumber: n & 0xffff, timestamp: (n * 960) >>> 0, marker: n === 0 })
         s.sent++
         // Straight to werift's SRTP + ICE socket: RTCRtpSender.sendRtp clones and rewrites every packet and runs its
@@ -209,25 +217,45 @@ async function sendFor(durationMs: number): Promise<number[]> {
   return late
 }
 
+/**
+ * Between runs the clients send nothing; like the app's push-to-talk they pause their producers meanwhile, so the
+ * server does not take the silence for a link outage (and ask for a backfill).
+ */
+async function setAllPaused(paused: boolean): Promise<void> {
+  await Promise.all(
+    sessions
+      .filter((s) => s.paused !== paused)
+      .map(async (s) => {
+        await s.signaling.request('setProducerPaused', { producerId: s.producerId, paused }, 30_000).catch((error: unknown) => {
+          if (!paused) throw error
+        })
+        s.paused = paused
+      })
+  )
+}
+
+/** One run: resume, send for `durationMs`, let queued packets reach the server, pause. Returns send lateness. */
+async function talkFor(durationMs: number): Promise<number[]> {
+  await setAllPaused(false)
+  const late = await sendFor(durationMs)
+  await new Promise((r) => setTimeout(r, 1000)) // let queued packets reach the server before pausing
+  await setAllPaused(true)
+  return late
+}
+
 process.on('message', (msg: { type: string; signalingUrl?: string; count?: number; opusFile?: string; pipeline?: 'echo' | 'click'; durationMs?: number }) => {
   void (async () => {
     if (msg.type === 'open') {
       packets = readPackets(msg.opusFile!)
       const failures = await openAll(msg.signalingUrl!, msg.count!, msg.pipeline)
       send({ type: 'opened', sessions: sessions.map((s) => ({ sessionId: s.sessionId })), failures })
+    } else if (msg.type === 'warmup') {
+      // Talk for a moment before a measured run: the new sessions' first words (and the backend's first run of its
+      // code at this load) are not what a steady load looks like.
+      await talkFor(msg.durationMs!)
+      send({ type: 'warmedUp' })
     } else if (msg.type === 'start') {
-      // Between runs the clients send nothing; like the app's push-to-talk they pause their producers meanwhile, so
-      // the server does not take the silence for a link outage (and ask for a backfill).
-      await Promise.all(sessions.filter((s) => s.paused).map(async (s) => {
-        await s.signaling.request('setProducerPaused', { producerId: s.producerId, paused: false }, 30_000)
-        s.paused = false
-      }))
-      const late = await sendFor(msg.durationMs!)
-      await new Promise((r) => setTimeout(r, 1000)) // let queued packets reach the server before pausing
-      await Promise.all(sessions.map(async (s) => {
-        await s.signaling.request('setProducerPaused', { producerId: s.producerId, paused: true }, 30_000).catch(() => undefined)
-        s.paused = true
-      }))
+      const late = await talkFor(msg.durationMs!)
       send({
         type: 'sent',
         sessions: sessions.map((s) => ({ sessionId: s.sessionId, sent: s.sent, t0Epoch: s.t0Epoch })),
