@@ -101,7 +101,12 @@ export class Session {
       } catch (error) {
         log(`session ${this.id}: reply frame failed: ${(error as Error).message}`)
       }
-    }, { initialSequence: randomBytes(2).readUInt16BE(0), initialTimestamp: randomBytes(4).readUInt32BE(0), idleFill: () => this.replyFiller?.() ?? null })
+    }, {
+      initialSequence: randomBytes(2).readUInt16BE(0),
+      initialTimestamp: randomBytes(4).readUInt32BE(0),
+      // The filler keeps a listening client's jitter buffer steady; with no consumer the reply clock may idle.
+      idleFill: () => (this.replyConsumers.size > 0 ? (this.replyFiller?.() ?? null) : null)
+    })
     this.pipeline = deps.pipelineFactory(this.pipelineContext())
     this.uplinkRate = this.pipeline.inputSampleRate ?? SAMPLE_RATE
     this.backfillGate = new BackfillGate((frame) => this.toPipeline(frame), { sampleRate: this.uplinkRate })

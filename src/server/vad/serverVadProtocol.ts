@@ -4,7 +4,12 @@ export interface ServerVadWorkerData {
   modelPath?: string
   /** Slots to make room for at start (the batch grows on its own). */
   initialSlots: number
+  /** Frames quieter than this RMS are silence, not run through the model (SileroVadBatch); default -60 dBFS. */
+  silenceGateRms?: number
 }
+
+/** -60 dBFS: below any speech a microphone picks up; above digital silence and a noise-suppressed quiet room. */
+export const SERVER_VAD_SILENCE_GATE_RMS = 0.001
 
 export type ToServerVadWorker =
   /** frames: slots.length frames of 512 samples at 16 kHz, back to back; frame i belongs to slot slots[i]. */
@@ -15,6 +20,9 @@ export type ToServerVadWorker =
 export type FromServerVadWorker =
   | { type: 'ready' }
   | { type: 'fatal'; message: string }
-  /** One probability per frame of request `id`, in its order; inferenceMs = time inside the model on the thread. */
-  | { type: 'probs'; id: number; probs: Float32Array; inferenceMs: number }
+  /**
+   * One probability per frame of request `id`, in its order; inferenceMs = time inside the model on the thread;
+   * gated = frames of this request answered by the silence gate.
+   */
+  | { type: 'probs'; id: number; probs: Float32Array; inferenceMs: number; gated: number }
   | { type: 'error'; id: number | null; message: string }

@@ -2,11 +2,12 @@
  * The server VAD thread: one batched Silero inference per request, for every voice session of this backend process.
  * It runs on its own thread so the inference (~50 µs per stream-frame, all of it inside onnxruntime's synchronous
  * run) never holds up the main thread, which decodes the uplink and paces the replies. Per-slot context and state
- * live here (SileroVadBatch). Malformed requests get an error reply; the thread keeps serving.
+ * live here (SileroVadBatch, with its silence gate on). Malformed requests get an error reply; the thread keeps
+ * serving.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { SileroVadBatch } from '../../main/services/vad/sileroVad'
-import type { FromServerVadWorker, ServerVadWorkerData, ToServerVadWorker } from './serverVadProtocol'
+import { SERVER_VAD_SILENCE_GATE_RMS, type FromServerVadWorker, type ServerVadWorkerData, type ToServerVadWorker } from './serverVadProtocol'
 
 const port = parentPort
 if (!port) throw new Error('serverVadWorker must run in a worker thread')
@@ -22,7 +23,8 @@ let queue: Promise<void> = Promise.resolve()
 const loaded = (async (): Promise<boolean> => {
   try {
     const initial = Number.isInteger(data.initialSlots) && data.initialSlots! > 0 ? Math.min(data.initialSlots!, MAX_SLOTS) : 64
-    batch = await SileroVadBatch.create(initial, data.modelPath)
+    const gate = typeof data.silenceGateRms === 'number' && data.silenceGateRms >= 0 ? data.silenceGateRms : SERVER_VAD_SILENCE_GATE_RMS
+    batch = await SileroVadBatch.create(initial, data.modelPath, { silenceGateRms: gate })
     post({ type: 'ready' })
     return true
   } catch (error) {
@@ -46,9 +48,10 @@ function invalid(m: { slots?: unknown; frames?: unknown }): string | null {
 async function processRequest(id: number, slots: Int32Array, frames: Float32Array): Promise<void> {
   if (!(await loaded) || !batch) return post({ type: 'error', id, message: 'the Silero model is not loaded' })
   const t0 = performance.now()
+  const gated0 = batch.stats.gated
   try {
-    const probs = Float32Array.from(await batch.processPacked(slots, frames))
-    post({ type: 'probs', id, probs, inferenceMs: performance.now() - t0 }, [probs.buffer as ArrayBuffer])
+    const probs = await batch.processPacked(slots, frames)
+    post({ type: 'probs', id, probs, inferenceMs: performance.now() - t0, gated: batch.stats.gated - gated0 }, [probs.buffer as ArrayBuffer])
   } catch (error) {
     post({ type: 'error', id, message: (error as Error).message })
   }

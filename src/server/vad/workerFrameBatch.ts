@@ -27,6 +27,8 @@ export interface WorkerFrameBatchOptions {
   workerPath?: string
   modelPath?: string
   initialSlots?: number
+  /** See ServerVadWorkerData.silenceGateRms (0 turns the gate off). */
+  silenceGateRms?: number
   /** Errors the thread reports outside any request (a malformed reset). */
   log?: (line: string) => void
 }
@@ -45,6 +47,8 @@ export class WorkerFrameBatch implements FrameBatch {
   private sharedFrames = new Float32Array(new SharedArrayBuffer(64 * 512 * 4))
   /** Time inside the model on the thread (ms), summed. */
   inferenceMs = 0
+  /** Frames the thread's silence gate answered without the model. */
+  framesGated = 0
 
   private constructor(
     private readonly worker: Worker,
@@ -52,7 +56,7 @@ export class WorkerFrameBatch implements FrameBatch {
   ) {}
 
   static start(opts: WorkerFrameBatchOptions = {}): Promise<WorkerFrameBatch> {
-    const data: ServerVadWorkerData = { modelPath: opts.modelPath, initialSlots: opts.initialSlots ?? 64 }
+    const data: ServerVadWorkerData = { modelPath: opts.modelPath, initialSlots: opts.initialSlots ?? 64, silenceGateRms: opts.silenceGateRms }
     const worker = startModuleWorker(opts.workerPath ?? resolveServerVadWorkerPath(), data)
     // The backend decides when to exit; an idle VAD thread must not hold it open.
     worker.unref()
@@ -117,6 +121,7 @@ export class WorkerFrameBatch implements FrameBatch {
   private onMessage(m: FromServerVadWorker): void {
     if (m.type === 'probs') {
       this.inferenceMs += m.inferenceMs
+      this.framesGated += m.gated
       const p = this.pending.get(m.id)
       this.pending.delete(m.id)
       p?.resolve(m.probs)

@@ -93,6 +93,35 @@ describe('Silero VAD on onnxruntime-node', () => {
     }
   })
 
+  it('silence gate: quiet frames cost no inference and score 0, speech scores as without the gate', async () => {
+    // Speech with a pause of digital silence in the middle and a -40 dBFS noise floor at the end (not gated).
+    const pause = new Float32Array(20 * VAD_FRAME_SAMPLES)
+    const noise = Float32Array.from({ length: 10 * VAD_FRAME_SAMPLES }, (_, i) => Math.sin(i * 1.7) * 0.014)
+    const clip = new Float32Array(speech.length * 2 + pause.length + noise.length)
+    clip.set(speech, 0)
+    clip.set(pause, speech.length)
+    clip.set(speech, speech.length + pause.length)
+    clip.set(noise, speech.length * 2 + pause.length)
+    const plain = new SileroVad(session)
+    const gatedBatch = new SileroVadBatch(session, 1, { silenceGateRms: 0.001 })
+    const all = frames(clip)
+    const ungated: number[] = []
+    const gated: number[] = []
+    for (const f of all) {
+      ungated.push(await plain.process(f))
+      gated.push((await gatedBatch.processPacked([0], f))[0]!)
+    }
+    expect(gatedBatch.stats.gated + gatedBatch.stats.inferred).toBe(all.length)
+    expect(gatedBatch.stats.gated).toBeGreaterThan(30) // lead-in, the pause, the tail of each copy
+    // Every gated frame is one Silero also calls silence; speech decisions are the same with and without the gate.
+    for (let i = 0; i < all.length; i++) {
+      if (gated[i] === 0) expect(ungated[i]).toBeLessThan(0.1)
+      expect(gated[i]! > 0.5, `frame ${i}: ${gated[i]} vs ${ungated[i]}`).toBe(ungated[i]! > 0.5)
+    }
+    const noiseFrames = gated.slice(-9) // the -40 dBFS floor is above the gate: classified, not gated
+    expect(noiseFrames.every((p) => p > 0)).toBe(true)
+  })
+
   it('ships the model with its license and documented provenance', async () => {
     const { createHash } = await import('node:crypto')
     const { readFile } = await import('node:fs/promises')

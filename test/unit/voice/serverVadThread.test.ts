@@ -19,7 +19,7 @@ describe('server VAD thread (WorkerFrameBatch)', () => {
     } finally {
       await corpus.dispose()
     }
-    thread = await WorkerFrameBatch.start({ workerPath: SOURCE, initialSlots: 2 })
+    thread = await WorkerFrameBatch.start({ workerPath: SOURCE, initialSlots: 2, silenceGateRms: 0 })
   }, 60_000)
   afterAll(async () => {
     await thread?.close()
@@ -53,6 +53,20 @@ describe('server VAD thread (WorkerFrameBatch)', () => {
       for (const k of take) cursor[k]!++
     }
     expect(compared).toBeGreaterThan(60)
+  })
+
+  it('answers silent frames without the model by default (silence gate), speech through it', async () => {
+    const gated = await WorkerFrameBatch.start({ workerPath: SOURCE })
+    try {
+      const frames = framesOf(speech)
+      const probs: number[] = []
+      for (const f of frames) probs.push((await gated.process(Int32Array.of(0), f))[0]!)
+      expect(gated.framesGated).toBeGreaterThan(5) // the clip's digital-silence lead-in and tail
+      expect(gated.framesGated).toBeLessThan(frames.length / 2)
+      expect(probs.filter((p) => p > 0.9).length).toBeGreaterThan(15)
+    } finally {
+      await gated.close()
+    }
   })
 
   it('refuses malformed requests with a clear error and keeps serving', async () => {
