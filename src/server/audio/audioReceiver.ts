@@ -163,7 +163,8 @@ export class AudioReceiver {
     try {
       for (const p of this.recent.inOrder()) native.decode(p)
     } catch {
-      return // stay on the loss decoder
+      this.lossFreeRun = 0 // stay on the loss decoder; try again after another loss-free stretch
+      return
     }
     ;(this.decoder as OpusLossDecoder).close()
     this.decoder = native
