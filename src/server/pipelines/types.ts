@@ -4,9 +4,9 @@ import type { SessionNotification, SessionPipelineName } from '../../shared/cont
 
 /**
  * The seam between the media path and whatever answers the user. A session feeds its pipeline every decoded 20 ms
- * uplink frame (mono, at the pipeline's inputSampleRate, 48 kHz by default) in order, plus events the client reports; the pipeline answers with reply frames
- * (same format), which the session encodes and paces onto the reply producer. The voice loop (STT → LLM → TTS)
- * is another implementation of this interface.
+ * uplink frame (mono, at the pipeline's inputSampleRate, 48 kHz by default) in order, plus events the client
+ * reports; the pipeline answers with 48 kHz reply frames, which the session encodes and paces onto the reply
+ * producer. The voice loop (STT → LLM → TTS) is another implementation of this interface.
  */
 export interface PipelineContext {
   readonly sessionId: string
