@@ -10,12 +10,13 @@ export function clickFrame(): Int16Array {
   return pcm
 }
 
+/** steadyReply: silence queued beyond this many frames is dropped (see onFrame). */
+const STEADY_MAX_QUEUED = 2
+
 /**
  * `click`: answers every detected onset with a click, at once — for measuring the round trip through the real
  * reply path (decode, pipeline, encode, paced send). A new onset needs `refractoryFrames` of quiet first.
  */
-const STEADY_MAX_QUEUED = 2
-
 export function createClickPipeline(ctx: PipelineContext, opts: { refractoryFrames?: number; steadyReply?: boolean } = {}): SessionPipeline {
   const gate = new EnergyGate({ onsetDbfs: -30, releaseDbfs: -45, hangoverFrames: opts.refractoryFrames ?? 10 })
   const click = clickFrame()

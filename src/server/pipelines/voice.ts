@@ -57,17 +57,17 @@ const REPLY_LOOKAHEAD_FRAMES = 10
 /** 80 ms ready before a talkspurt starts (see ReplyPlayer): no lone first frame followed by a gap. */
 const REPLY_PREBUFFER_FRAMES = 4
 /**
- * The reply stream is kept steady (silence when there is nothing to say) from the user's speech until shortly after
- * the reply: the client's jitter buffer then sees an even 20 ms stream, never a talkspurt start or a gap between
- * sentences, and keeps its delay at its floor (a reply starting on an idle stream after bursts met a target delay of
- * up to ~1 s here). Idle sessions send nothing.
- */
-/**
  * The app silences the reply as soon as it hears of a pause (voiceTurns.ts) rather than letting the frames in flight
  * and in its jitter buffer play out; a resume (false interruption) replays those: 160 ms covers the jitter buffer
  * (60–130 ms measured) and the path.
  */
 const REPLY_REWIND_ON_PAUSE_FRAMES = 8
+/**
+ * The reply stream is kept steady (silence when there is nothing to say) from the user's speech until shortly after
+ * the reply: the client's jitter buffer then sees an even 20 ms stream, never a talkspurt start or a gap between
+ * sentences, and keeps its delay at its floor (a reply starting on an idle stream after bursts met a target delay of
+ * up to ~1 s here). Idle sessions send nothing.
+ */
 const STEADY_AFTER_SPEECH_MS = 6000
 const STEADY_AFTER_REPLY_MS = 1500
 const SILENCE = new Int16Array(REPLY_FRAME_SAMPLES)
@@ -134,7 +134,6 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
   let utteranceStart: number | null = null
   /** The oldest audio still needed: the open utterance, an early reply that may be revoked, or the pre-roll. */
   const keepFrom = (): number => Math.min(utteranceStart ?? Infinity, earlyCommit?.start ?? Infinity, history.total - preRollSamples)
-  const audioFrom = (start: number): Int16Array => history.from(start)
 
   // --- reply
   let currentTurn: Turn | null = null
@@ -183,7 +182,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     speculation?.abort.abort()
     if (utteranceStart === null) return
     const abort = new AbortController()
-    const samples = audioFrom(utteranceStart)
+    const samples = history.from(utteranceStart)
     const result = chains.stt
       .once((p, s) => p.transcribe({ samples, sampleRate: SERVER_VAD_RATE }, { signal: s }), abort.signal)
       .then(
@@ -226,7 +225,7 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     ]
     let input: Parameters<VoiceLoop['startTurn']>[0]
     // The utterance's audio now: the history keeps only what open utterances still need, and this one just closed.
-    const audio = start === null ? new Int16Array(0) : audioFrom(start)
+    const audio = start === null ? new Int16Array(0) : history.from(start)
     const specResult = spec ? await spec.result : null
     if (player.currentTurn !== turnId) return // superseded while waiting for the speculative transcript
     if (specResult) {
@@ -428,4 +427,3 @@ export function createVoicePipeline(ctx: PipelineContext, opts: VoicePipelineOpt
     }
   }
 }
-

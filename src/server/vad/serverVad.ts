@@ -258,19 +258,18 @@ export class BatchedServerVad {
       for (const s of this.streams) if (s) this.discardReady(s)
       return false
     }
-    const taken: Array<{ s: StreamSlot; arrival: number }> = []
-    for (const s of this.streams) if (s && s.ready.length) taken.push({ s, arrival: 0 })
-    if (taken.length === 0) return false
-    if (this.packedSlots.length < taken.length) {
-      this.packedSlots = new Int32Array(taken.length * 2)
-      this.packedFrames = new Float32Array(taken.length * 2 * SERVER_VAD_FRAME)
+    const ready = this.streams.filter((s): s is StreamSlot => s !== null && s.ready.length > 0)
+    if (ready.length === 0) return false
+    if (this.packedSlots.length < ready.length) {
+      this.packedSlots = new Int32Array(ready.length * 2)
+      this.packedFrames = new Float32Array(ready.length * 2 * SERVER_VAD_FRAME)
     }
-    const slots = this.packedSlots.subarray(0, taken.length)
-    const frames = this.packedFrames.subarray(0, taken.length * SERVER_VAD_FRAME)
-    taken.forEach((t, i) => {
-      slots[i] = t.s.slot
-      frames.set(t.s.ready.shift()!, i * SERVER_VAD_FRAME)
-      t.arrival = t.s.readyArrival.shift()!
+    const slots = this.packedSlots.subarray(0, ready.length)
+    const frames = this.packedFrames.subarray(0, ready.length * SERVER_VAD_FRAME)
+    const taken = ready.map((s, i) => {
+      slots[i] = s.slot
+      frames.set(s.ready.shift()!, i * SERVER_VAD_FRAME)
+      return { s, arrival: s.readyArrival.shift()! }
     })
     const t0 = performance.now()
     let probs: Float32Array

@@ -116,13 +116,8 @@ const harness = {
     b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate)
     const remote = new Promise<MediaStream>((resolve) => (b.ontrack = (e) => resolve(e.streams[0] ?? new MediaStream([e.track]))))
     a.addTrack(dest.stream.getAudioTracks()[0]!, dest.stream)
-    const offer = await a.createOffer()
     // Same Opus settings as the session path: 20 ms packets, FEC on, DTX off.
-    await a.setLocalDescription(offer)
-    await b.setRemoteDescription(offer)
-    const answer = await b.createAnswer()
-    await b.setLocalDescription(answer)
-    await a.setRemoteDescription(answer)
+    await offerAnswer(a, b)
     const stream = await remote
     const el = document.createElement('audio')
     el.srcObject = stream
@@ -151,6 +146,16 @@ const harness = {
  * hides host candidates behind mDNS names, and resolving those would send multicast queries off the loopback
  * interface, so then it throws instead of trickling them.
  */
+/** The offer/answer exchange between two peer connections of this page (`from` offers). */
+async function offerAnswer(from: RTCPeerConnection, to: RTCPeerConnection): Promise<void> {
+  const offer = await from.createOffer()
+  await from.setLocalDescription(offer)
+  await to.setRemoteDescription(offer)
+  const answer = await to.createAnswer()
+  await to.setLocalDescription(answer)
+  await from.setRemoteDescription(answer)
+}
+
 async function coldJoinFloor(timeoutMs = 5000): Promise<{ firstRtpMs: number; connectedMs: number | null }> {
   const permission = await navigator.mediaDevices.getUserMedia({ audio: true }).catch((error: unknown) => {
     throw new Error(`coldJoinFloor needs media permission (--use-fake-ui-for-media-stream and a fake device): ${String(error)}`)
@@ -196,12 +201,7 @@ async function coldJoinFloor(timeoutMs = 5000): Promise<{ firstRtpMs: number; co
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     const t0 = performance.now()
-    const offer = await sender.createOffer()
-    await sender.setLocalDescription(offer)
-    await receiver.setRemoteDescription(offer)
-    const answer = await receiver.createAnswer()
-    await receiver.setLocalDescription(answer)
-    await sender.setRemoteDescription(answer)
+    await offerAnswer(sender, receiver)
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no frame at the receiver within ${timeoutMs} ms`)), timeoutMs)))
     const firstAt = await Promise.race([firstFrame, failed, timeout])
     return { firstRtpMs: firstAt - t0, connectedMs: connectedAt === null ? null : connectedAt - t0 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ort from 'onnxruntime-node'
+import { blockRms } from '../../../shared/voice/audioLevel'
 
 /**
  * Silero VAD v6 on onnxruntime-node.
@@ -63,6 +64,13 @@ function checkFrame(frame: Float32Array, what: string): void {
   if (frame.length !== VAD_FRAME_SAMPLES) throw new RangeError(`${what}: expected ${VAD_FRAME_SAMPLES} samples (32 ms at 16 kHz), got ${frame.length}`)
 }
 
+export interface SileroVadBatchOptions {
+  /** RMS (samples in [-1, 1]) below which a frame is silence; 0 or absent = no gate. 0.001 is -60 dBFS. */
+  silenceGateRms?: number
+}
+/** The gate opens for a slot only after the model gave it a probability below this. */
+const GATE_AFTER_PROBABILITY = 0.1
+
 /**
  * Batched Silero VAD: many independent streams (slots) advance one 512-sample frame each in ONE inference. Each slot
  * keeps its own 64-sample context and [2, 128] state here; a call gathers only the slots that have a frame into a
@@ -79,13 +87,6 @@ function checkFrame(frame: Float32Array, what: string): void {
  * detection of an interruption by ~110 ms in `npm run bench -- bargein`).
  * Listening sessions are silent most of the time, so most of their frames cost nothing.
  */
-export interface SileroVadBatchOptions {
-  /** RMS (samples in [-1, 1]) below which a frame is silence; 0 or absent = no gate. 0.001 is -60 dBFS. */
-  silenceGateRms?: number
-}
-/** The gate opens for a slot only after the model gave it a probability below this. */
-const GATE_AFTER_PROBABILITY = 0.1
-
 export class SileroVadBatch {
   private readonly session: ort.InferenceSession
   private capacity: number
@@ -101,7 +102,7 @@ export class SileroVadBatch {
   private takenBy: Uint32Array
   /** Per slot: 1 when the model's last probability was below GATE_AFTER_PROBABILITY (the gate may answer). */
   private settled: Uint8Array
-  private readonly gateEnergy: number
+  private readonly gateRms: number
   /** Frames classified by the model / answered by the silence gate. */
   readonly stats = { inferred: 0, gated: 0 }
   private calls = 0
@@ -110,7 +111,7 @@ export class SileroVadBatch {
   constructor(session: ort.InferenceSession, size: number, opts: SileroVadBatchOptions = {}) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a positive integer, got ${size}`)
     const gate = opts.silenceGateRms ?? 0
-    this.gateEnergy = Number.isFinite(gate) && gate > 0 ? gate * gate * VAD_FRAME_SAMPLES : 0
+    this.gateRms = Number.isFinite(gate) && gate > 0 ? gate : 0
     this.session = session
     this.capacity = size
     this.contexts = new Float32Array(size * VAD_CONTEXT_SAMPLES)
@@ -216,7 +217,7 @@ export class SileroVadBatch {
     const rows: number[] = []
     for (let i = 0; i < n; i++) {
       const b = slots[i]!
-      if (this.gateEnergy > 0 && this.settled[b] === 1 && energy(frames, i) < this.gateEnergy) {
+      if (this.gateRms > 0 && this.settled[b] === 1 && blockRms(frames.subarray(i * VAD_FRAME_SAMPLES, (i + 1) * VAD_FRAME_SAMPLES)) < this.gateRms) {
         this.stats.gated++
         this.keepContext(b, frames, i)
       } else {
@@ -268,13 +269,6 @@ export class SileroVadBatch {
       this.busy = false
     }
   }
-}
-
-/** Sum of squares of frame i of a packed array. */
-function energy(frames: Float32Array, i: number): number {
-  let e = 0
-  for (let j = i * VAD_FRAME_SAMPLES, end = j + VAD_FRAME_SAMPLES; j < end; j++) e += frames[j]! * frames[j]!
-  return e
 }
 
 /** Single-stream Silero VAD: one 512-sample frame in, one speech probability out. */

@@ -1,3 +1,5 @@
+import { blockRms } from '../../../shared/voice/audioLevel'
+
 /**
  * Opens the microphone with the user's processing choices and reports its level, so the user can see that the
  * chosen device hears them. The returned handle owns every resource it made and releases them on stop().
@@ -27,13 +29,6 @@ export function micConstraints(opts: MicOptions): MediaStreamConstraints {
     },
     video: false
   }
-}
-
-/** RMS of a block of samples (full scale 1). */
-export function blockRms(samples: Float32Array): number {
-  let sum = 0
-  for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!
-  return Math.sqrt(sum / Math.max(1, samples.length))
 }
 
 /** RMS of a block in dBFS, floored at -100. */

@@ -1,9 +1,9 @@
 import type { VoiceApi } from '../../../shared/contract/api'
 import type { SessionNotification } from '../../../shared/contract/signaling'
 import type { VadEvent } from '../../../shared/contract/voice'
+import { blockRms } from '../../../shared/voice/audioLevel'
 import { REPLY_AUDIBLE_RMS } from '../stores/assistantActivity'
 import { useTurnStore } from '../stores/turnStore'
-import { blockRms } from './micMeter'
 import type { ConversationConnection } from './webrtcSession'
 
 /**

@@ -4,7 +4,7 @@ import type { AssistantStatus, UserCommand, VoiceApi } from '../../../shared/con
 import type { SessionNotification } from '../../../shared/contract/signaling'
 import { useLocalVoiceStore } from '../components/LocalVoicePanel'
 import type { ConversationConnection, ConversationState } from '../media/webrtcSession'
-import { blockRms } from '../media/micMeter'
+import { blockRms } from '../../../shared/voice/audioLevel'
 import {
   deriveAssistantActivity,
   INITIAL_TURN,
