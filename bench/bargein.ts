@@ -9,7 +9,7 @@
  */
 import { FRAME_SAMPLES } from '../src/server/audio/opusCodec'
 import { PacedSender, realFrameClock } from '../src/server/audio/pacedSender'
-import { createVoicePipeline, voiceSessionHandle } from '../src/server/pipelines/voice'
+import { createVoicePipeline, voiceSessionHandle } from '../src/server/voice/voiceSession'
 import { summarize } from '../src/shared/latency/stats'
 import { runBargeInE2e } from './_bargeinE2e'
 import { readWavMono16 } from '../test/helpers/mediaHarness'

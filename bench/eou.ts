@@ -4,8 +4,8 @@
  * time to the early `speech_end` (where speculative work can start; goal p50 ≤ 250 ms) and to the committed
  * `end_of_utterance`. Times are audio-stream time (what a live stream would see, minus compute). Last line: JSON.
  */
-import { SileroVad } from '../src/main/services/vad/sileroVad'
-import { segmentRecording } from '../src/main/services/vad/vadStream'
+import { SileroVad } from '../src/node/vad/sileroVad'
+import { segmentRecording } from '../src/node/vad/vadStream'
 import { DEFAULT_ENDPOINTER_CONFIG, type EndpointEvent } from '../src/shared/voice/endpointer'
 import { SpeechCorpus } from '../test/helpers/speech'
 

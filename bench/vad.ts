@@ -7,7 +7,7 @@
  * compared as ratios within this run (the machine is shared and noisy). Last line: one JSON object.
  */
 import ort from 'onnxruntime-node'
-import { loadSileroSession, resolveSileroModelPath, SileroVad, SileroVadBatch, VAD_FRAME_SAMPLES } from '../src/main/services/vad/sileroVad'
+import { loadSileroSession, resolveSileroModelPath, SileroVad, SileroVadBatch, VAD_FRAME_SAMPLES } from '../src/node/vad/sileroVad'
 import { SpeechCorpus } from '../test/helpers/speech'
 
 const B = Number(process.argv[2] ?? 64)

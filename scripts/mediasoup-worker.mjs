@@ -10,7 +10,7 @@
 //   <repo>/.cache/mediasoup-worker/<version>-<platform>-<arch>/mediasoup-worker
 //
 // MEDIASOUP_WORKER_CACHE_DIR replaces the `<repo>/.cache/mediasoup-worker` part (the keyed sub-directory is kept,
-// so one cache directory can hold several versions). src/server/mediasoupWorkerBinary.ts uses the same layout.
+// so one cache directory can hold several versions). src/node/mediasoupWorkerBinary.ts uses the same layout.
 //
 // Order: $MEDIASOUP_WORKER_BIN (if it is an executable file) -> the package's own worker/out/Release binary (if it
 // runs here) -> the cache (if its stamp matches) -> build into the cache.

@@ -1,26 +1,19 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { types as ms } from 'mediasoup'
 import { SIGNALING_PROTOCOL_VERSION } from '../shared/contract/signaling'
 import type { BackendConfig } from './config'
-import { ensureWorkerBinEnv } from './mediasoupWorkerBinary'
+import { ensureWorkerBinEnv } from '../node/mediasoupWorkerBinary'
 import { findFreeRtcPort } from './net'
 import { attachSignalingServer } from './signalingServer'
 import { SessionManager, type SessionManagerOptions } from './sessions/sessionManager'
+import type { WorkerSlot } from './sessions/workerSlot'
 import { createSessionHandlers } from './sessions/signalingHandlers'
-import { createObserveSessionHandler } from './pipelines/voiceSignaling'
+import { createObserveSessionHandler } from './voice/voiceSignaling'
 import { attachRelay, type BackendRelayOptions, type RelayAttachment } from './relay/backendRelay'
 
 export const SERVER_VERSION = '0.1.0'
 export const SIGNALING_PATH = '/signaling'
-
-/** One mediasoup worker and the WebRtcServer that gives all its sessions a single RTC port. */
-export interface WorkerSlot {
-  readonly index: number
-  readonly worker: ms.Worker
-  readonly webRtcServer: ms.WebRtcServer
-  readonly rtcPort: number
-}
+export type { WorkerSlot } from './sessions/workerSlot'
 
 export interface RunningBackend {
   readonly config: BackendConfig

@@ -6,7 +6,7 @@ import { SpeechCorpus } from '../helpers/speech'
 import type { VadEvent } from '../../src/shared/contract/voice'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeTestMoonshine } from '../unit/stt/moonshineTestModel'
+import { writeTestMoonshine } from '../helpers/moonshineTestModel'
 
 const missing = chromiumMissingReason()
 

@@ -5,7 +5,7 @@
  * IPC out: {type:'ready', address}  {type:'connected'}  {type:'report', frames, concealed, rms}  {type:'error', message}
  */
 import { AudioReceiver } from '../../src/server/audio/audioReceiver'
-import { ensureWorkerBinEnv } from '../../src/server/mediasoupWorkerBinary'
+import { ensureWorkerBinEnv } from '../../src/node/mediasoupWorkerBinary'
 import { PipeEndpoint, type ExportedProducer, type PipeAddress } from '../../src/server/sessions/mediaPipe'
 import { SESSION_MEDIA_CODECS } from '../../src/server/sessions/session'
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { decodeWav, encodeWav16 } from '../../src/main/services/vad/wav'
+import { decodeWav, encodeWav16 } from '../../src/node/audio/wav'
 
 /**
  * Test speech made at test time: espeak-ng speaks each sentence, sox resamples it to 16 kHz mono and trims its own

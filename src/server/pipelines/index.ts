@@ -1,7 +1,7 @@
 import type { SessionPipelineName } from '../../shared/contract/signaling'
 import { createClickPipeline } from './click'
 import { createEchoPipeline } from './echo'
-import { createVoicePipeline } from './voice'
+import { createVoicePipeline } from '../voice/voiceSession'
 import type { PipelineFactory } from './types'
 
 /** The pipelines a session can run, by the name a client asks for at join. */

@@ -3,7 +3,7 @@ import { ContractError } from '../../shared/contract/errors'
 import type { SessionPipelineName } from '../../shared/contract/signaling'
 import { pipelineFactories } from '../pipelines'
 import type { PipelineFactory } from '../pipelines/types'
-import type { WorkerSlot } from '../backend'
+import type { WorkerSlot } from './workerSlot'
 import { Session } from './session'
 
 export interface SessionManagerOptions {

@@ -1,5 +1,6 @@
 import { Endpointer, type EndpointEvent, type EndpointerConfig } from '../../shared/voice/endpointer'
 import { Slab } from '../audio/slab'
+import type { FrameBatch } from './frameBatch'
 
 /**
  * The backend's VAD backstop: Silero over every voice session's decoded uplink, batched. All streams of this
@@ -17,20 +18,7 @@ export const SERVER_VAD_RATE = 16_000
 export const SERVER_VAD_FRAME = 512
 export const SERVER_VAD_FRAME_MS = (SERVER_VAD_FRAME / SERVER_VAD_RATE) * 1000
 
-/** What runs one batched inference: the Silero batch on the VAD thread in the backend, a fake in unit tests. */
-export interface FrameBatch {
-  /**
-   * frames: slots.length frames of 512 samples at 16 kHz back to back, frame i for slot slots[i] (each slot at most
-   * once). Resolves to one speech probability per frame, in order. The caller leaves both arrays alone until the
-   * promise settles, then reuses them.
-   */
-  process(slots: Int32Array, frames: Float32Array): Promise<Float32Array>
-  /** A new stream takes this slot: forget the previous one's context and state. */
-  resetStream(slot: number): void
-  /** False once the batch can run no more (its thread died); a new one is loaded. Absent = always alive. */
-  readonly alive?: boolean
-  close?(): unknown
-}
+export type { FrameBatch } from './frameBatch'
 
 export interface TickClock {
   setInterval(fn: () => void, ms: number): unknown
@@ -333,21 +321,4 @@ export function decimate48to16(pcm: Int16Array, carry: number[], into?: Int16Arr
   carry.length = 0
   for (let i = n * 3; i < all.length; i++) carry.push(all[i]!)
   return out
-}
-
-let shared: BatchedServerVad | null = null
-
-/**
- * The process-wide batched VAD over the bundled Silero model, on its own thread (started when the first voice
- * session opens; it never keeps the process alive).
- */
-export function sharedServerVad(log?: (line: string) => void): BatchedServerVad {
-  shared ??= new BatchedServerVad({
-    loadBatch: async () => {
-      const { WorkerFrameBatch } = await import('./workerFrameBatch')
-      return WorkerFrameBatch.start({ log })
-    },
-    log
-  })
-  return shared
 }

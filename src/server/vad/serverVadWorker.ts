@@ -6,7 +6,7 @@
  * serving.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { SileroVadBatch } from '../../main/services/vad/sileroVad'
+import { SileroVadBatch } from '../../node/vad/sileroVad'
 import { SERVER_VAD_SILENCE_GATE_RMS, type FromServerVadWorker, type ServerVadWorkerData, type ToServerVadWorker } from './serverVadProtocol'
 
 const port = parentPort

@@ -71,7 +71,7 @@ export const DEFAULT_ENDPOINTER_CONFIG: EndpointerConfig = Object.freeze({
  * The turn stays open until end_of_utterance: if the user goes on talking the early reply is revoked (stopped, never
  * entered into the conversation) and the utterance continues as one turn, so a pause inside a sentence costs a
  * fraction of a second of reply, never the user's words. A transcript that looks unfinished ("… and", "… the")
- * waits for the commit instead (see looksUnfinished in src/server/turn/turnDetector.ts).
+ * waits for the commit instead (see looksUnfinished in src/server/voice/turnDetector.ts).
  */
 export const DEFAULT_REPLY_AFTER_PAUSE_MS = 320
 

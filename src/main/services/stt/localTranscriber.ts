@@ -1,7 +1,7 @@
 import type { Transcript } from '../../../shared/contract/transcript'
-import type { ModelManager } from '../models/modelManager'
+import type { ModelManager } from '../../../node/models/modelManager'
 import type { LocalUtterance } from '../vad/vadService'
-import type { SttService } from './sttService'
+import type { SttService } from '../../../node/stt/sttService'
 
 /** Which on-device model transcribes utterances (the first installed model in catalog order). */
 export async function pickInstalledModel(models: ModelManager): Promise<{ id: string; dir: string } | null> {

@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads'
 import type { VadEvent, VadStatus } from '../../../shared/contract/voice'
 import { TypedEmitter } from '../../../shared/typedEmitter'
 import { DEFAULT_ENDPOINTER_CONFIG, type EndpointerConfig } from '../../../shared/voice/endpointer'
-import { startModuleWorker } from './moduleWorker'
+import { startModuleWorker } from '../../../node/worker/moduleWorker'
 import type { VadFromWorker, VadToWorker, VadWorkerData } from './vadProtocol'
 
 export interface LocalUtterance {

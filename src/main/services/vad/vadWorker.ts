@@ -3,9 +3,9 @@
  * Electron main process (which relays UI events). Messages are defined in vadProtocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { SileroVad } from './sileroVad'
+import { SileroVad } from '../../../node/vad/sileroVad'
 import type { VadToWorker, VadFromWorker, VadWorkerData } from './vadProtocol'
-import { VadStream } from './vadStream'
+import { VadStream } from '../../../node/vad/vadStream'
 
 const port = parentPort
 if (!port) throw new Error('vadWorker must run in a worker thread')

@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { BackendService } from '../../../../src/main/services/backendService'
+import type { BackendStatus } from '../../../../src/shared/contract/api'
+import type { Settings } from '../../../../src/shared/contract/settings'
+import type { WebSocketLike } from '../../../../src/shared/signalingClient'
+import { FakeChild, startSignalingStub } from '../../../helpers/fakeBackend'
+
+const wsFactory = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function makeService(backend: Omit<Settings['backend'], 'remoteUrls'> & { remoteUrls?: string[] }, children: FakeChild[], extra: Partial<ConstructorParameters<typeof BackendService>[0]> = {}) {
+  const statuses: BackendStatus[] = []
+  const service = new BackendService({
+    command: { command: 'fake-node', args: ['server.js'] },
+    backendSettings: () => ({ remoteUrls: [], ...backend }),
+    wsFactory,
+    spawn: () => {
+      const child = new FakeChild()
+      children.push(child)
+      return child.asChildProcess()
+    },
+    healthIntervalMs: 50,
+    ...extra
+  })
+  service.events.on('status', (s) => statuses.push(s))
+  cleanups.push(() => service.stop())
+  return { service, statuses }
+}
+
+describe('BackendService', () => {
+  it('embedded: spawns, waits for the ready line, says hello, then reports ready with workers and rtt', async () => {
+    const stub = await startSignalingStub({ workers: 3 })
+    cleanups.push(stub.close)
+    const children: FakeChild[] = []
+    const { service, statuses } = makeService({ mode: 'embedded', remoteUrl: null }, children)
+    const started = service.start()
+    await new Promise((r) => setTimeout(r, 20))
+    children[0]!.printLine('not json, just a log line')
+    children[0]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
+    const status = await started
+    expect(status).toMatchObject({ state: 'ready', kind: 'embedded', signalingUrl: stub.url, workers: 3 })
+    expect(status.rttMs).toBeGreaterThanOrEqual(0)
+    expect(statuses.map((s) => s.state)).toEqual(['starting', 'ready'])
+    // Health pings keep updating the round trip.
+    await new Promise((r) => setTimeout(r, 180))
+    expect(statuses.length).toBeGreaterThan(2)
+    expect(service.status.state).toBe('ready')
+  })
+
+  it('embedded: an exit before ready becomes an error that includes the stderr tail', async () => {
+    const children: FakeChild[] = []
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children)
+    const started = service.start()
+    await new Promise((r) => setTimeout(r, 10))
+    children[0]!.stderr.write('mediasoup worker binary not found: run npm run setup\n')
+    await new Promise((r) => setTimeout(r, 10))
+    children[0]!.exit(1)
+    const status = await started
+    expect(status.state).toBe('error')
+    expect(status.detail).toContain('exited before it was ready (code 1)')
+    expect(status.detail).toContain('run npm run setup')
+  })
+
+  it('embedded: a startup error line is reported as is', async () => {
+    const children: FakeChild[] = []
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children)
+    const started = service.start()
+    await new Promise((r) => setTimeout(r, 10))
+    children[0]!.printLine(JSON.stringify({ event: 'error', message: 'port 40000 in use' }))
+    expect((await started).detail).toContain('port 40000 in use')
+  })
+
+  it('embedded: times out with a clear message when no ready line comes', async () => {
+    const children: FakeChild[] = []
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { readyTimeoutMs: 100 })
+    const status = await service.start()
+    expect(status).toMatchObject({ state: 'error' })
+    expect(status.detail).toContain('did not report ready within 0.1 s')
+  })
+
+  it('embedded: restarts after an unexpected exit', async () => {
+    const stub = await startSignalingStub()
+    cleanups.push(stub.close)
+    const children: FakeChild[] = []
+    const { service, statuses } = makeService({ mode: 'embedded', remoteUrl: null }, children)
+    const started = service.start()
+    await new Promise((r) => setTimeout(r, 10))
+    children[0]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
+    await started
+    children[0]!.exit(null, 'SIGSEGV')
+    await expect.poll(() => children.length, { timeout: 3000 }).toBe(2)
+    expect(statuses.some((s) => s.state === 'starting' && s.detail?.includes('SIGSEGV'))).toBe(true)
+    children[1]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
+    await expect.poll(() => service.status.state, { timeout: 3000 }).toBe('ready')
+  })
+
+  it('remote: without a URL says what to do; with an unreachable URL says it cannot reach it', async () => {
+    const none = makeService({ mode: 'remote', remoteUrl: null }, [])
+    expect((await none.service.start()).detail).toMatch(/no URL is set/)
+    const bad = makeService({ mode: 'remote', remoteUrl: 'ws://127.0.0.1:1/signaling' }, [])
+    const status = await bad.service.start()
+    expect(status.state).toBe('error')
+    expect(status.detail).toMatch(/Cannot reach the backend at ws:\/\/127\.0\.0\.1:1\/signaling/)
+    bad.service.stop()
+  })
+
+  it('remote: refuses a backend that speaks another protocol version', async () => {
+    const stub = await startSignalingStub({ protocolVersion: 7 })
+    cleanups.push(stub.close)
+    const { service } = makeService({ mode: 'remote', remoteUrl: stub.url }, [])
+    const status = await service.start()
+    expect(status.state).toBe('error')
+    expect(status.detail).toContain('signaling v7')
+  })
+
+  it('stop terminates the child and reports stopped', async () => {
+    const stub = await startSignalingStub()
+    cleanups.push(stub.close)
+    const children: FakeChild[] = []
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children)
+    const started = service.start()
+    await new Promise((r) => setTimeout(r, 10))
+    children[0]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
+    await started
+    await service.stop()
+    expect(children[0]!.killedWith).toEqual(['SIGTERM'])
+    expect(service.status.state).toBe('stopped')
+    // No automatic restart after a deliberate stop.
+    await new Promise((r) => setTimeout(r, 300))
+    expect(children.length).toBe(1)
+  })
+})

@@ -1,0 +1,196 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { ModelProgress } from '../../../../src/shared/contract/models'
+import { loadCatalog, type Catalog } from '../../../../src/node/models/catalog'
+import { ModelError, ModelManager } from '../../../../src/node/models/modelManager'
+
+/** A loopback file server with Range support and switches to misbehave. */
+interface Behaviour {
+  /** Destroy the connection after sending this many bytes of the body (first request per path only). */
+  cutAfter?: Record<string, number>
+  /** Bytes per chunk and delay between chunks (to cancel mid-way). */
+  slow?: { chunk: number; delayMs: number }
+  ignoreRange?: boolean
+}
+
+const files: Record<string, Buffer> = {
+  '/m/a.bin': randomBytes(300_000),
+  '/m/b.json': Buffer.from(JSON.stringify({ hello: 'world' }))
+}
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+
+describe('ModelManager against a local HTTP server', () => {
+  let server: Server
+  let base: string
+  let behaviour: Behaviour = {}
+  let requests: Array<{ path: string; range: string | undefined }> = []
+  let userDataDir: string
+  const cutDone = new Set<string>()
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      const path = req.url ?? '/'
+      requests.push({ path, range: req.headers.range })
+      const body = files[path]
+      if (!body) return void res.writeHead(404).end('nope')
+      let start = 0
+      const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '')
+      if (m && !behaviour.ignoreRange) {
+        start = Number(m[1])
+        if (start >= body.length) return void res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end()
+        res.writeHead(206, { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}`, 'content-length': body.length - start })
+      } else res.writeHead(200, { 'content-length': body.length })
+      const rest = body.subarray(start)
+      const cut = behaviour.cutAfter?.[path]
+      if (cut !== undefined && !cutDone.has(path)) {
+        cutDone.add(path)
+        res.write(rest.subarray(0, cut), () => setTimeout(() => res.destroy(), 20))
+        return
+      }
+      if (behaviour.slow) {
+        const { chunk, delayMs } = behaviour.slow
+        let at = 0
+        const tick = (): void => {
+          if (res.destroyed) return
+          if (at >= rest.length) return void res.end()
+          res.write(rest.subarray(at, (at += chunk)))
+          setTimeout(tick, delayMs)
+        }
+        return tick()
+      }
+      res.end(rest)
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+
+  beforeEach(async () => {
+    behaviour = {}
+    requests = []
+    cutDone.clear()
+    userDataDir = await mkdtemp(join(tmpdir(), 'models-'))
+  })
+  afterEach(() => rm(userDataDir, { recursive: true, force: true }))
+
+  const catalog = (overrides: Partial<Record<'aHash' | 'aPath', string>> = {}): Catalog => ({
+    version: 1,
+    models: [
+      {
+        id: 'test-model',
+        name: 'Test model',
+        engine: 'moonshine',
+        language: 'en',
+        description: 'a test',
+        license: 'MIT',
+        licenseUrl: 'https://example.invalid/license',
+        homepage: 'https://example.invalid/',
+        revision: 'r1',
+        files: [
+          { path: 'onnx/a.bin', url: `${base}${overrides.aPath ?? '/m/a.bin'}`, size: files['/m/a.bin']!.length, sha256: overrides.aHash ?? sha(files['/m/a.bin']!) },
+          { path: 'b.json', url: `${base}/m/b.json`, size: files['/m/b.json']!.length, sha256: sha(files['/m/b.json']!) }
+        ]
+      }
+    ]
+  })
+  const manager = (c: Catalog = catalog()): { m: ModelManager; progress: ModelProgress[] } => {
+    const m = new ModelManager({ userDataDir, catalog: c, progressIntervalMs: 0 })
+    const progress: ModelProgress[] = []
+    m.events.on('progress', (p) => progress.push(p))
+    return { m, progress }
+  }
+
+  it('downloads, verifies and installs atomically, with monotonic progress', async () => {
+    const { m, progress } = manager()
+    expect((await m.list())[0]).toMatchObject({ state: 'not_installed', receivedBytes: 0, sizeBytes: 300_000 + files['/m/b.json']!.length })
+    await m.download('test-model')
+    const dir = join(userDataDir, 'models', 'test-model')
+    expect(await readFile(join(dir, 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
+    expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))).toMatchObject({ id: 'test-model', revision: 'r1' })
+    expect(existsSync(join(userDataDir, 'models', '.partial', 'test-model'))).toBe(false)
+    const bytes = progress.map((p) => p.receivedBytes)
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b))
+    expect(progress.at(-1)).toMatchObject({ state: 'installed', receivedBytes: progress.at(-1)!.totalBytes })
+    expect((await m.list())[0]).toMatchObject({ state: 'installed', error: null })
+    expect(await m.installedPath('test-model')).toBe(dir)
+    await m.delete('test-model')
+    expect((await m.list())[0]!.state).toBe('not_installed')
+  })
+
+  it('resumes an interrupted download with an HTTP Range request', async () => {
+    behaviour = { cutAfter: { '/m/a.bin': 100_000 } }
+    const { m } = manager()
+    const failure = await m.download('test-model').catch((e: unknown) => e)
+    expect(failure).toBeInstanceOf(ModelError)
+    expect((failure as ModelError).code).toBe('network')
+    expect((failure as ModelError).message).toMatch(/resumes where it stopped/)
+    const listed = (await m.list())[0]!
+    expect(listed.state).toBe('not_installed')
+    expect(listed.receivedBytes).toBeGreaterThanOrEqual(100_000)
+    expect(listed.error).toMatch(/interrupted|ended early/)
+    requests = []
+    await m.download('test-model')
+    expect(requests[0]).toEqual({ path: '/m/a.bin', range: `bytes=${listed.receivedBytes}-` })
+    expect(await readFile(join(userDataDir, 'models', 'test-model', 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
+  })
+
+  it('cancel keeps the partial file; the next download resumes; a server ignoring Range restarts the file', async () => {
+    behaviour = { slow: { chunk: 16_384, delayMs: 5 } }
+    const { m, progress } = manager()
+    const running = m.download('test-model')
+    while (!progress.some((p) => p.receivedBytes > 50_000)) await new Promise((r) => setTimeout(r, 5))
+    expect(m.cancel('test-model')).toBe(true)
+    await expect(running).rejects.toMatchObject({ code: 'cancelled' })
+    expect(progress.at(-1)!.state).toBe('cancelled')
+    const partial = (await m.list())[0]!.receivedBytes
+    expect(partial).toBeGreaterThan(50_000)
+    behaviour = { ignoreRange: true }
+    requests = []
+    await m.download('test-model')
+    expect(requests[0]!.range).toBe(`bytes=${partial}-`)
+    expect(await readFile(join(userDataDir, 'models', 'test-model', 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
+  })
+
+  it('refuses a file whose checksum does not match, installing nothing', async () => {
+    const { m, progress } = manager(catalog({ aHash: 'ab'.repeat(32) }))
+    const failure = (await m.download('test-model').catch((e: unknown) => e)) as ModelError
+    expect(failure.code).toBe('bad_hash')
+    expect(failure.message).toMatch(/onnx\/a\.bin of Test model failed its checksum/)
+    expect(progress.at(-1)).toMatchObject({ state: 'error' })
+    expect(existsSync(join(userDataDir, 'models', 'test-model'))).toBe(false)
+    expect((await m.list())[0]).toMatchObject({ state: 'not_installed', receivedBytes: 0 })
+  })
+
+  it('says clearly when a file is missing upstream (404) or the disk is full', async () => {
+    const { m } = manager(catalog({ aPath: '/m/missing.bin' }))
+    await expect(m.download('test-model')).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/HTTP 404.*catalog may be out of date/) })
+    // /dev/full answers every write with ENOSPC: stand it in for the partial file.
+    const partialDir = join(userDataDir, 'models', '.partial', 'test-model', 'onnx')
+    await mkdir(partialDir, { recursive: true })
+    await symlink('/dev/full', join(partialDir, 'a.bin.part'))
+    const full = manager().m
+    await expect(full.download('test-model')).rejects.toMatchObject({ code: 'disk_full', message: expect.stringMatching(/not enough disk space/) })
+  })
+
+  it('reports an unreachable server and unknown models', async () => {
+    const c = catalog()
+    c.models[0]!.files[0]!.url = 'http://127.0.0.1:1/m/a.bin'
+    const { m } = manager(c)
+    await expect(m.download('test-model')).rejects.toMatchObject({ code: 'network', message: expect.stringMatching(/cannot reach 127\.0\.0\.1:1/) })
+    expect(() => m.download('nope')).toThrow(/no model "nope"/)
+  })
+
+  it('ships a valid catalog whose STT model has real URLs, sizes and SHA-256s', async () => {
+    const shipped = await loadCatalog()
+    const moonshine = shipped.models.find((x) => x.id === 'moonshine-tiny-q8')!
+    expect(moonshine.files.map((f) => f.path)).toContain('onnx/encoder_model_quantized.onnx')
+    expect(moonshine.files.every((f) => f.url.startsWith('https://huggingface.co/onnx-community/moonshine-tiny-ONNX/resolve/'))).toBe(true)
+    expect(moonshine.files.reduce((n, f) => n + f.size, 0)).toBe(32_079_635)
+  })
+})

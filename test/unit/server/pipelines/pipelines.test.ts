@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import type { AudioFrame } from '../../../../src/server/audio/audioReceiver'
+import { FRAME_SAMPLES } from '../../../../src/server/audio/opusCodec'
+import { clickFrame, createClickPipeline } from '../../../../src/server/pipelines/click'
+import { createEchoPipeline } from '../../../../src/server/pipelines/echo'
+import { EnergyGate, frameDbfs } from '../../../../src/server/pipelines/energyGate'
+import type { PipelineContext } from '../../../../src/server/pipelines/types'
+
+const silence = (): Int16Array => new Int16Array(FRAME_SAMPLES)
+const loud = (v: number): Int16Array => new Int16Array(FRAME_SAMPLES).fill(v)
+const frame = (pcm: Int16Array, i: number): AudioFrame => ({ pcm, sampleRate: 48_000, rtpTimestamp: i * FRAME_SAMPLES, concealed: false, receivedAt: i * 20 })
+
+function ctx(): PipelineContext & { replies: Int16Array[]; notes: string[] } {
+  const replies: Int16Array[] = []
+  const notes: string[] = []
+  return { sessionId: 's', replies, notes, reply: (p) => replies.push(p), flushReply: () => (replies.length = 0), notify: (t) => notes.push(t) }
+}
+
+describe('EnergyGate', () => {
+  it('opens on loud frames and closes after the hangover of quiet ones', () => {
+    expect(frameDbfs(silence())).toBe(-100)
+    expect(frameDbfs(loud(3277))).toBeCloseTo(-20, 0)
+    const g = new EnergyGate({ hangoverFrames: 3 })
+    const events = [silence(), loud(3000), loud(3000), silence(), loud(3000), silence(), silence(), silence(), silence()].map((p) => g.push(p))
+    expect(events).toEqual([null, 'onset', null, null, null, null, null, 'end', null])
+  })
+})
+
+describe('echo pipeline', () => {
+  it('plays each utterance back (with pre-roll, without the trailing hangover) once it ends', () => {
+    const c = ctx()
+    const p = createEchoPipeline(c, { preRollFrames: 2, hangoverFrames: 5 })
+    const input = [silence(), silence(), silence(), loud(1000), loud(2000), loud(3000), ...Array.from({ length: 5 }, silence)]
+    input.forEach((pcm, i) => p.onFrame(frame(pcm, i)))
+    expect(c.notes).toEqual(['utteranceStart', 'utteranceEnd', 'replyStart'])
+    // 2 pre-roll + 3 loud + 5 hangover - (5 - 2) trimmed = 7 frames, starting with pre-roll silence.
+    expect(c.replies.map((r) => r[0])).toEqual([0, 0, 1000, 2000, 3000, 0, 0])
+  })
+})
+
+describe('click pipeline', () => {
+  it('answers each onset with one click, and needs quiet before the next', () => {
+    const c = ctx()
+    const p = createClickPipeline(c, { refractoryFrames: 3 })
+    const seq = [silence(), loud(20000), loud(20000), silence(), loud(20000), silence(), silence(), silence(), loud(20000)]
+    seq.forEach((pcm, i) => p.onFrame(frame(pcm, i)))
+    expect(c.replies).toHaveLength(2)
+    expect(c.replies[0]).toEqual(clickFrame())
+    expect(Math.max(...clickFrame())).toBeGreaterThan(20000)
+  })
+})
+
+describe('click pipeline, steady reply', () => {
+  /** A paced sender: `tick()` sends one queued frame; `sent` is what went out, `queue` what waits. */
+  function pacedCtx() {
+    const sent: Int16Array[] = []
+    const queue: Int16Array[] = []
+    const c: PipelineContext = {
+      sessionId: 's',
+      reply: (p) => void queue.push(p),
+      flushReply: () => void (queue.length = 0),
+      replyQueued: () => queue.length,
+      notify: () => undefined
+    }
+    return { c, sent, queue, tick: () => queue.length && sent.push(queue.shift()!) }
+  }
+
+  it('answers every uplink frame: the click at an onset, silence otherwise', () => {
+    const { c, sent, tick } = pacedCtx()
+    const p = createClickPipeline(c, { refractoryFrames: 3, steadyReply: true })
+    const seq = [silence(), loud(20000), loud(20000), silence()]
+    seq.forEach((pcm, i) => {
+      p.onFrame(frame(pcm, i))
+      tick()
+    })
+    expect(sent).toHaveLength(4)
+    expect(sent[1]).toEqual(clickFrame())
+    expect([0, 2, 3].every((i) => sent[i]!.every((x) => x === 0))).toBe(true)
+  })
+
+  it('builds no silence backlog when the sender falls behind, and the click goes out next', () => {
+    const { c, sent, queue, tick } = pacedCtx()
+    const p = createClickPipeline(c, { refractoryFrames: 3, steadyReply: true })
+    // A stall: five uplink frames arrive at once while the sender sends nothing.
+    for (let i = 0; i < 5; i++) p.onFrame(frame(silence(), i))
+    expect(queue).toHaveLength(2)
+    p.onFrame(frame(loud(20000), 5))
+    expect(queue).toEqual([clickFrame()])
+    tick()
+    expect(sent.at(-1)).toEqual(clickFrame())
+  })
+})

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest'
+import { BatchedServerVad, decimate48to16, SERVER_VAD_FRAME, type FrameBatch, type ServerVadEvent } from '../../../../src/server/vad/serverVad'
+
+/** A stand-in for Silero: probability = frame energy above a threshold; counts calls, rows and slot resets. */
+class EnergyBatch implements FrameBatch {
+  calls: number[] = []
+  slotsSeen: number[][] = []
+  resets: number[] = []
+  alive = true
+  async process(slots: Int32Array, frames: Float32Array): Promise<Float32Array> {
+    if (!this.alive) throw new Error('the server VAD thread exited (code 1)')
+    const out = new Float32Array(slots.length)
+    for (let i = 0; i < slots.length; i++) {
+      const f = frames.subarray(i * SERVER_VAD_FRAME, (i + 1) * SERVER_VAD_FRAME)
+      let e = 0
+      for (const x of f) e += x * x
+      out[i] = Math.sqrt(e / f.length) > 0.05 ? 0.95 : 0.02
+    }
+    this.calls.push(slots.length)
+    this.slotsSeen.push([...slots])
+    return out
+  }
+  resetStream(slot: number): void {
+    this.resets.push(slot)
+  }
+}
+
+/** 20 ms of uplink at 16 kHz (what the voice pipeline pushes after decimating the 48 kHz frame). */
+const loud = (n = 320): Int16Array => Int16Array.from({ length: n }, (_, i) => Math.round(Math.sin(i / 3) * 12000))
+const quiet = (n = 320): Int16Array => new Int16Array(n)
+const manualClock = { setInterval: () => 1, clearInterval: () => undefined }
+
+describe('BatchedServerVad', () => {
+  it('runs ONE inference per tick for every stream with a frame ready, each with its own endpointing', async () => {
+    const batch = new EnergyBatch()
+    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock })
+    const events: Array<{ stream: number; e: ServerVadEvent }> = []
+    const streams = [0, 1, 2].map((i) => vad.open({ minSpeechMs: 64, speechEndSilenceMs: 96, minSilenceMs: 192 }, (e) => events.push({ stream: i, e })))
+    await new Promise((r) => setTimeout(r, 0)) // model "load"
+    // 40 frames of 20 ms (800 ms): streams 0 and 1 speak for 300 ms then go quiet; stream 2 stays quiet.
+    for (let f = 0; f < 40; f++) {
+      streams[0]!.push(f < 15 ? loud() : quiet(), 1000 + f * 20)
+      streams[1]!.push(f < 15 ? loud() : quiet(), 1000 + f * 20)
+      streams[2]!.push(quiet(), 1000 + f * 20)
+      if (f % 2 === 1) await vad.tick() // ~32 ms of audio per 40 ms: frames never pile up
+    }
+    for (let i = 0; i < 6; i++) await vad.tick()
+    expect(batch.calls.every((n) => n === 3)).toBe(true) // every call carried all three streams
+    expect(vad.stats.calls).toBe(batch.calls.length)
+    const kinds = (s: number): string[] => events.filter((x) => x.stream === s).map((x) => x.e.event.type)
+    expect(kinds(0)).toEqual(['speech_start', 'speech_end', 'end_of_utterance'])
+    expect(kinds(1)).toEqual(['speech_start', 'speech_end', 'end_of_utterance'])
+    expect(kinds(2)).toEqual([])
+    const end = events.find((x) => x.stream === 0 && x.e.event.type === 'speech_end')!
+    const arrival = end.e.arrivalAt((end.e.event as { endMs: number }).endMs)
+    expect(arrival).toBeGreaterThan(1000)
+    expect(arrival).toBeLessThan(1000 + 40 * 20)
+  })
+
+  it('a tick that came late catches up: the backlog is classified at once, not one frame per tick', async () => {
+    const batch = new EnergyBatch()
+    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock })
+    const events: ServerVadEvent[] = []
+    const s = vad.open({ minSpeechMs: 64, speechEndSilenceMs: 96, minSilenceMs: 192 }, (e) => events.push(e))
+    await new Promise((r) => setTimeout(r, 0))
+    for (let f = 0; f < 4; f++) s.push(quiet(), f * 20) // 80 ms of silence, no tick (a busy event loop)
+    for (let f = 0; f < 8; f++) s.push(loud(), 80 + f * 20) // then 160 ms of speech: 7 VAD frames of 32 ms in all
+    await vad.tick()
+    expect(vad.stats.framesClassified).toBe(7) // all of it, in one tick
+    expect(vad.stats.framesDropped).toBe(0)
+    expect(events.map((e) => e.event.type)).toEqual(['speech_start'])
+    await vad.tick()
+    expect(batch.calls.length).toBe(7) // nothing left for the next tick
+  })
+
+  it('a model that cannot load leaves the backstop off with a clear error, and audio is not buffered', async () => {
+    const vad = new BatchedServerVad({ loadBatch: async () => Promise.reject(new Error('Silero VAD model not found')), clock: manualClock })
+    const s = vad.open({}, () => undefined)
+    await new Promise((r) => setTimeout(r, 0))
+    for (let i = 0; i < 50; i++) s.push(loud(), i)
+    await vad.tick()
+    expect(vad.error).toMatch(/not found/)
+    expect(vad.stats.calls).toBe(0)
+  })
+
+  it('sends only the streams that have a frame, and a reused slot starts afresh', async () => {
+    const batch = new EnergyBatch()
+    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock })
+    const a = vad.open({}, () => undefined)
+    const b = vad.open({}, () => undefined)
+    const c = vad.open({}, () => undefined)
+    await new Promise((r) => setTimeout(r, 0))
+    for (let f = 0; f < 2; f++) {
+      a.push(loud(), f * 20)
+      c.push(loud(), f * 20)
+    }
+    await vad.tick()
+    expect(batch.slotsSeen).toEqual([[0, 2]]) // b had nothing ready: not in the call
+    b.close()
+    vad.open({}, () => undefined) // takes b's slot
+    expect(batch.resets).toEqual([1])
+  })
+
+  it('a batch that dies (its thread exited) is replaced; one that keeps dying turns the backstop off', async () => {
+    const loads: EnergyBatch[] = []
+    const lines: string[] = []
+    const vad = new BatchedServerVad({ loadBatch: async () => (loads.push(new EnergyBatch()), loads.at(-1)!), clock: manualClock, log: (l) => lines.push(l) })
+    const events: ServerVadEvent[] = []
+    const s = vad.open({ minSpeechMs: 64, speechEndSilenceMs: 96, minSilenceMs: 192 }, (e) => events.push(e))
+    await new Promise((r) => setTimeout(r, 0))
+    loads[0]!.alive = false
+    s.push(loud(), 0)
+    s.push(loud(), 20)
+    await vad.tick()
+    await new Promise((r) => setTimeout(r, 0))
+    expect(loads.length).toBe(2)
+    expect(vad.stats.restarts).toBe(1)
+    expect(lines.join('\n')).toMatch(/restarting: the server VAD thread exited/)
+    for (let f = 0; f < 8; f++) s.push(loud(), 40 + f * 20)
+    await vad.tick()
+    expect(events.map((e) => e.event.type)).toEqual(['speech_start']) // the new batch carries on
+    for (let round = 0; round < 3; round++) {
+      loads.at(-1)!.alive = false
+      s.push(loud(), 0)
+      s.push(loud(), 20)
+      await vad.tick()
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    expect(vad.stats.restarts).toBe(3)
+    expect(vad.error).toMatch(/failed 4 times within 60 s/)
+    expect(loads.length).toBe(4)
+  })
+
+  it('decimates 48 kHz to 16 kHz across chunk boundaries', () => {
+    const carry: number[] = []
+    const a = decimate48to16(Int16Array.from([3, 3, 3, 6]), carry)
+    const b = decimate48to16(Int16Array.from([6, 6, 9, 9]), carry)
+    expect(a.length + b.length).toBe(2)
+    expect(carry).toEqual([9, 9])
+    expect(b[0]).toBe(6)
+  })
+})

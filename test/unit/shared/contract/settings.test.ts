@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import {
+  applySettingsPatch,
+  defaultSettings,
+  migrateSettings,
+  settingsPatchSchema,
+  SETTINGS_VERSION
+} from '../../../../src/shared/contract/settings'
+
+describe('settings contract', () => {
+  it('defaults are valid current-version settings', () => {
+    const result = migrateSettings(defaultSettings())
+    expect(result).toEqual({ ok: true, settings: defaultSettings(), migratedFrom: null, notices: [] })
+  })
+
+  it('migrates the unversioned v0 file, moving backendUrl into the backend section', () => {
+    const result = migrateSettings({ backendUrl: 'wss://voice.example.com/signaling', ui: { theme: 'dark' } })
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.migratedFrom).toBe(0)
+    expect(result.settings.version).toBe(SETTINGS_VERSION)
+    expect(result.settings.backend).toEqual({ mode: 'remote', remoteUrl: 'wss://voice.example.com/signaling', remoteUrls: ['wss://voice.example.com/signaling'] })
+    expect(result.settings.ui.theme).toBe('dark')
+    expect(result.settings.audio).toEqual(defaultSettings().audio)
+  })
+
+  it('resets only the invalid fields, keeping valid ones, and says which', () => {
+    const raw = { ...defaultSettings(), audio: { ...defaultSettings().audio, echoCancellation: 'yes', noiseSuppression: false } }
+    const result = migrateSettings(raw)
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.settings.audio.echoCancellation).toBe(true)
+    expect(result.settings.audio.noiseSuppression).toBe(false)
+    expect(result.notices).toEqual(['audio.echoCancellation had an invalid value and was reset to its default'])
+  })
+
+  it('a file written before a field existed keeps its choices and takes the new field\'s default (reply after pause)', () => {
+    const { replyAfterPauseMs: _, ...olderListening } = defaultSettings().listening
+    const result = migrateSettings({ ...defaultSettings(), listening: { ...olderListening, vadMinSilenceMs: 900 } })
+    expect(result).toMatchObject({ ok: true, notices: [], migratedFrom: null })
+    if (!result.ok) return
+    expect(result.settings.listening).toMatchObject({ vadMinSilenceMs: 900, replyAfterPauseMs: 320 })
+    expect(() => applySettingsPatch(defaultSettings(), { listening: { replyAfterPauseMs: 100 } })).toThrow()
+  })
+
+  it('refuses files from a newer app, non-objects and nonsense versions', () => {
+    expect(migrateSettings({ version: SETTINGS_VERSION + 1 })).toMatchObject({ ok: false, reason: expect.stringContaining('newer version') })
+    expect(migrateSettings([1, 2])).toMatchObject({ ok: false })
+    expect(migrateSettings(null)).toMatchObject({ ok: false })
+    expect(migrateSettings({ version: 'one' })).toMatchObject({ ok: false, reason: expect.stringContaining('not a valid version') })
+    expect(migrateSettings({ version: -1 })).toMatchObject({ ok: false })
+  })
+
+  it('patch schema rejects unknown keys and wrong types', () => {
+    expect(settingsPatchSchema.safeParse({ audio: { echoCancellation: false } }).success).toBe(true)
+    expect(settingsPatchSchema.safeParse({ audio: { echoCancelation: false } }).success).toBe(false)
+    expect(settingsPatchSchema.safeParse({ surprise: 1 }).success).toBe(false)
+    expect(settingsPatchSchema.safeParse({ backend: { remoteUrl: 'http://not-ws' } }).success).toBe(false)
+    expect(settingsPatchSchema.safeParse({ backend: { mode: 'cloud' } }).success).toBe(false)
+  })
+
+  it('applySettingsPatch merges sections without touching others', () => {
+    const next = applySettingsPatch(defaultSettings(), { ui: { theme: 'light' } })
+    expect(next.ui).toEqual({ ...defaultSettings().ui, theme: 'light' })
+    expect(next.audio).toEqual(defaultSettings().audio)
+  })
+})

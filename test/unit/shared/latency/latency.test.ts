@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest'
+import { alignMarks, ClockOffsetEstimator, estimateOffset, percentile, pipelineOverheadMs, sampleOffset, summarize, turnBreakdown, turnTraceSchema, type PingSample, type TurnMark } from '../../../../src/shared/latency'
+import { budgetSum, latencyStages } from '../../../../src/shared/latencyBudget'
+
+/** A fake remote clock: remote = local + offset; each probe's two legs take the given one-way delays. */
+function probe(localSend: number, offset: number, upMs: number, downMs: number, processingMs = 0): PingSample {
+  const t1 = localSend + upMs + offset
+  return { t0: localSend, t1, t2: t1 + processingMs, t3: localSend + upMs + processingMs + downMs }
+}
+
+describe('clock offset (NTP-style, min-RTT filter)', () => {
+  it('a symmetric probe gives the exact offset and its RTT', () => {
+    expect(sampleOffset(probe(1000, 250, 5, 5, 2))).toEqual({ offsetMs: 250, rttMs: 10 })
+  })
+
+  it('asymmetric probes are off by half the asymmetry; the min-RTT sample wins', () => {
+    const samples = [probe(0, -40, 30, 2), probe(100, -40, 3, 3), probe(200, -40, 2, 50), probe(300, -40, 12, 4)]
+    const est = estimateOffset(samples)!
+    expect(est.offsetMs).toBe(-40)
+    expect(est.rttMs).toBe(6)
+    expect(est.errorBoundMs).toBe(3)
+    expect(est.samples).toBe(4)
+  })
+
+  it('the estimate is always within ± rtt/2 of the truth, whatever the asymmetry', () => {
+    let seed = 7
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 40
+    const estimator = new ClockOffsetEstimator(8)
+    for (let i = 0; i < 50; i++) {
+      const est = estimator.add(probe(i * 1000, 1234.5, rand(), rand(), 1))!
+      expect(Math.abs(est.offsetMs - 1234.5)).toBeLessThanOrEqual(est.errorBoundMs + 1e-9)
+    }
+  })
+
+  it('follows a clock step once the old samples leave the window', () => {
+    const e = new ClockOffsetEstimator(4)
+    for (let i = 0; i < 4; i++) e.add(probe(i * 10, 100, 1, 1))
+    expect(e.estimate!.offsetMs).toBe(100)
+    for (let i = 4; i < 8; i++) e.add(probe(i * 10, 500, 3, 3))
+    expect(e.estimate!.offsetMs).toBe(500)
+    expect(e.toLocal(10_500)).toBe(10_000)
+    expect(e.toRemote(10_000)).toBe(10_500)
+  })
+
+  it('ignores impossible samples and has no estimate from none', () => {
+    const e = new ClockOffsetEstimator()
+    expect(e.add({ t0: 10, t1: 5, t2: 5, t3: 9 })).toBeNull()
+    expect(e.add({ t0: 0, t1: Number.NaN, t2: 1, t3: 2 })).toBeNull()
+    expect(estimateOffset([])).toBeNull()
+  })
+})
+
+/** A turn seen by three clocks: renderer (reference), main = renderer + 1000, backend = renderer − 5000. */
+const MAIN = 1000
+const BACKEND = -5000
+function mark(name: TurnMark['name'], rendererTime: number, clock: TurnMark['clock']): TurnMark {
+  return { name, clock, at: rendererTime + (clock === 'main' ? MAIN : clock === 'backend' ? BACKEND : 0) }
+}
+const T0 = 1_700_000_000_000
+const fullTurn: TurnMark[] = [
+  mark('speech_end_mic', T0, 'renderer'),
+  mark('uplink_sent', T0 + 15, 'renderer'),
+  mark('uplink_arrival', T0 + 40, 'backend'),
+  mark('end_of_utterance', T0 + 200, 'backend'),
+  mark('transcript', T0 + 330, 'backend'),
+  mark('llm_first_token', T0 + 480, 'backend'),
+  mark('first_sentence', T0 + 560, 'backend'),
+  mark('tts_first_audio', T0 + 640, 'backend'),
+  mark('reply_sent', T0 + 650, 'backend'),
+  mark('downlink_arrival', T0 + 680, 'renderer'),
+  mark('playout', T0 + 742, 'renderer')
+]
+const offsets = { renderer: 0, main: -MAIN, backend: -BACKEND }
+
+describe('turn breakdown', () => {
+  it('aligns marks from three clocks onto the reference clock', () => {
+    const { at, unaligned } = alignMarks(fullTurn, offsets)
+    expect(at.uplink_arrival).toBe(T0 + 40)
+    expect(at.playout).toBe(T0 + 742)
+    expect(unaligned).toEqual([])
+    expect(alignMarks(fullTurn, { renderer: 0 }).unaligned).toContain('transcript')
+  })
+
+  it('stages tile the turn and add up to e2e_latency; metrics use the names users know', () => {
+    const b = turnBreakdown(alignMarks(fullTurn, offsets).at)
+    expect(b.segments.map((s) => [s.stage, s.durationMs])).toEqual([
+      ['mic', 15],
+      ['uplink', 25],
+      ['eou', 160],
+      ['stt', 130],
+      ['llm', 230],
+      ['tts', 80],
+      ['downlink', 102]
+    ])
+    expect(b.segments.reduce((sum, s) => sum + s.durationMs, 0)).toBe(742)
+    expect(b.e2eMs).toBe(742)
+    expect(b.totalMs).toBe(742)
+    expect(b.metrics).toEqual({ end_of_utterance_delay: 200, transcription_delay: 130, llm_ttft: 150, tts_ttfb: 80, e2e_latency: 742 })
+    expect(b.segments.map((s) => s.budgetMs)).toEqual(latencyStages.map((s) => s.budgetMs))
+    expect(b.segments.every((s) => s.startMs >= 0 && !s.clamped && !s.running)).toBe(true)
+  })
+
+  it('a missing mark folds its stage into the next one (still adds up)', () => {
+    const without = fullTurn.filter((m) => m.name !== 'uplink_sent' && m.name !== 'uplink_arrival')
+    const b = turnBreakdown(alignMarks(without, offsets).at)
+    expect(b.segments[0]).toMatchObject({ stage: 'eou', startMs: 0, durationMs: 200, includes: ['mic', 'uplink'], budgetMs: 20 + 30 + 150 })
+    expect(b.segments.reduce((sum, s) => sum + s.durationMs, 0)).toBe(b.e2eMs)
+  })
+
+  it('out-of-order marks (clock error, STT done before EOU) clamp to 0 ms and the sum still equals e2e', () => {
+    const skewed = fullTurn.map((m) => (m.name === 'transcript' ? { ...m, at: m.at - 250 } : m))
+    const b = turnBreakdown(alignMarks(skewed, offsets).at)
+    const stt = b.segments.find((s) => s.stage === 'stt')!
+    expect(stt).toMatchObject({ durationMs: 0, clamped: true })
+    expect(b.segments.find((s) => s.stage === 'llm')!.durationMs).toBe(360) // from EOU, where STT was clamped
+    expect(b.segments.reduce((sum, s) => sum + s.durationMs, 0)).toBe(742)
+    expect(b.metrics.transcription_delay).toBe(-120) // the raw metric keeps the truth for the record
+  })
+
+  it('a running turn grows its current stage up to now', () => {
+    const partial = fullTurn.filter((m) => ['speech_end_mic', 'uplink_sent', 'uplink_arrival', 'end_of_utterance', 'transcript'].includes(m.name))
+    const b = turnBreakdown(alignMarks(partial, offsets).at, { now: T0 + 400 })
+    expect(b.segments.at(-1)).toMatchObject({ stage: 'llm', startMs: 330, durationMs: 70, running: true })
+    expect(b.totalMs).toBe(400)
+    expect(b.e2eMs).toBeNull()
+  })
+
+  it('a backend-only trace counts from its first mark', () => {
+    const backendOnly = fullTurn.filter((m) => m.clock === 'backend')
+    const b = turnBreakdown(alignMarks(backendOnly, offsets).at)
+    expect(b.segments[0]).toMatchObject({ stage: 'eou', startMs: 0, durationMs: 160 })
+    expect(b.e2eMs).toBeNull()
+  })
+
+  it('pipeline overhead = e2e minus measured compute', () => {
+    expect(pipelineOverheadMs(742, { stt: 120, llm: 200, tts: 70 })).toBe(352)
+    expect(pipelineOverheadMs(null, { stt: 1, llm: 1, tts: 1 })).toBeNull()
+    expect(pipelineOverheadMs(700, { stt: 1 })).toBeNull()
+  })
+
+  it('the trace schema accepts a full turn and rejects garbage', () => {
+    expect(turnTraceSchema.safeParse({ turnId: 't1', status: 'done', marks: fullTurn }).success).toBe(true)
+    expect(turnTraceSchema.safeParse({ turnId: 't1', status: 'done', marks: [{ name: 'nope', at: 1, clock: 'renderer' }] }).success).toBe(false)
+    expect(turnTraceSchema.safeParse({ turnId: '', status: 'done', marks: [] }).success).toBe(false)
+  })
+
+  it('the budget stages sum to the 800 ms budget', () => {
+    expect(budgetSum()).toBe(800)
+  })
+})
+
+describe('percentiles', () => {
+  it('interpolates between closest ranks', () => {
+    expect(percentile([100, 200], 50)).toBe(150)
+    expect(percentile([5], 95)).toBe(5)
+    expect(percentile([], 50)).toBeNull()
+    const values = Array.from({ length: 101 }, (_, i) => 100 - i)
+    expect(percentile(values, 50)).toBe(50)
+    expect(percentile(values, 95)).toBe(95)
+    expect(() => percentile([1], 101)).toThrow()
+  })
+
+  it('summarizes, skipping non-finite values', () => {
+    expect(summarize([300, 100, Number.NaN, 200])).toEqual({ count: 3, p50: 200, p95: 290, min: 100, max: 300 })
+  })
+})
