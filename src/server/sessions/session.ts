@@ -2,11 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { types as ms } from 'mediasoup'
 import { ContractError } from '../../shared/contract/errors'
 import type { SessionNotification, SessionPipelineName } from '../../shared/contract/signaling'
-import { AudioReceiver, type AudioFrame } from '../audio/audioReceiver'
-import { BackfillGate } from '../audio/backfillGate'
-import { frameSamplesAt, OpusFrameDecoder, OpusFrameEncoder, SAMPLE_RATE, type OpusDecodeRate } from '../audio/opusCodec'
+import type { AudioFrame, AudioReceiverStats } from '../audio/audioReceiver'
+import type { BackfillGateStats } from '../audio/backfillGate'
+import { OpusFrameEncoder, SAMPLE_RATE } from '../audio/opusCodec'
 import { PacedSender, realFrameClock, type FrameClockDeps } from '../audio/pacedSender'
 import { buildRtp } from '../audio/rtp'
+import { Uplink } from '../audio/uplink'
 import type { ClientEvent, PipelineFactory, SessionPipeline } from '../pipelines/types'
 
 /** Opus as WebRTC negotiates it: 48 kHz, "2 channels" in SDP (the stream itself is mono), in-band FEC, no DTX. */
@@ -22,6 +23,7 @@ export interface SessionDeps {
   webRtcServer: ms.WebRtcServer
   pipelineName: SessionPipelineName
   pipelineFactory: PipelineFactory
+  /** Time and timers for the reply sender and the uplink (the real clock by default). */
   clock?: FrameClockDeps
   log?: (line: string) => void
 }
@@ -36,9 +38,9 @@ export interface SessionTap {
 }
 
 export interface SessionStats {
-  uplink: AudioReceiver['stats']
+  uplink: AudioReceiverStats
   /** Audio the client re-sent after a link outage (see BackfillGate). */
-  backfill: BackfillGate['stats']
+  backfill: BackfillGateStats
   replyFramesSent: number
   replyFramesDropped: number
 }
@@ -46,8 +48,10 @@ export interface SessionStats {
 /**
  * One user's conversation, like a mediasoup-demo Room: it owns a router on one worker, the client's WebRTC send and
  * recv transports (all on the worker's single WebRtcServer port), the mic producer, a DirectTransport that taps the
- * mic (consumer → decode → pipeline) and carries the reply (encode → paced producer). close() closes the router,
- * and with it every transport, producer and consumer, plus the pipeline and the reply clock.
+ * mic (consumer → Uplink → pipeline) and carries the reply (encode → paced producer). The Uplink does the codec's
+ * work (decode, reorder, loss, backfill); the session only feeds it packets and relays its backfill requests.
+ * close() closes the router, and with it every transport, producer and consumer, plus the uplink, the pipeline and
+ * the reply clock.
  */
 export class Session {
   readonly id = randomUUID()
@@ -57,19 +61,10 @@ export class Session {
   private producer: ms.Producer | null = null
   private tapConsumer: ms.Consumer | null = null
   private readonly replyConsumers = new Map<string, ms.Consumer>()
-  private receiver!: AudioReceiver
   private readonly encoder = new OpusFrameEncoder()
   private readonly sender: PacedSender<Int16Array>
-  private pipeline: SessionPipeline
-  private pollTimer: ReturnType<typeof setInterval> | null = null
-  private waitingFirstRtp = true
-  /** The next jump in the mic's RTP timeline is expected (producer new or just resumed), not an outage. */
-  private jumpExpected = true
-  private backfillGate!: BackfillGate
-  /** What the uplink is decoded to: the pipeline's inputSampleRate (48 kHz by default). */
-  private uplinkRate: OpusDecodeRate = SAMPLE_RATE
-  private backfillDecoder: OpusFrameDecoder | null = null
-  private backfillTimer: ReturnType<typeof setInterval> | null = null
+  private readonly pipeline: SessionPipeline
+  private readonly uplink: Uplink
   private notifier: ((note: SessionNotification) => void) | null = null
   private closeListeners: Array<() => void> = []
   /** The pipeline's idle filler for the reply stream (see PipelineContext.setReplyFiller). */
@@ -87,7 +82,8 @@ export class Session {
     private readonly replySsrc: number
   ) {
     const log = deps.log ?? (() => undefined)
-    this.sender = new PacedSender<Int16Array>(deps.clock ?? realFrameClock, (f) => {
+    const clock = deps.clock ?? realFrameClock
+    this.sender = new PacedSender<Int16Array>(clock, (f) => {
       if (this.closed || this.replyProducer.closed) return
       // Nobody receives the reply yet (no consumer on a recv transport): nothing to encode or send.
       if (this.replyConsumers.size === 0) return
@@ -108,9 +104,19 @@ export class Session {
       idleFill: () => (this.replyConsumers.size > 0 ? (this.replyFiller?.() ?? null) : null)
     })
     this.pipeline = deps.pipelineFactory(this.pipelineContext())
-    this.uplinkRate = this.pipeline.inputSampleRate ?? SAMPLE_RATE
-    this.backfillGate = new BackfillGate((frame) => this.toPipeline(frame), { sampleRate: this.uplinkRate })
-    this.receiver = this.newReceiver()
+    this.uplink = new Uplink(
+      {
+        onFrame: (frame) => this.toPipeline(frame),
+        onFirstRtp: (monotonic) => {
+          const at = { monotonic, epoch: performance.timeOrigin + monotonic }
+          for (const tap of this.taps) tap.onFirstRtp?.(at)
+        },
+        requestBackfill: (range) => this.pipelineContext().notify('uplinkGap', { fromRtpTimestamp: range.from, frames: range.frames }),
+        log: (line) => log(`session ${this.id}: ${line}`)
+      },
+      // What the uplink is decoded to: the pipeline's inputSampleRate (48 kHz by default).
+      { sampleRate: this.pipeline.inputSampleRate ?? SAMPLE_RATE, clock }
+    )
     router.observer.once('close', () => void this.close())
   }
 
@@ -143,7 +149,8 @@ export class Session {
   }
 
   get stats(): SessionStats {
-    return { uplink: { ...this.receiver.stats }, backfill: { ...this.backfillGate.stats }, replyFramesSent: this.sender.sent, replyFramesDropped: this.sender.dropped }
+    const uplink = this.uplink.stats
+    return { uplink: uplink.receiver, backfill: uplink.backfill, replyFramesSent: this.sender.sent, replyFramesDropped: this.sender.dropped }
   }
 
   get micProducerId(): string | null {
@@ -154,35 +161,17 @@ export class Session {
   setNotifier(notifier: ((note: SessionNotification) => void) | null): void {
     this.notifier = notifier
     // A gap found while the client's signaling was down: ask now, and wait from now.
-    if (notifier && this.backfillGate.holding) {
-      this.backfillGate.touch(performance.now())
-      this.askForBackfill()
-    }
+    if (notifier) this.uplink.clientReachable()
   }
 
   /**
-   * The client's answer to uplinkGap: encoded frames it kept while the link was down (base64 Opus by RTP timestamp).
-   * Decoded in timestamp order and handed to the gate; `done` releases the gap and the live audio held behind it.
+   * The client's answer to uplinkGap: encoded frames it kept while the link was down (base64 Opus by RTP timestamp),
+   * for the uplink to decode and release in order (see Uplink.backfill). Returns how many it took.
    */
   backfill(frames: Array<{ rtpTimestamp: number; opus: string }>, done: boolean): number {
     this.assertOpen()
-    if (!this.backfillGate.holding) return 0
-    const decoder = (this.backfillDecoder ??= new OpusFrameDecoder(this.uplinkRate))
-    const frameSamples = frameSamplesAt(this.uplinkRate)
-    const now = performance.now()
-    const decoded: AudioFrame[] = []
-    for (const f of [...frames].sort((a, b) => ((a.rtpTimestamp - b.rtpTimestamp) | 0))) {
-      try {
-        const pcm = decoder.decode(Buffer.from(f.opus, 'base64'))
-        if (pcm.length !== frameSamples) continue
-        decoded.push({ pcm, sampleRate: this.uplinkRate, rtpTimestamp: f.rtpTimestamp >>> 0, concealed: false, backfilled: true, receivedAt: now })
-      } catch {
-        // undecodable: the gap keeps silence there
-      }
-    }
-    const accepted = this.backfillGate.backfill(decoded)
-    if (done) this.finishBackfill()
-    return accepted
+    if (!this.uplink.awaitingBackfill) return 0
+    return this.uplink.backfill(frames.map((f) => ({ rtpTimestamp: f.rtpTimestamp, opus: Buffer.from(f.opus, 'base64') })), done)
   }
 
   onClose(listener: () => void): void {
@@ -270,13 +259,10 @@ export class Session {
     this.producer?.close()
     this.tapConsumer?.close()
     this.producer = producer
-    this.jumpExpected = true
-    this.receiver.close()
-    this.receiver = this.newReceiver()
-    this.waitingFirstRtp = true
+    this.uplink.restart()
     const tap = await this.direct.consume({ producerId: producer.id, rtpCapabilities: this.router.rtpCapabilities, paused: false })
     this.tapConsumer = tap
-    tap.on('rtp', (rtp: Buffer) => this.onUplinkRtp(rtp))
+    tap.on('rtp', (rtp: Buffer) => this.uplink.push(rtp))
     producer.observer.once('close', () => {
       if (this.producer === producer) this.producer = null
     })
@@ -289,8 +275,7 @@ export class Session {
     if (!producer || producer.id !== producerId) throw new ContractError('not_found', `no producer ${JSON.stringify(producerId)} in this session`)
     if (paused) await producer.pause()
     else {
-      this.waitingFirstRtp = true
-      this.jumpExpected = true
+      this.uplink.resumed()
       await producer.resume()
     }
     return producer.paused
@@ -329,13 +314,8 @@ export class Session {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    if (this.pollTimer) clearInterval(this.pollTimer)
-    this.pollTimer = null
-    if (this.backfillTimer) clearInterval(this.backfillTimer)
-    this.backfillTimer = null
-    this.backfillGate.close()
+    this.uplink.close()
     this.sender.close()
-    this.receiver.close()
     try {
       this.pipeline.close()
     } catch (error) {
@@ -351,10 +331,6 @@ export class Session {
     if (this.closed) throw new ContractError('unavailable', 'session closed')
   }
 
-  private newReceiver(): AudioReceiver {
-    return new AudioReceiver((frame) => this.backfillGate.frame(frame), { sampleRate: this.uplinkRate, onDiscontinuity: (gap) => this.onUplinkGap(gap) })
-  }
-
   private toPipeline(frame: AudioFrame): void {
     try {
       this.pipeline.onFrame(frame)
@@ -362,54 +338,6 @@ export class Session {
       this.deps.log?.(`session ${this.id}: pipeline failed on a frame: ${(error as Error).message}`)
     }
     for (const tap of this.taps) tap.onFrame?.(frame)
-  }
-
-  /** The mic stream jumped ahead. After a pause/new producer that is expected; otherwise the link was down. */
-  private onUplinkGap(gap: { from: number; frames: number }): void {
-    if (this.jumpExpected) return
-    if (!this.backfillGate.gap(gap, performance.now())) return
-    this.backfillDecoder = new OpusFrameDecoder(this.uplinkRate)
-    this.deps.log?.(`session ${this.id}: uplink gap of ${gap.frames} frames; asking the client for them`)
-    this.askForBackfill()
-    this.backfillTimer ??= setInterval(() => {
-      this.backfillGate.poll(performance.now())
-      if (!this.backfillGate.holding) this.finishBackfill()
-    }, 100)
-  }
-
-  private askForBackfill(): void {
-    const range = this.backfillGate.range
-    if (range) this.pipelineContext().notify('uplinkGap', { fromRtpTimestamp: range.from, frames: range.frames })
-  }
-
-  private finishBackfill(): void {
-    this.backfillGate.complete()
-    this.backfillDecoder = null
-    if (this.backfillTimer) clearInterval(this.backfillTimer)
-    this.backfillTimer = null
-  }
-
-  private onUplinkRtp(rtp: Buffer): void {
-    if (this.closed) return
-    const now = performance.now()
-    const first = this.waitingFirstRtp
-    if (first) {
-      this.waitingFirstRtp = false
-      const at = { monotonic: now, epoch: performance.timeOrigin + now }
-      for (const tap of this.taps) tap.onFirstRtp?.(at)
-    }
-    this.receiver.push(rtp, now)
-    if (!first) this.jumpExpected = false
-    // Packets held after a gap are released by time, even if no more packets come.
-    if (this.receiver.hasHeldPackets && !this.pollTimer) {
-      this.pollTimer = setInterval(() => {
-        this.receiver.poll(performance.now())
-        if (!this.receiver.hasHeldPackets && this.pollTimer) {
-          clearInterval(this.pollTimer)
-          this.pollTimer = null
-        }
-      }, 20)
-    }
   }
 
   private pipelineContext(): import('../pipelines/types').PipelineContext {

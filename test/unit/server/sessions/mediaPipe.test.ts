@@ -82,7 +82,7 @@ describe('scaling a session past one worker / one host (pipeToRouter, PipeTransp
   })
 
   it('cross-host: two processes joined by PipeTransports; the other process decodes the piped producer', async () => {
-    peer = fork(join(import.meta.dirname, '..', '..', 'helpers', 'pipePeerProcess.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    peer = fork(join(import.meta.dirname, '..', '..', '..', 'helpers', 'pipePeerProcess.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     const { address: remote } = await ask<{ address: { ip: string; port: number } }>(peer, 'ready')
     const router = await workers[0]!.createRouter({ mediaCodecs: SESSION_MEDIA_CODECS })
     const src = await toneProducer(router)
