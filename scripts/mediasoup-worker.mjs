@@ -27,7 +27,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseCli, UsageError } from './lib.mjs'
 
 export const WORKER_BIN_ENV = 'MEDIASOUP_WORKER_BIN'
 export const WORKER_CACHE_DIR_ENV = 'MEDIASOUP_WORKER_CACHE_DIR'
@@ -724,8 +724,7 @@ Exit codes: 0 ok, 1 build failed / not built (--print-path), 2 usage or missing 
 async function main(argv) {
   let args
   try {
-    args = parseArgs({
-      args: argv,
+    args = parseCli(argv, {
       options: {
         'package-dir': { type: 'string' },
         'repo-root': { type: 'string' },
@@ -735,12 +734,11 @@ async function main(argv) {
         'keep-build': { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false }
-      },
-      strict: true,
-      allowPositionals: false
+      }
     }).values
   } catch (error) {
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`)
+    if (!(error instanceof UsageError)) throw error
+    process.stderr.write(`mediasoup-worker: ${error.message}\n\n${USAGE}\n`)
     return 2
   }
   if (args.help) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { alignMarks, ClockOffsetEstimator, estimateOffset, percentile, pipelineOverheadMs, sampleOffset, summarize, turnBreakdown, turnTraceSchema, type PingSample, type TurnMark } from '../../../../src/shared/latency'
+import { alignMarks, ClockOffsetEstimator, estimateOffset, pipelineOverheadMs, sampleOffset, turnBreakdown, turnTraceSchema, type PingSample, type TurnMark } from '../../../../src/shared/latency'
 import { budgetSum, latencyStages } from '../../../../src/shared/latencyBudget'
 
 /** A fake remote clock: remote = local + offset; each probe's two legs take the given one-way delays. */
@@ -146,21 +146,5 @@ describe('turn breakdown', () => {
 
   it('the budget stages sum to the 800 ms budget', () => {
     expect(budgetSum()).toBe(800)
-  })
-})
-
-describe('percentiles', () => {
-  it('interpolates between closest ranks', () => {
-    expect(percentile([100, 200], 50)).toBe(150)
-    expect(percentile([5], 95)).toBe(5)
-    expect(percentile([], 50)).toBeNull()
-    const values = Array.from({ length: 101 }, (_, i) => 100 - i)
-    expect(percentile(values, 50)).toBe(50)
-    expect(percentile(values, 95)).toBe(95)
-    expect(() => percentile([1], 101)).toThrow()
-  })
-
-  it('summarizes, skipping non-finite values', () => {
-    expect(summarize([300, 100, Number.NaN, 200])).toEqual({ count: 3, p50: 200, p95: 290, min: 100, max: 300 })
   })
 })
