@@ -1,3 +1,4 @@
+import { SPEECH_FRAME_MS, SPEECH_FRAME_SAMPLES, SPEECH_SAMPLE_RATE } from '../../shared/audio/format'
 import { Endpointer, type EndpointEvent, type EndpointerConfig } from '../../shared/voice/endpointer'
 import { Slab } from '../audio/slab'
 import type { FrameBatch } from './frameBatch'
@@ -14,9 +15,9 @@ import type { FrameBatch } from './frameBatch'
  * speech_resume / end_of_utterance events the app's local VAD sends, on the server's timeline.
  */
 
-export const SERVER_VAD_RATE = 16_000
-export const SERVER_VAD_FRAME = 512
-export const SERVER_VAD_FRAME_MS = (SERVER_VAD_FRAME / SERVER_VAD_RATE) * 1000
+export const SERVER_VAD_RATE = SPEECH_SAMPLE_RATE
+export const SERVER_VAD_FRAME = SPEECH_FRAME_SAMPLES
+export const SERVER_VAD_FRAME_MS = SPEECH_FRAME_MS
 
 export type { FrameBatch } from './frameBatch'
 
