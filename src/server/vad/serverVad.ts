@@ -308,18 +308,3 @@ export class BatchedServerVad {
     }
   }
 }
-
-/**
- * 48 kHz → 16 kHz: a 3-tap box filter then every third sample (enough for a VAD and speech recognition), for the
- * rare stream that arrives at 48 kHz (sessions normally decode straight to 16 kHz). With `into` (large enough), the
- * result is written there and a view of it returned (no allocation per frame).
- */
-export function decimate48to16(pcm: Int16Array, carry: number[], into?: Int16Array): Int16Array {
-  const all = carry.length ? Int16Array.from([...carry, ...pcm]) : pcm
-  const n = Math.floor(all.length / 3)
-  const out = into && into.length >= n ? into.subarray(0, n) : new Int16Array(n)
-  for (let i = 0; i < n; i++) out[i] = Math.round((all[3 * i]! + all[3 * i + 1]! + all[3 * i + 2]!) / 3)
-  carry.length = 0
-  for (let i = n * 3; i < all.length; i++) carry.push(all[i]!)
-  return out
-}

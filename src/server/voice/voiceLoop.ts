@@ -1,6 +1,7 @@
 import { isCancelled, ProviderError } from '../providers/errors'
 import type { FallbackChain } from '../providers/fallbackChain'
-import { Framer, StreamingResampler } from '../providers/pcm'
+import { Framer } from '../../node/audio/pcm'
+import { StreamingResampler } from '../../node/audio/resample'
 import type { ChatMessage, LlmProvider, PcmAudio, SttProvider, TtsProvider } from '../providers/types'
 import type { TurnMark, TurnMarkName, TurnStatus, TurnTrace } from '../../shared/latency/trace'
 import { OPUS_FRAME_SAMPLES, OPUS_SAMPLE_RATE } from '../../shared/audio/format'
