@@ -104,9 +104,7 @@ const worker: Socket = createSocket({ type: 'udp4', recvBufferSize: 8 << 20, sen
 const up: number[] = []
 const down: number[] = []
 let measuring = false
-let workerReceived = 0
 worker.on('message', (m, r) => {
-  workerReceived++
   if (m[0]! <= 3) {
     worker.send(m, r.port, r.address) // STUN: answer (echo) so the client sees the path work
     return

@@ -567,7 +567,9 @@ async function buildWorker({ packageDir, version, cacheDir, identity, jobs, keep
   } catch (error) {
     try {
       fs.writeSync(logFd, `\nBUILD FAILED: ${error.message}\n`)
-    } catch {}
+    } catch {
+      // The log file is best effort; the failure is reported below either way.
+    }
     closeLog()
     log(`build failed: ${error.message}`)
     log(`---- last ${LOG_TAIL_LINES} lines of ${logPath} ----`)
@@ -702,7 +704,7 @@ Options:
   --repo-root DIR     repository root (default: the directory above scripts/)
   --print-path        print the path that would be used if it exists, exit 1 if nothing is built (never builds)
   --force             rebuild into the cache even if it is current
-  --jobs N            ninja parallelism (default: \$${WORKER_JOBS_ENV} or the CPU count)
+  --jobs N            ninja parallelism (default: $${WORKER_JOBS_ENV} or the CPU count)
   --keep-build        keep <cache>/src and <cache>/build after building
   -q, --quiet         no progress output
   -h, --help          this help
