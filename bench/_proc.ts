@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs'
+import { percentile } from '../src/shared/latency/stats'
 
 /** Resident set size of a process in MB, from /proc (Linux); null when it cannot be read. */
 export function rssMb(pid: number): number | null {
@@ -43,11 +44,8 @@ export function commandLine(pid: number): string {
   }
 }
 
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[idx]!
-}
+/** A bench figure: the project's percentile (src/shared/latency/stats.ts, p in 0–100) as a number; NaN when there are
+ * no values, which JSON prints as null. */
+export const pct = (values: readonly number[], p: number): number => percentile(values, p) ?? Number.NaN
 
 export const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits

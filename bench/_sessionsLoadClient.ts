@@ -18,6 +18,7 @@ import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, type RTCRtpSender 
 import WebSocket from 'ws'
 import { SESSION_NOTIFICATION, SIGNALING_PROTOCOL_VERSION } from '../src/shared/contract/signaling'
 import { connectSignaling, type SignalingClient, type WebSocketLike } from '../src/shared/signalingClient'
+import { percentile } from '../src/shared/latency/stats'
 
 interface LoadSession {
   sessionId: string
@@ -213,7 +214,6 @@ async function sendFor(durationMs: number): Promise<number[]> {
     }
     step()
   })
-  late.sort((a, b) => a - b)
   return late
 }
 
@@ -259,7 +259,7 @@ process.on('message', (msg: { type: string; signalingUrl?: string; count?: numbe
       send({
         type: 'sent',
         sessions: sessions.map((s) => ({ sessionId: s.sessionId, sent: s.sent, t0Epoch: s.t0Epoch })),
-        lateMsP95: late[Math.floor(late.length * 0.95)] ?? 0,
+        lateMsP95: percentile(late, 95) ?? 0,
         backfills
       })
     } else if (msg.type === 'close') {

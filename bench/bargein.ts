@@ -7,6 +7,7 @@
  * it (`--page N`, default 5; 0 skips it): the app in browser mode + Chromium, a looping fake-mic interruption, mic
  * onset → the reply silent in the page (bench/_bargeinE2e.ts). Last line: JSON.
  */
+import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
 import { FRAME_SAMPLES } from '../src/server/audio/opusCodec'
 import { PacedSender, realFrameClock } from '../src/server/audio/pacedSender'
 import { createVoicePipeline, voiceSessionHandle } from '../src/server/voice/voiceSession'
@@ -16,9 +17,10 @@ import { readWavMono16 } from '../test/helpers/mediaHarness'
 import { startOpenAiStub } from '../test/helpers/openaiStub'
 import { SpeechCorpus } from '../test/helpers/speech'
 
-const N = Math.max(1, Number(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 5))
-const pageFlag = process.argv.indexOf('--page')
-const N_PAGE = pageFlag >= 0 ? Math.max(0, Number(process.argv[pageFlag + 1])) : 5
+const { N, N_PAGE } = parseOrExit('bench bargein', () => {
+  const { values, positionals } = parseCli(process.argv.slice(2), { options: { page: { type: 'string' } }, positionals: ['N'] })
+  return { N: numberOption('N', positionals[0], 5, { min: 1, integer: true }), N_PAGE: numberOption('--page', values.page, 5, { min: 0, integer: true }) }
+})
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 const corpus = await SpeechCorpus.create()

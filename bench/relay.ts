@@ -29,27 +29,26 @@ import { RelayRegistrar } from '../src/server/relay/registrar'
 import { encodeIceBindingRequest } from '../src/server/relay/stun'
 import type { ForwardTimeSummary } from '../src/server/relay/forwardTimer'
 import { relayEntryCommand } from '../test/helpers/relay-process'
+import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
+import { pct } from './_proc'
 
-const args = process.argv.slice(2)
-const arg = (name: string, def: number): number => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def
-}
-const SESSIONS = arg('sessions', 200)
-const PPS = arg('pps', 50)
-const SECONDS = arg('seconds', 5)
-const CONSENT_MS = arg('consent-ms', 2500)
-/** Pinning (load generator on CPU 0, relay on CPU 1) isolates the two; on a machine shared with other busy processes
- * it can also trap the relay on the busier core, so --no-pin leaves placement to the scheduler. */
-const PIN = !args.includes('--no-pin')
+const { SESSIONS, PPS, SECONDS, CONSENT_MS, PIN } = parseOrExit('bench relay', () => {
+  const { values } = parseCli(process.argv.slice(2), {
+    options: { sessions: { type: 'string' }, pps: { type: 'string' }, seconds: { type: 'string' }, 'consent-ms': { type: 'string' }, 'no-pin': { type: 'boolean' } }
+  })
+  return {
+    SESSIONS: numberOption('--sessions', values.sessions, 200, { min: 1, integer: true }),
+    PPS: numberOption('--pps', values.pps, 50, { min: 1 }),
+    SECONDS: numberOption('--seconds', values.seconds, 5, { min: 0.1 }),
+    CONSENT_MS: numberOption('--consent-ms', values['consent-ms'], 2500, { min: 1 }),
+    /** Pinning (load generator on CPU 0, relay on CPU 1) isolates the two; on a machine shared with other busy
+     * processes it can also trap the relay on the busier core, so --no-pin leaves placement to the scheduler. */
+    PIN: !values['no-pin']
+  }
+})
 const TOKEN = randomBytes(24).toString('base64url')
 const repo = join(import.meta.dirname, '..')
 const now = (): bigint => process.hrtime.bigint()
-const pct = (xs: number[], p: number): number => {
-  if (!xs.length) return NaN
-  const s = Float64Array.from(xs).sort()
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!
-}
 
 function pinSelf(cpu: number): void {
   try {
@@ -105,9 +104,7 @@ const worker: Socket = createSocket({ type: 'udp4', recvBufferSize: 8 << 20, sen
 const up: number[] = []
 const down: number[] = []
 let measuring = false
-let workerReceived = 0
 worker.on('message', (m, r) => {
-  workerReceived++
   if (m[0]! <= 3) {
     worker.send(m, r.port, r.address) // STUN: answer (echo) so the client sees the path work
     return
@@ -228,14 +225,14 @@ const relayCpu = (cpuSeconds(relay.proc.pid!) - cpuBefore) / (Number(now() - t0)
 const viaRelay = { up: up.splice(0), down: down.splice(0) }
 const sent = SESSIONS * PPS * SECONDS
 const added = (xs: number[], base: number[], p: number): number => Math.max(0, pct(xs, p) - pct(base, p))
-const upP50 = added(viaRelay.up, direct.up, 0.5)
-const upP99 = added(viaRelay.up, direct.up, 0.99)
-const downP50 = added(viaRelay.down, direct.down, 0.5)
-const downP99 = added(viaRelay.down, direct.down, 0.99)
+const upP50 = added(viaRelay.up, direct.up, 50)
+const upP99 = added(viaRelay.up, direct.up, 99)
+const downP50 = added(viaRelay.down, direct.down, 50)
+const downP99 = added(viaRelay.down, direct.down, 99)
 say(`load: ${SESSIONS} sessions × ${PPS} pps = ${SESSIONS * PPS} pps each way for ${SECONDS} s; flows opened by STUN: ${flowsOpen}/${SESSIONS}`)
-say(`direct  one-way µs: up p50 ${pct(direct.up, 0.5).toFixed(0)} p99 ${pct(direct.up, 0.99).toFixed(0)} | down p50 ${pct(direct.down, 0.5).toFixed(0)} p99 ${pct(direct.down, 0.99).toFixed(0)}`)
-say(`relay   one-way µs: up p50 ${pct(viaRelay.up, 0.5).toFixed(0)} p99 ${pct(viaRelay.up, 0.99).toFixed(0)} | down p50 ${pct(viaRelay.down, 0.5).toFixed(0)} p99 ${pct(viaRelay.down, 0.99).toFixed(0)}`)
-const ratioP50 = pct(viaRelay.up, 0.5) / Math.max(1, pct(direct.up, 0.5))
+say(`direct  one-way µs: up p50 ${pct(direct.up, 50).toFixed(0)} p99 ${pct(direct.up, 99).toFixed(0)} | down p50 ${pct(direct.down, 50).toFixed(0)} p99 ${pct(direct.down, 99).toFixed(0)}`)
+say(`relay   one-way µs: up p50 ${pct(viaRelay.up, 50).toFixed(0)} p99 ${pct(viaRelay.up, 99).toFixed(0)} | down p50 ${pct(viaRelay.down, 50).toFixed(0)} p99 ${pct(viaRelay.down, 99).toFixed(0)}`)
+const ratioP50 = pct(viaRelay.up, 50) / Math.max(1, pct(direct.up, 50))
 say(`added by relay µs : up p50 ${upP50.toFixed(0)} p99 ${upP99.toFixed(0)} | down p50 ${downP50.toFixed(0)} p99 ${downP99.toFixed(0)} (goal p99 ≤ 100)`)
 say(`delivered: up ${viaRelay.up.length}/${sent}, down ${viaRelay.down.length}/${sent}; relay CPU ${(relayCpu * 100).toFixed(0)}% of one core at ${2 * SESSIONS * PPS} forwarded pps`)
 
@@ -272,7 +269,7 @@ const internal = await relay.forwardTimes()
 const instrumented = { up: up.splice(0), down: down.splice(0) }
 const fmt = (s: ForwardTimeSummary): string => `p50 ${s.p50_us} p90 ${s.p90_us} p99 ${s.p99_us} p99.9 ${s.p999_us} max ${s.max_us} (n=${s.count})`
 say(`relay-internal forward µs (handler start → send completed, measured in the relay): up ${fmt(internal.up)} | down ${fmt(internal.down)}`)
-say(`same run end to end µs (instrumented relay): up p50 ${pct(instrumented.up, 0.5).toFixed(0)} p99 ${pct(instrumented.up, 0.99).toFixed(0)} | down p50 ${pct(instrumented.down, 0.5).toFixed(0)} p99 ${pct(instrumented.down, 0.99).toFixed(0)}`)
+say(`same run end to end µs (instrumented relay): up p50 ${pct(instrumented.up, 50).toFixed(0)} p99 ${pct(instrumented.up, 99).toFixed(0)} | down p50 ${pct(instrumented.down, 50).toFixed(0)} p99 ${pct(instrumented.down, 99).toFixed(0)}`)
 const loadAvg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
 say(`machine: load average ${loadAvg} on ${(await import('node:os')).cpus().length} CPUs; ${PIN ? 'generator+sink pinned to CPU 0, relay to CPU 1' : 'unpinned'}; relay ${relayEntry.built ? 'out/main/relay.js (built)' : 'src/server/relay/main.ts via tsx'}`)
 
@@ -295,7 +292,7 @@ restartedAt = now()
 await restartLoad
 const recoveryMs = clients.filter((c) => c.recoveredAt > 0n).map((c) => Number(c.recoveredAt - killedAt.t) / 1e6)
 const recovered = recoveryMs.length
-say(`restart: relay back ${(Number(restartedAt - killedAt.t) / 1e6).toFixed(0)} ms after kill -9; sessions recovered ${recovered}/${SESSIONS}; media gap per session p50 ${pct(recoveryMs, 0.5).toFixed(0)} ms, max ${Math.max(...recoveryMs).toFixed(0)} ms (consent check every ${CONSENT_MS} ms; goal ≤ 5000)`)
+say(`restart: relay back ${(Number(restartedAt - killedAt.t) / 1e6).toFixed(0)} ms after kill -9; sessions recovered ${recovered}/${SESSIONS}; media gap per session p50 ${pct(recoveryMs, 50).toFixed(0)} ms, max ${Math.max(...recoveryMs).toFixed(0)} ms (consent check every ${CONSENT_MS} ms; goal ≤ 5000)`)
 
 registrar.close()
 relay.proc.kill('SIGTERM')
@@ -310,8 +307,8 @@ console.log(
     added_up_p99_us: Math.round(upP99),
     added_down_p50_us: Math.round(downP50),
     added_down_p99_us: Math.round(downP99),
-    direct_up_p99_us: Math.round(pct(direct.up, 0.99)),
-    relay_up_p99_us: Math.round(pct(viaRelay.up, 0.99)),
+    direct_up_p99_us: Math.round(pct(direct.up, 99)),
+    relay_up_p99_us: Math.round(pct(viaRelay.up, 99)),
     relay_internal_up_p50_us: internal.up.p50_us,
     relay_internal_up_p99_us: internal.up.p99_us,
     relay_internal_up_p999_us: internal.up.p999_us,
@@ -321,7 +318,7 @@ console.log(
     relay_internal_down_p999_us: internal.down.p999_us,
     relay_internal_down_max_us: internal.down.max_us,
     relay_internal_samples: internal.up.count + internal.down.count,
-    instrumented_e2e_up_p99_us: Math.round(pct(instrumented.up, 0.99)),
+    instrumented_e2e_up_p99_us: Math.round(pct(instrumented.up, 99)),
     load_avg_1m: Number(loadAvg.split(' ')[0]),
     pinned: PIN,
     relay_entry: relayEntry.built ? 'out/main/relay.js' : 'tsx src/server/relay/main.ts',
@@ -332,7 +329,7 @@ console.log(
     forwarded_pps_per_core: Math.round(perCore),
     restart_relay_back_ms: Math.round(Number(restartedAt - killedAt.t) / 1e6),
     restart_sessions_recovered: recovered,
-    restart_gap_p50_ms: Math.round(pct(recoveryMs, 0.5)),
+    restart_gap_p50_ms: Math.round(pct(recoveryMs, 50)),
     restart_gap_max_ms: Math.round(Math.max(...recoveryMs)),
     consent_interval_ms: CONSENT_MS,
     goal_met: { added_p99_le_100us: Math.max(upP99, downP99) <= 100, relay_internal_p99_le_100us: Math.max(internal.up.p99_us, internal.down.p99_us) <= 100, restart_recovery_le_5s: recovered === SESSIONS && Math.max(...recoveryMs) <= 5000 }

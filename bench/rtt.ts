@@ -1,4 +1,5 @@
-import { percentile, round } from './_proc'
+import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
+import { pct, round } from './_proc'
 import { createClickPipeline } from '../src/server/pipelines/click'
 import { startMediaRig } from '../test/helpers/mediaHarness'
 
@@ -19,8 +20,9 @@ import { startMediaRig } from '../test/helpers/mediaHarness'
  * one AudioContext clock; the ScriptProcessor's buffering is a constant shared by both.
  * Usage: npm run bench -- rtt [--clicks N]
  */
-const i = process.argv.indexOf('--clicks')
-const clicks = i > 0 ? Number(process.argv[i + 1]) : 20
+const clicks = parseOrExit('bench rtt', () =>
+  numberOption('--clicks', parseCli(process.argv.slice(2), { options: { clicks: { type: 'string' } } }).values.clicks, 20, { min: 1, integer: true })
+)
 
 type H = {
   open(a: { signalingUrl: string; pipeline?: string; source: string }): Promise<string>
@@ -38,13 +40,13 @@ try {
   const session = await rig.page.evaluate((n) => mediaHarness.clickRoundTrips(n, 350), clicks)
   console.log(`session click round trips (ms): ${session.map((x) => x.toFixed(0)).join(' ')}`)
   console.log(`floor (two peer connections in the page) (ms): ${floor.map((x) => x.toFixed(0)).join(' ')}`)
-  const s50 = percentile(session, 50)
-  const f50 = percentile(floor, 50)
+  const s50 = pct(session, 50)
+  const f50 = pct(floor, 50)
   console.log(
     JSON.stringify({
       bench: 'rtt',
-      session_ms: { p50: round(s50), p95: round(percentile(session, 95)), n: session.length, of: clicks },
-      floor_ms: { p50: round(f50), p95: round(percentile(floor, 95)), n: floor.length, of: clicks },
+      session_ms: { p50: round(s50), p95: round(pct(session, 95)), n: session.length, of: clicks },
+      floor_ms: { p50: round(f50), p95: round(pct(floor, 95)), n: floor.length, of: clicks },
       added_over_floor_p50_ms: round(s50 - f50),
       method: 'steady streams in both paths (click pipeline with steadyReply)',
       goal_added_p50_ms: 8

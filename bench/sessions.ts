@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { percentile, round } from './_proc'
+import { numberOption, parseCli, parseOrExit, UsageError } from '../src/node/cli'
+import { pct, round } from './_proc'
 import { OpusFrameEncoder, FRAME_SAMPLES } from '../src/server/audio/opusCodec'
 import { speechWav } from '../test/helpers/audioFixtures'
 import { readWavMono16 } from '../test/helpers/mediaHarness'
@@ -30,16 +31,22 @@ import { readWavMono16 } from '../test/helpers/mediaHarness'
  *   [--pipeline click|echo|voice]
  *   (voice: the voice loop with the batched server VAD on every session; no STT endpoint, so turns end at STT)
  */
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(name)
-  return i > 0 ? process.argv[i + 1]! : dflt
-}
-const ks = arg('--ks', '50,100,200,300').split(',').map(Number)
-const seconds = Number(arg('--seconds', '8'))
-/** All K sessions talk this long before each measured window (first words of new sessions, code not yet hot). */
-const warmupSeconds = Number(arg('--warmup-seconds', '1'))
-const clientCount = Number(arg('--clients', '2'))
-const pipeline = arg('--pipeline', 'click') as 'click' | 'echo' | 'voice'
+const PIPELINES = ['click', 'echo', 'voice'] as const
+const { ks, seconds, warmupSeconds, clientCount, pipeline } = parseOrExit('bench sessions', () => {
+  const { values } = parseCli(process.argv.slice(2), {
+    options: { ks: { type: 'string' }, seconds: { type: 'string' }, 'warmup-seconds': { type: 'string' }, clients: { type: 'string' }, pipeline: { type: 'string' } }
+  })
+  const pipeline = values.pipeline ?? 'click'
+  if (!(PIPELINES as readonly string[]).includes(pipeline)) throw new UsageError(`--pipeline is one of ${PIPELINES.join(', ')}, got ${JSON.stringify(pipeline)}`)
+  return {
+    ks: (values.ks ?? '50,100,200,300').split(',').map((k) => numberOption('--ks', k, 0, { min: 1, integer: true })),
+    seconds: numberOption('--seconds', values.seconds, 8, { min: 0.1 }),
+    /** All K sessions talk this long before each measured window (first words of new sessions, code not yet hot). */
+    warmupSeconds: numberOption('--warmup-seconds', values['warmup-seconds'], 1, { min: 0 }),
+    clientCount: numberOption('--clients', values.clients, 2, { min: 1, integer: true }),
+    pipeline: pipeline as (typeof PIPELINES)[number]
+  }
+})
 const CLK_TCK = 100
 /** A backend that receives everything but decodes it late is not keeping up: the voice loop would hear late. */
 const MAX_DECODE_LAG_P95_MS = 100
@@ -203,7 +210,7 @@ try {
       .map(([tid, t]) => ({ name: tid === info.nodePid ? 'main' : t.name, pct: round(((t.seconds - (threads0.get(tid)?.seconds ?? 0)) / wall) * 100) }))
       .sort((a, b) => b.pct - a.pct)
       .slice(0, 3)
-    const lag = { p50: round(percentile(lags, 50)), p95: round(percentile(lags, 95)) }
+    const lag = { p50: round(pct(lags, 50)), p95: round(pct(lags, 95)) }
     const row: Row = {
       k,
       opened,

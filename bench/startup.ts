@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { launchChromium } from '../test/helpers/chromium'
-import { commandLine, descendants, percentile, round, rssMb } from './_proc'
+import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
+import { commandLine, descendants, pct, round, rssMb } from './_proc'
 
 /**
  * startup: browser-mode start → renderer ready, and the memory of each process.
@@ -13,8 +14,9 @@ import { commandLine, descendants, percentile, round, rssMb } from './_proc'
  * reports ready (services connected), then until the embedded backend is ready. Times are from the spawn.
  * Usage: npm run bench -- startup [--runs N]
  */
-const runsArg = process.argv.indexOf('--runs')
-const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3
+const runs = parseOrExit('bench startup', () =>
+  numberOption('--runs', parseCli(process.argv.slice(2), { options: { runs: { type: 'string' } } }).values.runs, 3, { min: 1, integer: true })
+)
 const repoRoot = join(import.meta.dirname, '..')
 
 interface RunResult {
@@ -84,7 +86,7 @@ for (let i = 0; i < runs; i++) {
       `backend ready ${r.backendReadyMs.toFixed(0)} ms (Chromium launch, not counted: ${r.chromiumLaunchMs.toFixed(0)} ms); RSS services ${r.rssMb.services.toFixed(0)} MB, backend ${r.rssMb.backend.toFixed(0)} MB, chromium ${r.rssMb.chromium.toFixed(0)} MB`
   )
 }
-const med = (f: (r: RunResult) => number) => round(percentile(results.map(f), 50))
+const med = (f: (r: RunResult) => number) => round(pct(results.map(f), 50))
 console.log(
   JSON.stringify({
     bench: 'startup',

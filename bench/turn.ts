@@ -11,6 +11,7 @@
  *             page (renderer clock); pipeline overhead = e2e − the measured STT, LLM and TTS compute.
  * Last line: JSON.
  */
+import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
 import { EmbeddedSkillsLlm } from '../src/server/providers/embeddedSkills'
 import { EspeakTts } from '../src/server/providers/espeakTts'
 import { FallbackChain } from '../src/server/providers/fallbackChain'
@@ -21,9 +22,10 @@ import { summarize, type Summary } from '../src/shared/latency/stats'
 import { startOpenAiStub } from '../test/helpers/openaiStub'
 import { runE2e } from './_turnE2e'
 
-const N = Math.max(1, Number(process.argv[2] ?? 20))
-const flag = process.argv.indexOf('--turns-e2e')
-const N_E2E = flag >= 0 ? Math.max(0, Number(process.argv[flag + 1])) : 6
+const { N, N_E2E } = parseOrExit('bench turn', () => {
+  const { values, positionals } = parseCli(process.argv.slice(2), { options: { 'turns-e2e': { type: 'string' } }, positionals: ['N'] })
+  return { N: numberOption('N', positionals[0], 20, { min: 1, integer: true }), N_E2E: numberOption('--turns-e2e', values['turns-e2e'], 6, { min: 0, integer: true }) }
+})
 const QUESTIONS = ['What time is it?', 'What is twelve times seven?', "What's the date today?", 'Set a timer for five minutes.', 'What is 15 percent of 80?', 'Help']
 
 function round(s: Summary): { p50: number | null; p95: number | null } {

@@ -1,4 +1,5 @@
-import { percentile, round } from './_proc'
+import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
+import { pct, round } from './_proc'
 import { startMediaRig } from '../test/helpers/mediaHarness'
 
 /**
@@ -14,12 +15,13 @@ import { startMediaRig } from '../test/helpers/mediaHarness'
  * Backend in this process (1 worker, loopback), renderer media module in headless Chromium, mic = WebAudio source.
  * Usage: npm run bench -- uplink [--presses N] [--joins N]
  */
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name)
-  return i > 0 ? Number(process.argv[i + 1]) : dflt
-}
-const presses = arg('--presses', 20)
-const joins = arg('--joins', 8)
+const { presses, joins } = parseOrExit('bench uplink', () => {
+  const { values } = parseCli(process.argv.slice(2), { options: { presses: { type: 'string' }, joins: { type: 'string' } } })
+  return {
+    presses: numberOption('--presses', values.presses, 20, { min: 0, integer: true }),
+    joins: numberOption('--joins', values.joins, 8, { min: 0, integer: true })
+  }
+})
 
 type H = {
   open(a: { signalingUrl: string; pipeline?: string; source: string; startPaused?: boolean }): Promise<string>
@@ -96,17 +98,17 @@ try {
     await new Promise((r) => setTimeout(r, 150 + Math.random() * 40))
   }
   console.log(`push-to-talk press → first RTP at server: ${ptt.map((x) => x.toFixed(1)).join(' ')} ms`)
-  console.log(`cold join steps, p50 ms after the send transport was requested: ${Object.entries(breakdown).map(([n, v]) => [n, percentile(v, 50)] as const).sort((a, b) => a[1] - b[1]).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}`)
-  const stats = (v: number[]) => ({ p50: round(percentile(v, 50)), p95: round(percentile(v, 95)), n: v.length })
-  console.log(`cold join p50 ${percentile(cold, 50).toFixed(1)} ms = floor p50 ${percentile(floor, 50).toFixed(1)} ms + ${(percentile(cold, 50) - percentile(floor, 50)).toFixed(1)} ms`)
-  console.log(`after 'connected' in the page, first RTP: cold join p50 ${percentile(coldAfterConnected, 50).toFixed(1)} ms, floor p50 ${percentile(floorAfterConnected, 50).toFixed(1)} ms (on the wire the first RTP leaves 20-25 ms after the DTLS handshake ends: Chromium starts sending audio once the transport is writable, and the first packet carries 20 ms)`)
+  console.log(`cold join steps, p50 ms after the send transport was requested: ${Object.entries(breakdown).map(([n, v]) => [n, pct(v, 50)] as const).sort((a, b) => a[1] - b[1]).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}`)
+  const stats = (v: number[]) => ({ p50: round(pct(v, 50)), p95: round(pct(v, 95)), n: v.length })
+  console.log(`cold join p50 ${pct(cold, 50).toFixed(1)} ms = floor p50 ${pct(floor, 50).toFixed(1)} ms + ${(pct(cold, 50) - pct(floor, 50)).toFixed(1)} ms`)
+  console.log(`after 'connected' in the page, first RTP: cold join p50 ${pct(coldAfterConnected, 50).toFixed(1)} ms, floor p50 ${pct(floorAfterConnected, 50).toFixed(1)} ms (on the wire the first RTP leaves 20-25 ms after the DTLS handshake ends: Chromium starts sending audio once the transport is writable, and the first packet carries 20 ms)`)
   console.log(
     JSON.stringify({
       bench: 'uplink',
-      ptt_press_to_first_rtp_ms: { p50: round(percentile(ptt, 50)), p95: round(percentile(ptt, 95)), n: ptt.length, goal_p50: 20 },
-      cold_join_to_first_rtp_ms: { p50: round(percentile(cold, 50)), p95: round(percentile(cold, 95)), n: cold.length, goal_p50: 35 },
+      ptt_press_to_first_rtp_ms: { p50: round(pct(ptt, 50)), p95: round(pct(ptt, 95)), n: ptt.length, goal_p50: 20 },
+      cold_join_to_first_rtp_ms: { p50: round(pct(cold, 50)), p95: round(pct(cold, 95)), n: cold.length, goal_p50: 35 },
       cold_join_floor_ms: stats(floor),
-      cold_join_added_over_floor_p50_ms: round(percentile(cold, 50) - percentile(floor, 50)),
+      cold_join_added_over_floor_p50_ms: round(pct(cold, 50) - pct(floor, 50)),
       cold_join_connected_to_first_rtp_ms: stats(coldAfterConnected),
       cold_join_floor_connected_to_first_rtp_ms: stats(floorAfterConnected),
       join_to_first_rtp_ms: stats(fromJoin)

@@ -7,10 +7,13 @@
  * compared as ratios within this run (the machine is shared and noisy). Last line: one JSON object.
  */
 import ort from 'onnxruntime-node'
+import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
 import { loadSileroSession, resolveSileroModelPath, SileroVad, SileroVadBatch, VAD_FRAME_SAMPLES } from '../src/node/vad/sileroVad'
 import { SpeechCorpus } from '../test/helpers/speech'
+import { pct } from './_proc'
 
-const B = Number(process.argv[2] ?? 64)
+/** Streams per batched inference (positional, default 64). */
+const B = parseOrExit('bench vad', () => numberOption('B', parseCli(process.argv.slice(2), { options: {}, positionals: ['B'] }).positionals[0], 64, { min: 1, integer: true }))
 const ROUNDS = 5
 
 const corpus = await SpeechCorpus.create()
@@ -123,7 +126,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 // Best of the rounds: on a shared machine the fastest round is the one least disturbed by other work.
 const best = (xs: number[]): number => Math.min(...xs)
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const median = (xs: number[]): number => pct(xs, 50)
 const singleMs = best(single)
 const naiveMs = best(naive)
 const batchMs = best(batched)

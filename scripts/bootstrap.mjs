@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { platform } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { commandExists, electronBinary, fail, hashFiles, repoRoot, run, say } from './lib.mjs'
+import { commandExists, electronBinary, fail, hashFiles, parseCli, parseOrExit, repoRoot, run, say, UsageError } from './lib.mjs'
 
 /** Debian packages by purpose. The worker build libs are needed only while no worker binary exists. */
 export const APT_PACKAGES = {
@@ -117,5 +117,10 @@ export async function bootstrap(purpose = 'start') {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await bootstrap(process.argv[2] === 'test' ? 'test' : 'start')
+  const purpose = parseOrExit('setup', () => {
+    const given = parseCli(process.argv.slice(2), { options: {}, positionals: ['start|test'] }).positionals[0] ?? 'start'
+    if (given !== 'start' && given !== 'test') throw new UsageError(`the purpose is start or test, got ${JSON.stringify(given)}`)
+    return given
+  }, 'usage: node scripts/bootstrap.mjs [start|test]')
+  await bootstrap(purpose)
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -44,4 +45,55 @@ export function electronBinary() {
   if (!existsSync(pathTxt)) return null
   const bin = join(repoRoot, 'node_modules', 'electron', 'dist', readFileSync(pathTxt, 'utf8').trim())
   return existsSync(bin) ? bin : null
+}
+
+/**
+ * Command lines of the scripts: `node:util` parseArgs with `strict: true`, so a mistyped flag is an error that names
+ * the flags there are. The same as src/node/cli.ts (which the TypeScript entries and benches use; plain node cannot
+ * import it); keep the two messages alike.
+ */
+export class UsageError extends Error {
+  constructor(message) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+/** "--dir, --quiet (-q)": the options as they are typed. */
+export function knownOptions(options) {
+  const names = Object.entries(options).map(([name, o]) => `--${name}${o.short ? ` (-${o.short})` : ''}`)
+  return names.length ? names.join(', ') : 'none'
+}
+
+/** parseArgs({ strict: true }) of `argv`; `positionals` names the positional arguments taken (none by default).
+ * Throws UsageError for an unknown option (naming the known ones), a missing or extra value, or too many positionals. */
+export function parseCli(argv, { options, positionals = [] }) {
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true })
+  } catch (error) {
+    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true })
+      const unknown = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(options, t.name))
+      throw new UsageError(`unknown option ${unknown?.rawName ?? '?'}; known: ${knownOptions(options)}${positionals.length ? `; arguments: ${positionals.join(' ')}` : ''}`)
+    }
+    throw new UsageError(`${error.message}; options: ${knownOptions(options)}`)
+  }
+  if (parsed.positionals.length > positionals.length) {
+    const takes = positionals.length ? `at most ${positionals.length} positional argument${positionals.length > 1 ? 's' : ''} (${positionals.join(', ')})` : 'no positional arguments'
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals.length])}: takes ${takes}; options: ${knownOptions(options)}`)
+  }
+  return parsed
+}
+
+/** Run `parse` (which reads the command line); on a UsageError print "<program>: <message>" (and `usage`, when given)
+ * to stderr and exit with code 2. Anything else is rethrown. */
+export function parseOrExit(program, parse, usage) {
+  try {
+    return parse()
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    process.stderr.write(`${program}: ${error.message}\n${usage ? `${usage}\n` : ''}`)
+    process.exit(2)
+  }
 }

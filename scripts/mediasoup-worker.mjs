@@ -27,7 +27,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseCli, UsageError } from './lib.mjs'
 
 export const WORKER_BIN_ENV = 'MEDIASOUP_WORKER_BIN'
 export const WORKER_CACHE_DIR_ENV = 'MEDIASOUP_WORKER_CACHE_DIR'
@@ -567,7 +567,9 @@ async function buildWorker({ packageDir, version, cacheDir, identity, jobs, keep
   } catch (error) {
     try {
       fs.writeSync(logFd, `\nBUILD FAILED: ${error.message}\n`)
-    } catch {}
+    } catch {
+      // The log file is best effort; the failure is reported below either way.
+    }
     closeLog()
     log(`build failed: ${error.message}`)
     log(`---- last ${LOG_TAIL_LINES} lines of ${logPath} ----`)
@@ -702,7 +704,7 @@ Options:
   --repo-root DIR     repository root (default: the directory above scripts/)
   --print-path        print the path that would be used if it exists, exit 1 if nothing is built (never builds)
   --force             rebuild into the cache even if it is current
-  --jobs N            ninja parallelism (default: \$${WORKER_JOBS_ENV} or the CPU count)
+  --jobs N            ninja parallelism (default: $${WORKER_JOBS_ENV} or the CPU count)
   --keep-build        keep <cache>/src and <cache>/build after building
   -q, --quiet         no progress output
   -h, --help          this help
@@ -724,8 +726,7 @@ Exit codes: 0 ok, 1 build failed / not built (--print-path), 2 usage or missing 
 async function main(argv) {
   let args
   try {
-    args = parseArgs({
-      args: argv,
+    args = parseCli(argv, {
       options: {
         'package-dir': { type: 'string' },
         'repo-root': { type: 'string' },
@@ -735,12 +736,11 @@ async function main(argv) {
         'keep-build': { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false }
-      },
-      strict: true,
-      allowPositionals: false
+      }
     }).values
   } catch (error) {
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`)
+    if (!(error instanceof UsageError)) throw error
+    process.stderr.write(`mediasoup-worker: ${error.message}\n\n${USAGE}\n`)
     return 2
   }
   if (args.help) {

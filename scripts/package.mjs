@@ -15,7 +15,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, wr
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { electronBinary, fail, repoRoot, run, say } from './lib.mjs'
+import { electronBinary, fail, parseCli, parseOrExit, repoRoot, run, say } from './lib.mjs'
 
 export const STAGED_WORKER_DIR = join(repoRoot, '.cache', 'package', 'mediasoup-worker')
 
@@ -65,9 +65,9 @@ export async function packageApp({ dir = false, layoutOnly = false, outputDir = 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const args = process.argv.slice(2)
-  const layoutOnly = args.includes('--layout-only')
-  const dir = args.includes('--dir')
+  const { values } = parseOrExit('package', () => parseCli(process.argv.slice(2), { options: { dir: { type: 'boolean' }, 'layout-only': { type: 'boolean' } } }))
+  const layoutOnly = values['layout-only'] ?? false
+  const dir = values.dir ?? false
   const { bootstrap } = await import('./bootstrap.mjs')
   const { workerPath } = await bootstrap('start')
   say('building the app (electron-vite build)')

@@ -1,7 +1,11 @@
+import { Int16Assembler } from './pcm'
+import { resample } from './resample'
+
 /**
- * WAV reading/writing and resampling for the VAD CLI, the STT path and test corpora. Reads RIFF/RIFX-less little
- * endian WAVE with PCM 8/16/24/32-bit integer or 32/64-bit float samples (WAVE_FORMAT_EXTENSIBLE included), any
- * sample rate and channel count. Anything else is refused with a message that says what was found.
+ * The one WAV codec: whole files (the VAD CLI, STT uploads, test corpora) and a WAV arriving in pieces on a pipe
+ * (espeak-ng --stdout), both through one header reader. Reads little-endian RIFF/WAVE with PCM 8/16/24/32-bit integer
+ * or 32/64-bit float samples (WAVE_FORMAT_EXTENSIBLE included), any rate from 1 to 768 kHz and up to 64 channels;
+ * writes 16-bit mono PCM. Anything else is refused with a WavFormatError that says what was found.
  */
 
 export class WavFormatError extends Error {
@@ -9,6 +13,14 @@ export class WavFormatError extends Error {
     super(message)
     this.name = 'WavFormatError'
   }
+}
+
+export interface WavFormat {
+  /** Integer PCM or IEEE float (an EXTENSIBLE header is read as its sub-format). */
+  encoding: 'pcm' | 'float'
+  sampleRate: number
+  channels: number
+  bitsPerSample: number
 }
 
 export interface DecodedAudio {
@@ -21,49 +33,71 @@ export interface DecodedAudio {
 const FORMAT_PCM = 1
 const FORMAT_FLOAT = 3
 const FORMAT_EXTENSIBLE = 0xfffe
+/** A stream whose samples have not started after this many bytes is not a WAV worth waiting for. */
+const MAX_HEADER_BYTES = 64 * 1024
 
-export function decodeWav(bytes: Uint8Array): DecodedAudio {
+interface WavHeader {
+  format: WavFormat
+  /** Offset of the first sample. */
+  dataStart: number
+  /** The data chunk's size as written: 0 or 0xFFFFFFFF (or too large) in WAVs streamed before their length was known. */
+  declaredDataBytes: number
+}
+
+/**
+ * The header up to the first sample. `complete`: `bytes` is the whole file, so anything missing is an error; otherwise
+ * it is the start of a stream, and null means "not there yet".
+ */
+function readHeader(bytes: Uint8Array, complete: boolean): WavHeader | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const tag = (at: number): string =>
     at + 4 <= bytes.length ? Array.from(bytes.subarray(at, at + 4), (b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '?')).join('') : ''
-  if (bytes.length < 12) throw new WavFormatError(`not a WAV file: only ${bytes.length} bytes`)
+  if (bytes.length < 12) {
+    if (complete) throw new WavFormatError(`not a WAV file: only ${bytes.length} bytes`)
+    return null
+  }
   if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {
     throw new WavFormatError(`not a WAV file (starts with ${JSON.stringify(tag(0))}${tag(0) === 'RIFF' ? `/${JSON.stringify(tag(8))}` : ''}, expected "RIFF"/"WAVE")`)
   }
-  let fmt: { format: number; channels: number; sampleRate: number; bits: number; blockAlign: number } | null = null
-  let data: Uint8Array | null = null
+  let format: WavFormat | null = null
   let at = 12
   while (at + 8 <= bytes.length) {
     const id = tag(at)
     const size = view.getUint32(at + 4, true)
     const body = at + 8
-    const end = Math.min(bytes.length, body + size)
+    if (id === 'data') {
+      if (!format) throw new WavFormatError('WAV file has no "fmt " chunk before its "data" chunk')
+      return { format, dataStart: body, declaredDataBytes: size }
+    }
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > bytes.length) throw new WavFormatError('WAV "fmt " chunk is truncated')
-      let format = view.getUint16(body, true)
-      if (format === FORMAT_EXTENSIBLE && size >= 40 && body + 26 <= bytes.length) format = view.getUint16(body + 24, true)
-      fmt = {
-        format,
-        channels: view.getUint16(body + 2, true),
-        sampleRate: view.getUint32(body + 4, true),
-        blockAlign: view.getUint16(body + 12, true),
-        bits: view.getUint16(body + 14, true)
-      }
-    } else if (id === 'data') {
-      // Streamed WAVs may carry size 0 or 0xFFFFFFFF: take what is there.
-      data = bytes.subarray(body, size === 0 || size === 0xffffffff ? bytes.length : end)
-      if (fmt) break
+      if (size < 16 || (complete && body + 16 > bytes.length)) throw new WavFormatError('WAV "fmt " chunk is truncated')
+      if (body + size > bytes.length) break
+      let tagValue = view.getUint16(body, true)
+      if (tagValue === FORMAT_EXTENSIBLE && size >= 26) tagValue = view.getUint16(body + 24, true)
+      format = checkFormat(tagValue, view.getUint16(body + 2, true), view.getUint32(body + 4, true), view.getUint16(body + 14, true))
     }
     at = body + size + (size & 1)
   }
-  if (!fmt) throw new WavFormatError('WAV file has no "fmt " chunk')
-  if (!data) throw new WavFormatError('WAV file has no "data" chunk')
-  const { format, channels, sampleRate, bits } = fmt
+  if (complete) throw new WavFormatError(format ? 'WAV file has no "data" chunk' : 'WAV file has no "fmt " chunk')
+  if (bytes.length > MAX_HEADER_BYTES) throw new WavFormatError(`WAV header longer than ${MAX_HEADER_BYTES / 1024} KiB`)
+  return null
+}
+
+function checkFormat(formatTag: number, channels: number, sampleRate: number, bits: number): WavFormat {
   if (channels < 1 || channels > 64) throw new WavFormatError(`WAV file has ${channels} channels`)
   if (sampleRate < 1000 || sampleRate > 768_000) throw new WavFormatError(`WAV sample rate ${sampleRate} Hz is not supported`)
-  const supported =
-    (format === FORMAT_PCM && [8, 16, 24, 32].includes(bits)) || (format === FORMAT_FLOAT && (bits === 32 || bits === 64))
-  if (!supported) throw new WavFormatError(`unsupported WAV encoding (format tag ${format}, ${bits} bits); use PCM 8/16/24/32-bit or float 32/64-bit`)
+  if (formatTag === FORMAT_PCM && [8, 16, 24, 32].includes(bits)) return { encoding: 'pcm', sampleRate, channels, bitsPerSample: bits }
+  if (formatTag === FORMAT_FLOAT && (bits === 32 || bits === 64)) return { encoding: 'float', sampleRate, channels, bitsPerSample: bits }
+  throw new WavFormatError(`unsupported WAV encoding (format tag ${formatTag}, ${bits} bits); use PCM 8/16/24/32-bit or float 32/64-bit`)
+}
+
+/** A whole WAV file → one Float32Array per channel. */
+export function decodeWav(bytes: Uint8Array): DecodedAudio {
+  const { format, dataStart, declaredDataBytes } = readHeader(bytes, true)!
+  const { encoding, channels, sampleRate, bitsPerSample: bits } = format
+  // Streamed WAVs may carry size 0 or 0xFFFFFFFF: take what is there.
+  const dataEnd = declaredDataBytes === 0 || declaredDataBytes === 0xffffffff ? bytes.length : Math.min(bytes.length, dataStart + declaredDataBytes)
+  const data = bytes.subarray(dataStart, dataEnd)
   const bytesPerSample = bits / 8
   const frameBytes = bytesPerSample * channels
   const frames = Math.floor(data.length / frameBytes)
@@ -73,7 +107,7 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
     for (let ch = 0; ch < channels; ch++) {
       const o = i * frameBytes + ch * bytesPerSample
       let v: number
-      if (format === FORMAT_FLOAT) v = bits === 32 ? dv.getFloat32(o, true) : dv.getFloat64(o, true)
+      if (encoding === 'float') v = bits === 32 ? dv.getFloat32(o, true) : dv.getFloat64(o, true)
       else if (bits === 8) v = (dv.getUint8(o) - 128) / 128
       else if (bits === 16) v = dv.getInt16(o, true) / 32768
       else if (bits === 24) v = (((dv.getUint8(o + 2) << 24) | (dv.getUint8(o + 1) << 16) | (dv.getUint8(o) << 8)) >> 8) / 8388608
@@ -94,47 +128,14 @@ export function downmix(audio: DecodedAudio): Float32Array {
   return out
 }
 
-/**
- * Band-limited resampling by windowed-sinc interpolation (Blackman window, 16 zero crossings each side). When
- * downsampling, the kernel is stretched so it also low-passes below the new Nyquist frequency.
- */
-export function resample(input: Float32Array, fromRate: number, toRate: number): Float32Array {
-  if (fromRate === toRate) return input
-  const ratio = toRate / fromRate
-  const outLength = Math.floor(input.length * ratio)
-  const out = new Float32Array(outLength)
-  const cutoff = Math.min(1, ratio) * 0.97
-  const zeroCrossings = 16
-  const halfWidth = zeroCrossings / cutoff
-  for (let i = 0; i < outLength; i++) {
-    const center = i / ratio
-    const lo = Math.max(0, Math.ceil(center - halfWidth))
-    const hi = Math.min(input.length - 1, Math.floor(center + halfWidth))
-    let acc = 0
-    let norm = 0
-    for (let j = lo; j <= hi; j++) {
-      const x = j - center
-      const t = x / halfWidth
-      const window = 0.42 + 0.5 * Math.cos(Math.PI * t) + 0.08 * Math.cos(2 * Math.PI * t)
-      const arg = Math.PI * x * cutoff
-      const sinc = arg === 0 ? 1 : Math.sin(arg) / arg
-      const w = window * sinc
-      acc += input[j]! * w
-      norm += w
-    }
-    out[i] = norm !== 0 ? acc / norm : 0
-  }
-  return out
-}
-
 /** Decode a WAV and bring it to mono at `rate` (16 kHz for the VAD and STT). */
 export function readWavMono(bytes: Uint8Array, rate: number): { samples: Float32Array; sourceRate: number; sourceChannels: number } {
   const audio = decodeWav(bytes)
   return { samples: resample(downmix(audio), audio.sampleRate, rate), sourceRate: audio.sampleRate, sourceChannels: audio.channels }
 }
 
-/** 16-bit PCM mono WAV. */
-export function encodeWav16(samples: Float32Array, sampleRate: number): Uint8Array {
+/** 16-bit PCM mono WAV of float samples in [-1, 1] (clipped) or of Int16 samples as they are. */
+export function encodeWav16(samples: Float32Array | Int16Array, sampleRate: number): Uint8Array {
   const bytes = new Uint8Array(44 + samples.length * 2)
   const view = new DataView(bytes.buffer)
   const text = (at: number, s: string): void => {
@@ -153,9 +154,49 @@ export function encodeWav16(samples: Float32Array, sampleRate: number): Uint8Arr
   view.setUint16(34, 16, true)
   text(36, 'data')
   view.setUint32(40, samples.length * 2, true)
-  for (let i = 0; i < samples.length; i++) {
-    const s = Math.max(-1, Math.min(1, samples[i]!))
-    view.setInt16(44 + i * 2, Math.round(s < 0 ? s * 32768 : s * 32767), true)
+  if (samples instanceof Int16Array) {
+    for (let i = 0; i < samples.length; i++) view.setInt16(44 + i * 2, samples[i]!, true)
+  } else {
+    for (let i = 0; i < samples.length; i++) {
+      const s = Math.max(-1, Math.min(1, samples[i]!))
+      view.setInt16(44 + i * 2, Math.round(s < 0 ? s * 32768 : s * 32767), true)
+    }
   }
   return bytes
+}
+
+/**
+ * A 16-bit mono WAV arriving in pieces (a pipe): reads the header as it comes, then hands out samples as they come.
+ * Streams written before their length is known (espeak-ng --stdout) carry a bogus data size, so the data chunk is
+ * read to the end of the stream.
+ */
+export class StreamingWavReader {
+  private header: Uint8Array = new Uint8Array(0)
+  private format: WavFormat | null = null
+  private readonly samples = new Int16Assembler()
+
+  get wavFormat(): WavFormat | null {
+    return this.format
+  }
+
+  /** Samples contained in this chunk (empty while the header is still arriving). Throws a WavFormatError on a WAV
+   * that is not 16-bit PCM mono. */
+  push(chunk: Uint8Array): Int16Array {
+    if (this.format) return this.samples.push(chunk)
+    const joined = new Uint8Array(this.header.length + chunk.length)
+    joined.set(this.header)
+    joined.set(chunk, this.header.length)
+    const header = readHeader(joined, false)
+    if (!header) {
+      this.header = joined
+      return new Int16Array(0)
+    }
+    const { format, dataStart } = header
+    if (format.encoding !== 'pcm' || format.bitsPerSample !== 16 || format.channels !== 1) {
+      throw new WavFormatError(`WAV is ${format.bitsPerSample}-bit ${format.encoding} with ${format.channels} channel(s); need 16-bit PCM mono`)
+    }
+    this.format = format
+    this.header = new Uint8Array(0)
+    return this.samples.push(joined.subarray(dataStart))
+  }
 }

@@ -4,11 +4,11 @@
  * channel count is accepted (downmixed and resampled to 16 kHz mono).
  */
 import { readFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
 import { DEFAULT_ENDPOINTER_CONFIG, validateEndpointerConfig, type EndpointerConfig, type EndpointEvent } from '../../shared/voice/endpointer'
 import { SileroVad, VAD_SAMPLE_RATE } from './sileroVad'
 import { segmentRecording } from './vadStream'
 import { readWavMono, WavFormatError } from '../audio/wav'
+import { numberOption, parseCli, UsageError } from '../cli'
 
 const USAGE = `usage: npm run vad -- <file.wav> [options]
   --threshold x          speech activation probability (default ${DEFAULT_ENDPOINTER_CONFIG.activationThreshold});
@@ -20,38 +20,28 @@ const USAGE = `usage: npm run vad -- <file.wav> [options]
   --max-utterance-ms n   longest utterance (default ${DEFAULT_ENDPOINTER_CONFIG.maxUtteranceMs})
   --events               also print every endpointing event as a JSON line`
 
-class UsageError extends Error {}
-
+/** An option that is given only when it is on the command line (numberOption with no default). */
 function number(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined
-  const value = Number(raw)
-  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} needs a number, got ${JSON.stringify(raw)}`)
-  return value
+  return raw === undefined ? undefined : numberOption(`--${name}`, raw, Number.NaN)
 }
 
 export function parseCliArgs(argv: string[]): { file: string; config: EndpointerConfig; printEvents: boolean } {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        threshold: { type: 'string' },
-        'neg-threshold': { type: 'string' },
-        'min-silence-ms': { type: 'string' },
-        'min-speech-ms': { type: 'string' },
-        'speech-end-ms': { type: 'string' },
-        'max-utterance-ms': { type: 'string' },
-        events: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    })
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
+  const parsed = parseCli(argv, {
+    positionals: ['file.wav'],
+    options: {
+      threshold: { type: 'string' },
+      'neg-threshold': { type: 'string' },
+      'min-silence-ms': { type: 'string' },
+      'min-speech-ms': { type: 'string' },
+      'speech-end-ms': { type: 'string' },
+      'max-utterance-ms': { type: 'string' },
+      events: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
   const { values, positionals } = parsed
   if (values.help) throw new UsageError('')
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one WAV file, got ${positionals.length} arguments` : 'no WAV file given')
+  if (positionals.length === 0) throw new UsageError('no WAV file given')
   const threshold = number('threshold', values.threshold)
   const config: EndpointerConfig = { ...DEFAULT_ENDPOINTER_CONFIG }
   if (threshold !== undefined) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ort from 'onnxruntime-node'
+import { SPEECH_FRAME_MS, SPEECH_FRAME_SAMPLES, SPEECH_SAMPLE_RATE } from '../../shared/audio/format'
 import { blockRms } from '../../shared/voice/audioLevel'
 
 /**
@@ -13,12 +14,12 @@ import { blockRms } from '../../shared/voice/audioLevel'
  * stream start) followed by 512 new samples at 16 kHz. Feeding 512 bare samples runs without error but gives wrong
  * probabilities, so the context carry lives here, next to the state carry, and nowhere else.
  */
-export const VAD_SAMPLE_RATE = 16_000
-export const VAD_FRAME_SAMPLES = 512
+export const VAD_SAMPLE_RATE = SPEECH_SAMPLE_RATE
+export const VAD_FRAME_SAMPLES = SPEECH_FRAME_SAMPLES
 export const VAD_CONTEXT_SAMPLES = 64
 export const VAD_WINDOW_SAMPLES = VAD_FRAME_SAMPLES + VAD_CONTEXT_SAMPLES
 /** 512 samples at 16 kHz. */
-export const VAD_FRAME_MS = (VAD_FRAME_SAMPLES / VAD_SAMPLE_RATE) * 1000
+export const VAD_FRAME_MS = SPEECH_FRAME_MS
 const STATE_UNITS = 128
 
 export const SILERO_MODEL_FILE = 'silero_vad_v6.onnx'

@@ -1,10 +1,11 @@
 import * as opus from '@evan/opus'
+import { OPUS_FRAME_MS, OPUS_FRAME_SAMPLES, OPUS_SAMPLE_RATE } from '../../shared/audio/format'
 import { Slab } from './slab'
 
 /** Server audio format: 48 kHz mono, 20 ms frames of signed 16-bit samples (what WebRTC Opus carries). */
-export const SAMPLE_RATE = 48_000
-export const FRAME_MS = 20
-export const FRAME_SAMPLES = (SAMPLE_RATE * FRAME_MS) / 1000
+export const SAMPLE_RATE = OPUS_SAMPLE_RATE
+export const FRAME_MS = OPUS_FRAME_MS
+export const FRAME_SAMPLES = OPUS_FRAME_SAMPLES
 /** Opus RTP timestamps count 48 kHz ticks whatever rate the audio is decoded at: one 20 ms frame = 960 ticks. */
 export const RTP_TICKS_PER_FRAME = FRAME_SAMPLES
 /** The rates libopus decodes to (its own resampling, properly filtered). */

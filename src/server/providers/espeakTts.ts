@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { ProviderError } from './errors'
-import { StreamingWavReader } from './pcm'
+import { StreamingWavReader } from '../../node/audio/wav'
 import type { CallOptions, TtsProvider } from './types'
 
 export interface EspeakOptions {

@@ -1,6 +1,7 @@
 import OpenAI, { toFile } from 'openai'
 import { ProviderError, toProviderError } from './errors'
-import { encodeWavPcm16, Int16Assembler } from './pcm'
+import { Int16Assembler } from '../../node/audio/pcm'
+import { encodeWav16 } from '../../node/audio/wav'
 import type { CallOptions, ChatMessage, LlmProvider, PcmAudio, SttProvider, TtsProvider } from './types'
 
 /**
@@ -77,7 +78,7 @@ export class OpenAiStt implements SttProvider {
   async transcribe(audio: PcmAudio, opts: CallOptions): Promise<string> {
     if (this.client instanceof ProviderError) throw this.client
     try {
-      const file = await toFile(encodeWavPcm16(audio.samples, audio.sampleRate), 'utterance.wav', { type: 'audio/wav' })
+      const file = await toFile(encodeWav16(audio.samples, audio.sampleRate), 'utterance.wav', { type: 'audio/wav' })
       const result = await this.client.audio.transcriptions.create(
         { model: this.config.model, file, response_format: 'json', ...(this.config.language ? { language: this.config.language } : {}) },
         { signal: opts.signal }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { parseCli, UsageError } from '../../node/cli'
 import { createForwardTimers } from './forwardTimer'
 import { startRelay, type RelayOptions } from './relay'
 
@@ -15,68 +16,65 @@ const USAGE = `usage: npm run relay -- [--listen <ip>] [--port <udp+tcp port>] [
        [--measure-forward]
   The control token is read from --token-file or the RELAY_CONTROL_TOKEN environment variable (>= 16 chars).`
 
+/** The relay's options from its command line; a UsageError (message and usage) for anything it cannot run. */
 export function parseRelayArgs(argv: string[], env: Record<string, string | undefined>): RelayOptions {
-  const o: RelayOptions = { bindIp: '127.0.0.1', port: 3478, controlIp: '127.0.0.1', controlPort: 7010, token: env.RELAY_CONTROL_TOKEN ?? '', tcp: true }
-  const int = (flag: string, v: string | undefined, min: number, max: number): number => {
-    if (v === undefined || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Error(`${flag} expects a whole number ${min}..${max}, got ${JSON.stringify(v)}\n${USAGE}`)
+  const usage = (message: string): UsageError => new UsageError(`${message}\n${USAGE}`)
+  let values
+  try {
+    values = parseCli(argv, {
+      options: {
+        listen: { type: 'string' },
+        port: { type: 'string' },
+        'announced-ip': { type: 'string' },
+        'upstream-ip': { type: 'string' },
+        control: { type: 'string' },
+        'token-file': { type: 'string' },
+        'no-tcp': { type: 'boolean' },
+        'measure-forward': { type: 'boolean' },
+        'flow-idle-ms': { type: 'string' },
+        'orphan-route-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }).values
+  } catch (error) {
+    throw error instanceof UsageError ? usage(error.message) : error
+  }
+  if (values.help) throw new UsageError(USAGE)
+  const int = (flag: string, v: string | undefined, min: number, max: number): number | undefined => {
+    if (v === undefined) return undefined
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw usage(`${flag} expects a whole number ${min}..${max}, got ${JSON.stringify(v)}`)
     return Number(v)
   }
-  const str = (flag: string, v: string | undefined): string => {
-    if (!v) throw new Error(`${flag} needs a value\n${USAGE}`)
+  const str = (flag: string, v: string | undefined): string | undefined => {
+    if (v === '') throw usage(`${flag} needs a value`)
     return v
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    switch (arg) {
-      case '--help':
-      case '-h':
-        throw new Error(USAGE)
-      case '--listen':
-        o.bindIp = str(arg, argv[++i])
-        break
-      case '--port':
-        o.port = int(arg, argv[++i], 0, 65535)
-        break
-      case '--announced-ip':
-        o.announcedIp = str(arg, argv[++i])
-        break
-      case '--upstream-ip':
-        o.upstreamIp = str(arg, argv[++i])
-        break
-      case '--control': {
-        const v = str(arg, argv[++i])
-        const m = /^(.*):(\d+)$/.exec(v)
-        if (!m) throw new Error(`--control expects <ip>:<port>, got ${JSON.stringify(v)}\n${USAGE}`)
-        o.controlIp = m[1]!.replace(/^\[|\]$/g, '')
-        o.controlPort = int(arg, m[2], 0, 65535)
-        break
-      }
-      case '--token-file': {
-        const file = str(arg, argv[++i])
-        try {
-          o.token = readFileSync(file, 'utf8').trim()
-        } catch (error) {
-          throw new Error(`cannot read --token-file ${file}: ${(error as Error).message}`)
-        }
-        break
-      }
-      case '--no-tcp':
-        o.tcp = false
-        break
-      case '--measure-forward':
-        o.forwardTimers = createForwardTimers()
-        break
-      case '--flow-idle-ms':
-        o.flowIdleMs = int(arg, argv[++i], 1000, 600_000)
-        break
-      case '--orphan-route-ms':
-        o.orphanRouteMs = int(arg, argv[++i], 0, 3_600_000)
-        break
-      default:
-        throw new Error(`unknown option ${arg}\n${USAGE}`)
+  const control = str('--control', values.control)
+  const controlMatch = control === undefined ? null : /^(.*):(\d+)$/.exec(control)
+  if (control !== undefined && !controlMatch) throw usage(`--control expects <ip>:<port>, got ${JSON.stringify(control)}`)
+  const tokenFile = str('--token-file', values['token-file'])
+  let token = env.RELAY_CONTROL_TOKEN ?? ''
+  if (tokenFile !== undefined) {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim()
+    } catch (error) {
+      throw new UsageError(`cannot read --token-file ${tokenFile}: ${(error as Error).message}`)
     }
   }
-  if (o.token.length < 16) throw new Error(`a control token of at least 16 characters is required (--token-file or RELAY_CONTROL_TOKEN)\n${USAGE}`)
+  const o: RelayOptions = {
+    bindIp: str('--listen', values.listen) ?? '127.0.0.1',
+    port: int('--port', values.port, 0, 65535) ?? 3478,
+    announcedIp: str('--announced-ip', values['announced-ip']),
+    upstreamIp: str('--upstream-ip', values['upstream-ip']),
+    controlIp: controlMatch ? controlMatch[1]!.replace(/^\[|\]$/g, '') : '127.0.0.1',
+    controlPort: (controlMatch ? int('--control', controlMatch[2], 0, 65535) : undefined) ?? 7010,
+    token,
+    tcp: !values['no-tcp'],
+    flowIdleMs: int('--flow-idle-ms', values['flow-idle-ms'], 1000, 600_000),
+    orphanRouteMs: int('--orphan-route-ms', values['orphan-route-ms'], 0, 3_600_000),
+    ...(values['measure-forward'] ? { forwardTimers: createForwardTimers() } : {})
+  }
+  if (o.token.length < 16) throw usage('a control token of at least 16 characters is required (--token-file or RELAY_CONTROL_TOKEN)')
   return o
 }
 
@@ -86,7 +84,7 @@ async function main(): Promise<void> {
   try {
     opts = parseRelayArgs(process.argv.slice(2), process.env)
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`)
+    process.stderr.write(`relay: ${(error as Error).message}\n`)
     process.exit(2)
   }
   try {

@@ -1,3 +1,4 @@
+import { SPEECH_FRAME_MS, SPEECH_FRAME_SAMPLES, SPEECH_SAMPLE_RATE } from '../../shared/audio/format'
 import { Endpointer, type EndpointEvent, type EndpointerConfig } from '../../shared/voice/endpointer'
 import { Slab } from '../audio/slab'
 import type { FrameBatch } from './frameBatch'
@@ -14,9 +15,9 @@ import type { FrameBatch } from './frameBatch'
  * speech_resume / end_of_utterance events the app's local VAD sends, on the server's timeline.
  */
 
-export const SERVER_VAD_RATE = 16_000
-export const SERVER_VAD_FRAME = 512
-export const SERVER_VAD_FRAME_MS = (SERVER_VAD_FRAME / SERVER_VAD_RATE) * 1000
+export const SERVER_VAD_RATE = SPEECH_SAMPLE_RATE
+export const SERVER_VAD_FRAME = SPEECH_FRAME_SAMPLES
+export const SERVER_VAD_FRAME_MS = SPEECH_FRAME_MS
 
 export type { FrameBatch } from './frameBatch'
 
@@ -306,19 +307,4 @@ export class BatchedServerVad {
       })
     }
   }
-}
-
-/**
- * 48 kHz → 16 kHz: a 3-tap box filter then every third sample (enough for a VAD and speech recognition), for the
- * rare stream that arrives at 48 kHz (sessions normally decode straight to 16 kHz). With `into` (large enough), the
- * result is written there and a view of it returned (no allocation per frame).
- */
-export function decimate48to16(pcm: Int16Array, carry: number[], into?: Int16Array): Int16Array {
-  const all = carry.length ? Int16Array.from([...carry, ...pcm]) : pcm
-  const n = Math.floor(all.length / 3)
-  const out = into && into.length >= n ? into.subarray(0, n) : new Int16Array(n)
-  for (let i = 0; i < n; i++) out[i] = Math.round((all[3 * i]! + all[3 * i + 1]! + all[3 * i + 2]!) / 3)
-  carry.length = 0
-  for (let i = n * 3; i < all.length; i++) carry.push(all[i]!)
-  return out
 }

@@ -1,8 +1,10 @@
 import { isCancelled, ProviderError } from '../providers/errors'
 import type { FallbackChain } from '../providers/fallbackChain'
-import { Framer, StreamingResampler } from '../providers/pcm'
+import { Framer } from '../../node/audio/pcm'
+import { StreamingResampler } from '../../node/audio/resample'
 import type { ChatMessage, LlmProvider, PcmAudio, SttProvider, TtsProvider } from '../providers/types'
 import type { TurnMark, TurnMarkName, TurnStatus, TurnTrace } from '../../shared/latency/trace'
+import { OPUS_FRAME_SAMPLES, OPUS_SAMPLE_RATE } from '../../shared/audio/format'
 import { SentenceSplitter } from './sentenceSplitter'
 
 /**
@@ -12,8 +14,8 @@ import { SentenceSplitter } from './sentenceSplitter'
  * every provider call at once and no frame is emitted after it returns.
  */
 
-export const REPLY_RATE = 48_000
-export const REPLY_FRAME_SAMPLES = 960 // 20 ms at 48 kHz
+export const REPLY_RATE = OPUS_SAMPLE_RATE
+export const REPLY_FRAME_SAMPLES = OPUS_FRAME_SAMPLES // 20 ms at 48 kHz
 
 export interface VoiceLoopOptions {
   stt: FallbackChain<SttProvider>

@@ -9,7 +9,8 @@ import { ReplyPlayer } from './replyPlayer'
 import { TurnDetector, type TurnAction, type TurnDetectorConfig, type TurnSignal } from './turnDetector'
 import { REPLY_FRAME_SAMPLES, VoiceLoop, type Turn } from './voiceLoop'
 import { sharedServerVad } from '../vad/workerFrameBatch'
-import { decimate48to16, SERVER_VAD_RATE, type BatchedServerVad, type ServerVadStream } from '../vad/serverVad'
+import { SERVER_VAD_RATE, type BatchedServerVad, type ServerVadStream } from '../vad/serverVad'
+import { decimate48to16 } from '../../node/audio/resample'
 import type { ClientEvent, PipelineContext, SessionPipeline } from '../pipelines/types'
 
 /**

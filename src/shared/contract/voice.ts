@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { SPEECH_FRAME_SAMPLES, SPEECH_SAMPLE_RATE } from '../audio/format'
 
 /**
  * Local voice contract: VAD/endpointing events, local transcripts, and the audio frames the renderer's capture tap
@@ -6,13 +7,13 @@ import { z } from 'zod'
  */
 
 /** Capture tap audio: float32 little-endian PCM, 16 kHz mono, 512-sample (32 ms) frames; a message may batch several. */
-export const CAPTURE_SAMPLE_RATE = 16_000
-export const CAPTURE_FRAME_SAMPLES = 512
+export const CAPTURE_SAMPLE_RATE = SPEECH_SAMPLE_RATE
+export const CAPTURE_FRAME_SAMPLES = SPEECH_FRAME_SAMPLES
 /** Electron: the IPC channel on which the preload hands the capture tap's MessagePort to the main process. */
 export const CAPTURE_AUDIO_PORT_CHANNEL = 'voice-capture-port'
 
 /** At most 1 s of audio per message: a bigger one is refused (and never buffered). */
-export const CAPTURE_MAX_SAMPLES_PER_MESSAGE = 16_000
+export const CAPTURE_MAX_SAMPLES_PER_MESSAGE = SPEECH_SAMPLE_RATE
 
 /** Turn a received binary message into samples, or say why it is not audio. Non-finite samples are refused. */
 export function decodeCaptureAudio(bytes: ArrayBuffer | Uint8Array): { ok: true; samples: Float32Array } | { ok: false; reason: string } {

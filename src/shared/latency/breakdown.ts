@@ -138,11 +138,10 @@ export function turnBreakdown(at: AlignedMarks['at'], opts: { now?: number } = {
   const endAt = finalAt ?? Math.max(opts.now ?? -Infinity, ...boundaries.map((b) => b.at), startAt)
   const segments: StageSegment[] = []
   let pos = startAt
-  let pending: LatencyStageId[] = []
   const budget = (id: LatencyStageId): number => latencyStages.find((s) => s.id === id)!.budgetMs
   for (const b of boundaries) {
     const index = stageIds.indexOf(b.stage)
-    pending = stageIds.slice(nextStageIndex, index)
+    const pending = stageIds.slice(nextStageIndex, index)
     nextStageIndex = index + 1
     const clampedAt = Math.min(Math.max(b.at, pos), endAt)
     segments.push({

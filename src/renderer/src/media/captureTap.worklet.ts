@@ -2,8 +2,10 @@
 /**
  * AudioWorklet processor of the capture tap: mixes the input to mono, brings it to 16 kHz if the context runs at
  * another rate, and posts 512-sample (32 ms) Float32Array frames to the main thread, transferring their buffers.
- * Runs in the AudioWorkletGlobalScope (no DOM, no imports).
+ * Runs in the AudioWorkletGlobalScope (no DOM; vite's ?worker&url bundles its imports into the worklet file).
  */
+
+import { SPEECH_FRAME_SAMPLES, SPEECH_SAMPLE_RATE } from '../../../shared/audio/format'
 
 declare const sampleRate: number
 declare function registerProcessor(name: string, ctor: unknown): void
@@ -11,8 +13,8 @@ declare class AudioWorkletProcessor {
   readonly port: MessagePort
 }
 
-const TARGET_RATE = 16_000
-const FRAME = 512
+const TARGET_RATE = SPEECH_SAMPLE_RATE
+const FRAME = SPEECH_FRAME_SAMPLES
 
 class CaptureTapProcessor extends AudioWorkletProcessor {
   private frame = new Float32Array(FRAME)

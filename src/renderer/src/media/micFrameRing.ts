@@ -1,3 +1,5 @@
+import { OPUS_FRAME_SAMPLES } from '../../../shared/audio/format'
+
 /**
  * The last N seconds of the mic's encoded Opus frames, by RTP timestamp, as the sender put them on the wire (tapped
  * with WebRTC encoded transforms). When the link was down, the server asks for the frames it missed (an RTP timestamp
@@ -8,7 +10,7 @@ export interface MicFrame {
   data: Uint8Array
 }
 
-const FRAME_TICKS = 960 // 20 ms at 48 kHz
+const FRAME_TICKS = OPUS_FRAME_SAMPLES // 20 ms at 48 kHz
 
 export class MicFrameRing {
   private readonly frames: Array<MicFrame | undefined>

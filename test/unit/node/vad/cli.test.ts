@@ -45,7 +45,8 @@ describe('npm run vad (VAD CLI)', () => {
     expect(() => parseCliArgs([])).toThrow(/no WAV file/)
     expect(() => parseCliArgs(['a.wav', '--threshold', 'high'])).toThrow(/--threshold needs a number/)
     expect(() => parseCliArgs(['a.wav', '--threshold', '2'])).toThrow(/activationThreshold must be in/)
-    expect(() => parseCliArgs(['a.wav', '--bogus'])).toThrow(/bogus/)
+    expect(() => parseCliArgs(['a.wav', '--bogus'])).toThrow(/^unknown option --bogus; known: --threshold, --neg-threshold, .*--events, --help \(-h\); arguments: file\.wav$/)
+    expect(() => parseCliArgs(['a.wav', 'b.wav'])).toThrow(/unexpected argument "b\.wav"/)
   })
 
   it('exits non-zero with a clear message on a file that is not a WAV', async () => {

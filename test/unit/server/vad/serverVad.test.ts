@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BatchedServerVad, decimate48to16, SERVER_VAD_FRAME, type FrameBatch, type ServerVadEvent } from '../../../../src/server/vad/serverVad'
+import { BatchedServerVad, SERVER_VAD_FRAME, type FrameBatch, type ServerVadEvent } from '../../../../src/server/vad/serverVad'
 
 /** A stand-in for Silero: probability = frame energy above a threshold; counts calls, rows and slot resets. */
 class EnergyBatch implements FrameBatch {
@@ -129,14 +129,5 @@ describe('BatchedServerVad', () => {
     expect(vad.stats.restarts).toBe(3)
     expect(vad.error).toMatch(/failed 4 times within 60 s/)
     expect(loads.length).toBe(4)
-  })
-
-  it('decimates 48 kHz to 16 kHz across chunk boundaries', () => {
-    const carry: number[] = []
-    const a = decimate48to16(Int16Array.from([3, 3, 3, 6]), carry)
-    const b = decimate48to16(Int16Array.from([6, 6, 9, 9]), carry)
-    expect(a.length + b.length).toBe(2)
-    expect(carry).toEqual([9, 9])
-    expect(b[0]).toBe(6)
   })
 })
