@@ -45,7 +45,7 @@ describe('tray icon state', () => {
   })
 
   it('picks a committed icon file for every state, variant and platform, with its HiDPI twin', () => {
-    const dir = join(import.meta.dirname, '..', '..', '..', 'resources', 'icons')
+    const dir = join(import.meta.dirname, '..', '..', '..', '..', 'resources', 'icons')
     for (const icon of TRAY_ICON_STATES) {
       for (const darkMenuBar of [false, true]) {
         for (const platform of ['linux', 'darwin', 'win32']) {
