@@ -2,8 +2,8 @@ import { useEffect } from 'react'
 import { create } from 'zustand'
 import type { AssistantStatus, UserCommand, VoiceApi } from '../../../shared/contract/api'
 import type { SessionNotification } from '../../../shared/contract/signaling'
-import { useLocalVoiceStore } from '../components/LocalVoicePanel'
-import type { ConversationConnection, ConversationState } from '../media/webrtcSession'
+import { useLocalVoiceStore } from './localVoiceStore'
+import type { ConversationConnection, ConversationState } from '../media/conversationConnection'
 import { blockRms } from '../../../shared/voice/audioLevel'
 import {
   deriveAssistantActivity,
@@ -21,7 +21,7 @@ import {
 /**
  * "What the assistant is doing" for the WebRTC conversation, owned by the window (it has the mic and the speaker):
  * carries out userCommand from the tray and the global hotkeys (start/stop listening = resume/pause the mic
- * producer, mute), follows the conversation (ConversationPanel attaches it), the backend's turn
+ * producer, mute), follows the conversation (conversationStore attaches it), the backend's turn
  * notifications and the level of the reply being played, and reports activity + mute through reportAssistantStatus so the tray icon and
  * the status pill follow. The decisions are in assistantActivity.ts (pure).
  */
@@ -36,7 +36,7 @@ export interface AssistantState {
   turn: TurnState
   /** The last command that could not be carried out, and why. */
   error: string | null
-  /** ConversationPanel: the live connection and its state (null when disconnected). */
+  /** From conversationStore: the live connection and its state (null when disconnected). */
   attachConversation(conn: ConversationConnection | null, state: ConversationState | null): void
   onSessionNotification(note: SessionNotification): void
   handleCommand(command: UserCommand['command']): Promise<void>
