@@ -1,7 +1,7 @@
 /**
  * Electron security decisions as pure functions (no Electron import), so each is unit-tested with plain values.
  * The app's own content is identified by its renderer base: app://bundle/ (the desktop app's own scheme, see
- * appProtocol.ts), the dev server origin (http://localhost:5173/), or a folder of file:// pages.
+ * appProtocol/appUrl.ts), the dev server origin (http://localhost:5173/), or a folder of file:// pages.
  */
 
 export function rendererBaseOf(indexUrl: string): string {

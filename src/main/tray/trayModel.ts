@@ -3,7 +3,7 @@ import { backendCandidateUrls, type Settings, type SettingsPatch } from '../../s
 
 /**
  * The tray as a pure function of app state: which icon, which tooltip, which menu. The Electron adapter
- * (src/main/electron/tray.ts) only turns this into a Tray + Menu and runs the chosen action. The state comes from
+ * (electronTray.ts) only turns this into a Tray + Menu and runs the chosen action. The state comes from
  * AppCore — the same settings, backend status and assistant status the window receives over the api.
  */
 

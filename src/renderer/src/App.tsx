@@ -21,7 +21,7 @@ export function App(): React.JSX.Element {
     document.documentElement.dataset.theme = theme
   }, [theme])
   const api = useAppStore((s) => s.api)
-  // The desktop app's always-on-top status pill window loads this page at #status-pill (src/main/electron/statusPill.ts).
+  // The desktop app's always-on-top status pill window loads this page at #status-pill (src/main/tray/electronStatusPill.ts).
   const isStatusPill = window.location.hash === '#status-pill'
   // The hotkey / tray command that shows or hides the latency overlay (the setting is the source of truth). Only the
   // main window acts on it: the pill flipping the same setting would cancel it out.

@@ -62,7 +62,7 @@ export const acceleratorSettingSchema = z
  * (findHotkeyProblems) before saving; this schema checks each accelerator's grammar.
  */
 export const hotkeySettingsSchema = z.object({
-  /** Held to talk in push-to-talk mode (src/main/electron/hotkeys.ts). */
+  /** Held to talk in push-to-talk mode (src/main/hotkeys/pushToTalkHotkey.ts). */
   pushToTalk: acceleratorSettingSchema,
   /** Starts/stops listening (hands-free) from anywhere. */
   toggleListening: acceleratorSettingSchema,

@@ -3,7 +3,7 @@
  * Playwright, plus in-page measurement tools (reply recorder, click generator, the two-peer-connection floors of the
  * click round trip and of a cold join).
  */
-import { ConversationConnection, type ConversationOptions } from '../../../src/renderer/src/media/webrtcSession'
+import { ConversationConnection, type ConversationOptions } from '../../../src/renderer/src/media/conversationConnection'
 import { micConstraints } from '../../../src/renderer/src/media/micMeter'
 import type { SessionNotification } from '../../../src/shared/contract/signaling'
 

@@ -1,53 +1,25 @@
 import type React from 'react'
 import { useEffect } from 'react'
-import { create } from 'zustand'
-import type { ModelInfo, ModelProgress } from '../../../shared/contract/models'
-import type { Transcript } from '../../../shared/contract/transcript'
 import { useAppStore } from '../stores/appStore'
+import { useLocalSttStore } from '../stores/localSttStore'
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`
+}
 
 /**
  * On-device speech recognition: the model catalog (download with progress, cancel, delete) and the transcripts the
  * local engine produced while the backend was unavailable (or the user chose local). When an utterance could not be
  * transcribed because no model is installed, the panel says so next to the download button.
  */
-interface LocalSttState {
-  models: ModelInfo[]
-  progress: Record<string, ModelProgress>
-  transcripts: Transcript[]
-  error: string | null
-}
-
-const useLocalSttStore = create<LocalSttState>(() => ({ models: [], progress: {}, transcripts: [], error: null }))
-
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`
-}
-
 export function LocalSttPanel(): React.JSX.Element {
   const api = useAppStore((s) => s.api)
   const transcription = useAppStore((s) => s.settings?.listening.transcription ?? 'auto')
   const updateSettings = useAppStore((s) => s.updateSettings)
-  const { models, progress, transcripts, error } = useLocalSttStore()
+  const { models, progress, transcripts, error, download, cancelDownload, deleteModel } = useLocalSttStore()
 
-  useEffect(() => {
-    if (!api) return
-    const refresh = (): void => {
-      void api.listModels({}).then((models) => useLocalSttStore.setState({ models, error: null }), (e: Error) => useLocalSttStore.setState({ error: e.message }))
-    }
-    const offs = [
-      api.on('modelDownloadProgress', (p) => {
-        useLocalSttStore.setState((s) => ({ progress: { ...s.progress, [p.modelId]: p } }))
-        if (p.state !== 'downloading') refresh()
-      }),
-      api.on('transcript', (t) => useLocalSttStore.setState((s) => ({ transcripts: [...s.transcripts, t].slice(-8) })))
-    ]
-    refresh()
-    return () => offs.forEach((off) => off())
-  }, [api])
+  useEffect(() => (api ? useLocalSttStore.getState().attach(api) : undefined), [api])
 
-  const act = (run: () => Promise<ModelInfo[]>): void => {
-    void run().then((models) => useLocalSttStore.setState({ models, error: null }), (e: Error) => useLocalSttStore.setState({ error: e.message }))
-  }
   const noModel = !models.some((m) => m.state === 'installed')
   const lastMissing = transcripts.length > 0 && transcripts[transcripts.length - 1]!.engine === 'none'
 
@@ -81,15 +53,15 @@ export function LocalSttPanel(): React.JSX.Element {
                 <progress max={m.sizeBytes} value={received} aria-label={`Downloading ${m.name}`} data-testid={`model-progress-${m.id}`} />
               )}
               {downloading ? (
-                <button type="button" onClick={() => act(() => api!.cancelDownload({ id: m.id }))} data-testid={`model-cancel-${m.id}`}>
+                <button type="button" onClick={() => cancelDownload(m.id)} data-testid={`model-cancel-${m.id}`}>
                   Cancel
                 </button>
               ) : m.state === 'installed' ? (
-                <button type="button" onClick={() => act(() => api!.deleteModel({ id: m.id }))} data-testid={`model-delete-${m.id}`}>
+                <button type="button" onClick={() => deleteModel(m.id)} data-testid={`model-delete-${m.id}`}>
                   Delete
                 </button>
               ) : (
-                <button type="button" className="primary" disabled={!api} onClick={() => act(() => api!.downloadModel({ id: m.id }))} data-testid={`model-download-${m.id}`}>
+                <button type="button" className="primary" disabled={!api} onClick={() => download(m.id)} data-testid={`model-download-${m.id}`}>
                   {m.receivedBytes > 0 ? `Resume download (${mb(m.receivedBytes)} of ${mb(m.sizeBytes)})` : 'Download'}
                 </button>
               )}

@@ -5,7 +5,7 @@ import { useAppStore } from '../stores/appStore'
 
 const LABEL: Record<AssistantStatus['activity'], string> = { idle: 'Ready', listening: 'Listening…', thinking: 'Thinking…', speaking: 'Speaking…' }
 
-/** The always-on-top status pill window's content (index.html#status-pill, see src/main/electron/statusPill.ts). */
+/** The always-on-top status pill window's content (index.html#status-pill, see src/main/tray/electronStatusPill.ts). */
 export function StatusPill(): React.JSX.Element {
   const api = useAppStore((s) => s.api)
   const [status, setStatus] = useState<AssistantStatus>({ activity: 'idle', micMuted: false })

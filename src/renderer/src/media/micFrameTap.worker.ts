@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 /**
- * The worker behind the mic's RTCRtpScriptTransform (see webrtcSession.ts): each encoded Opus frame of the mic goes
+ * The worker behind the mic's RTCRtpScriptTransform (see micBackfill.ts): each encoded Opus frame of the mic goes
  * on to the wire from this thread at once, never waiting for the renderer's main thread (React, signaling, setting
  * up the reply transport); a copy of its bytes and its RTP timestamp is posted to the page, which keeps the last
  * seconds for backfill after a link outage (MicFrameRing). One worker serves every send transport of a

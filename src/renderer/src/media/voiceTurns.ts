@@ -4,7 +4,7 @@ import type { VadEvent } from '../../../shared/contract/voice'
 import { blockRms } from '../../../shared/voice/audioLevel'
 import { REPLY_AUDIBLE_RMS } from '../stores/assistantActivity'
 import { useTurnStore } from '../stores/turnStore'
-import type { ConversationConnection } from './webrtcSession'
+import type { ConversationConnection } from './conversationConnection'
 
 /**
  * The renderer's part of the voice loop:

@@ -27,77 +27,78 @@ export interface AppState {
   dismissNotice(id: number): void
 }
 
-let noticeId = 1
-
 function describeError(error: unknown): string {
   if (error instanceof ContractError) return error.issues?.length ? `${error.message}: ${error.issues.join('; ')}` : error.message
   return error instanceof Error ? error.message : String(error)
 }
 
-export const useAppStore = create<AppState>((set, get) => ({
-  api: null,
-  connection: 'connecting',
-  connectionDetail: null,
-  appInfo: null,
-  backend: null,
-  settings: null,
-  notices: [],
+export const useAppStore = create<AppState>((set, get) => {
+  let noticeId = 1
+  return {
+    api: null,
+    connection: 'connecting',
+    connectionDetail: null,
+    appInfo: null,
+    backend: null,
+    settings: null,
+    notices: [],
 
-  init(win) {
-    if (get().api) return
-    const api = createApi(win, (connection, detail) => {
-      set({ connection, connectionDetail: detail ?? null })
-      // After a reconnect the services may have restarted: refresh everything they own.
-      if (connection === 'open' && get().api) void refresh(get().api!)
-    })
-    if (!api) {
-      set({ connection: 'unavailable', connectionDetail: 'This page was opened without its access token. Open the full URL printed by `npm start`.' })
-      return
-    }
-    set({ api })
-    api.on('backendStatus', (backend) => set({ backend }))
-    api.on('settingsChanged', (settings) => set({ settings }))
-    api.on('notice', ({ level, message }) => get().notify(level, message))
-    const refresh = async (a: VoiceApi): Promise<void> => {
-      try {
-        const [appInfo, settings, backend] = await Promise.all([a.getAppInfo({}), a.getSettings({}), a.getBackendStatus({})])
-        set({ appInfo, settings, backend })
-      } catch (error) {
-        get().notify('error', `Could not load app state: ${describeError(error)}`)
+    init(win) {
+      if (get().api) return
+      const api = createApi(win, (connection, detail) => {
+        set({ connection, connectionDetail: detail ?? null })
+        // After a reconnect the services may have restarted: refresh everything they own.
+        if (connection === 'open' && get().api) void refresh(get().api!)
+      })
+      if (!api) {
+        set({ connection: 'unavailable', connectionDetail: 'This page was opened without its access token. Open the full URL printed by `npm start`.' })
+        return
       }
+      set({ api })
+      api.on('backendStatus', (backend) => set({ backend }))
+      api.on('settingsChanged', (settings) => set({ settings }))
+      api.on('notice', ({ level, message }) => get().notify(level, message))
+      const refresh = async (a: VoiceApi): Promise<void> => {
+        try {
+          const [appInfo, settings, backend] = await Promise.all([a.getAppInfo({}), a.getSettings({}), a.getBackendStatus({})])
+          set({ appInfo, settings, backend })
+        } catch (error) {
+          get().notify('error', `Could not load app state: ${describeError(error)}`)
+        }
+      }
+      void refresh(api)
+    },
+
+    async updateSettings(patch) {
+      const api = get().api
+      if (!api) return false
+      try {
+        const settings = await api.updateSettings(patch)
+        set({ settings })
+        return true
+      } catch (error) {
+        get().notify('error', `Settings not saved: ${describeError(error)}`)
+        return false
+      }
+    },
+
+    async restartBackend() {
+      const api = get().api
+      if (!api) return
+      try {
+        set({ backend: await api.restartBackend({}) })
+      } catch (error) {
+        get().notify('error', `Restart failed: ${describeError(error)}`)
+      }
+    },
+
+    notify(level, message) {
+      const notice = { id: noticeId++, level, message }
+      set({ notices: [...get().notices.slice(-4), notice] })
+    },
+
+    dismissNotice(id) {
+      set({ notices: get().notices.filter((n) => n.id !== id) })
     }
-    void refresh(api)
-  },
-
-  async updateSettings(patch) {
-    const api = get().api
-    if (!api) return false
-    try {
-      const settings = await api.updateSettings(patch)
-      set({ settings })
-      return true
-    } catch (error) {
-      get().notify('error', `Settings not saved: ${describeError(error)}`)
-      return false
-    }
-  },
-
-  async restartBackend() {
-    const api = get().api
-    if (!api) return
-    try {
-      set({ backend: await api.restartBackend({}) })
-    } catch (error) {
-      get().notify('error', `Restart failed: ${describeError(error)}`)
-    }
-  },
-
-  notify(level, message) {
-    const notice = { id: noticeId++, level, message }
-    set({ notices: [...get().notices.slice(-4), notice] })
-  },
-
-  dismissNotice(id) {
-    set({ notices: get().notices.filter((n) => n.id !== id) })
   }
-}))
+})

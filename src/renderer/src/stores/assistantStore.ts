@@ -2,8 +2,8 @@ import { useEffect } from 'react'
 import { create } from 'zustand'
 import type { AssistantStatus, UserCommand, VoiceApi } from '../../../shared/contract/api'
 import type { SessionNotification } from '../../../shared/contract/signaling'
-import { useLocalVoiceStore } from '../components/LocalVoicePanel'
-import type { ConversationConnection, ConversationState } from '../media/webrtcSession'
+import { useLocalVoiceStore } from './localVoiceStore'
+import type { ConversationConnection, ConversationState } from '../media/conversationConnection'
 import { blockRms } from '../../../shared/voice/audioLevel'
 import {
   deriveAssistantActivity,
@@ -21,7 +21,7 @@ import {
 /**
  * "What the assistant is doing" for the WebRTC conversation, owned by the window (it has the mic and the speaker):
  * carries out userCommand from the tray and the global hotkeys (start/stop listening = resume/pause the mic
- * producer, mute), follows the conversation (ConversationPanel attaches it), the backend's turn
+ * producer, mute), follows the conversation (conversationStore attaches it), the backend's turn
  * notifications and the level of the reply being played, and reports activity + mute through reportAssistantStatus so the tray icon and
  * the status pill follow. The decisions are in assistantActivity.ts (pure).
  */
@@ -36,17 +36,11 @@ export interface AssistantState {
   turn: TurnState
   /** The last command that could not be carried out, and why. */
   error: string | null
-  /** ConversationPanel: the live connection and its state (null when disconnected). */
+  /** From conversationStore: the live connection and its state (null when disconnected). */
   attachConversation(conn: ConversationConnection | null, state: ConversationState | null): void
   onSessionNotification(note: SessionNotification): void
   handleCommand(command: UserCommand['command']): Promise<void>
 }
-
-let connection: ConversationConnection | null = null
-let stopReplyMeter: (() => void) | null = null
-let deadlineTimer: ReturnType<typeof setTimeout> | null = null
-/** The local capture was running when the user muted: unmuting restarts it. */
-let localWasListening = false
 
 const inputs = (s: AssistantState): AssistantInputs => ({
   conversationLive: s.conversationLive,
@@ -58,6 +52,10 @@ const inputs = (s: AssistantState): AssistantInputs => ({
 })
 
 export const useAssistantStore = create<AssistantState>((set, get) => {
+  let connection: ConversationConnection | null = null
+  let stopReplyMeter: (() => void) | null = null
+  /** The local capture was running when the user muted: unmuting restarts it. */
+  let localWasListening = false
   const setTalking = async (talking: boolean): Promise<void> => {
     if (!connection || connection.state.talking === talking) return
     try {
@@ -165,19 +163,6 @@ function applyTurnEvent(event: TurnEvent): void {
   if (turn !== s.turn) useAssistantStore.setState({ turn })
 }
 
-/** Recompute the status; on change, keep it and report it to the services (tray, status pill). */
-function refresh(api: VoiceApi): void {
-  const s = useAssistantStore.getState()
-  const input = inputs(s)
-  const status: AssistantStatus = { activity: deriveAssistantActivity(input), micMuted: s.micMuted }
-  if (deadlineTimer) clearTimeout(deadlineTimer)
-  const deadline = nextActivityDeadline(input)
-  deadlineTimer = deadline === null ? null : setTimeout(() => refresh(api), Math.max(0, deadline - Date.now()) + 1)
-  if (status.activity === s.status.activity && status.micMuted === s.status.micMuted) return
-  useAssistantStore.setState({ status })
-  void api.reportAssistantStatus(status).catch((error: unknown) => useAssistantStore.setState({ error: `Could not report status: ${(error as Error).message}` }))
-}
-
 /**
  * Wire the store to the services while `api` exists: userCommand events in, status reports out.
  * Only the main window does this (not the status pill window, which shows the status).
@@ -185,11 +170,24 @@ function refresh(api: VoiceApi): void {
 export function useAssistantBridge(api: VoiceApi | null, enabled: boolean): void {
   useEffect(() => {
     if (!api || !enabled) return
+    let deadlineTimer: ReturnType<typeof setTimeout> | null = null
+    /** Recompute the status; on change, keep it and report it to the services (tray, status pill). */
+    const refresh = (): void => {
+      const s = useAssistantStore.getState()
+      const input = inputs(s)
+      const status: AssistantStatus = { activity: deriveAssistantActivity(input), micMuted: s.micMuted }
+      if (deadlineTimer) clearTimeout(deadlineTimer)
+      const deadline = nextActivityDeadline(input)
+      deadlineTimer = deadline === null ? null : setTimeout(refresh, Math.max(0, deadline - Date.now()) + 1)
+      if (status.activity === s.status.activity && status.micMuted === s.status.micMuted) return
+      useAssistantStore.setState({ status })
+      void api.reportAssistantStatus(status).catch((error: unknown) => useAssistantStore.setState({ error: `Could not report status: ${(error as Error).message}` }))
+    }
     const offs = [
       api.on('userCommand', ({ command }) => void useAssistantStore.getState().handleCommand(command)),
-      useAssistantStore.subscribe(() => refresh(api)),
+      useAssistantStore.subscribe(refresh),
       useLocalVoiceStore.subscribe((s, prev) => {
-        if (s.listening !== prev.listening) refresh(api)
+        if (s.listening !== prev.listening) refresh()
       })
     ]
     // The services may hold a status from before this page loaded (a reload): bring them in line.
@@ -200,7 +198,6 @@ export function useAssistantBridge(api: VoiceApi | null, enabled: boolean): void
     return () => {
       offs.forEach((off) => off())
       if (deadlineTimer) clearTimeout(deadlineTimer)
-      deadlineTimer = null
     }
   }, [api, enabled])
 }

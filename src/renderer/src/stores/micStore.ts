@@ -23,8 +23,6 @@ export interface MicState {
   stop(): void
 }
 
-let handle: MicHandle | null = null
-
 function explain(error: unknown): { permission: MicPermission; message: string } {
   const name = (error as { name?: string })?.name
   if (name === 'NotAllowedError' || name === 'SecurityError') {
@@ -39,46 +37,49 @@ function explain(error: unknown): { permission: MicPermission; message: string }
   return { permission: 'unavailable', message: `Could not open the microphone: ${(error as Error)?.message ?? String(error)}` }
 }
 
-export const useMicStore = create<MicState>((set, get) => ({
-  permission: 'unknown',
-  devices: [],
-  activeLabel: null,
-  levelDbfs: -100,
-  peakDbfs: -100,
-  error: null,
-  live: false,
+export const useMicStore = create<MicState>((set, get) => {
+  let handle: MicHandle | null = null
+  return {
+    permission: 'unknown',
+    devices: [],
+    activeLabel: null,
+    levelDbfs: -100,
+    peakDbfs: -100,
+    error: null,
+    live: false,
 
-  async refreshDevices() {
-    if (!navigator.mediaDevices?.enumerateDevices) {
-      set({ permission: 'unavailable', error: 'This browser cannot capture audio (no mediaDevices).' })
-      return
+    async refreshDevices() {
+      if (!navigator.mediaDevices?.enumerateDevices) {
+        set({ permission: 'unavailable', error: 'This browser cannot capture audio (no mediaDevices).' })
+        return
+      }
+      const all = await navigator.mediaDevices.enumerateDevices()
+      const devices = all
+        .filter((d) => d.kind === 'audioinput')
+        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Microphone ${i + 1}` }))
+      set({ devices })
+    },
+
+    async start(opts) {
+      get().stop()
+      try {
+        handle = await openMic(opts, (levelDbfs) => set({ levelDbfs, peakDbfs: Math.max(get().peakDbfs, levelDbfs) }))
+        set({ permission: 'granted', live: true, activeLabel: handle.trackLabel, error: null, peakDbfs: -100 })
+        // Labels are only visible after permission is granted.
+        await get().refreshDevices()
+      } catch (error) {
+        const { permission, message } = explain(error)
+        set({ permission, error: message, live: false, activeLabel: null })
+      }
+    },
+
+    stop() {
+      handle?.stop()
+      handle = null
+      set({ live: false, levelDbfs: -100 })
     }
-    const all = await navigator.mediaDevices.enumerateDevices()
-    const devices = all
-      .filter((d) => d.kind === 'audioinput')
-      .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Microphone ${i + 1}` }))
-    set({ devices })
-  },
-
-  async start(opts) {
-    get().stop()
-    try {
-      handle = await openMic(opts, (levelDbfs) => set({ levelDbfs, peakDbfs: Math.max(get().peakDbfs, levelDbfs) }))
-      set({ permission: 'granted', live: true, activeLabel: handle.trackLabel, error: null, peakDbfs: -100 })
-      // Labels are only visible after permission is granted.
-      await get().refreshDevices()
-    } catch (error) {
-      const { permission, message } = explain(error)
-      set({ permission, error: message, live: false, activeLabel: null })
-    }
-  },
-
-  stop() {
-    handle?.stop()
-    handle = null
-    set({ live: false, levelDbfs: -100 })
   }
-}))
+})
 
 if (typeof navigator !== 'undefined' && navigator.mediaDevices) {
   // Hot-plug: keep the list current when headsets come and go.

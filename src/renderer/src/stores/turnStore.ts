@@ -26,80 +26,81 @@ export interface TurnState {
   clear(): void
 }
 
-const estimator = new ClockOffsetEstimator(16)
-let initialized = false
+export const useTurnStore = create<TurnState>((set, get) => {
+  const estimator = new ClockOffsetEstimator(16)
+  let initialized = false
+  return {
+    turns: [],
+    mainOffset: null,
 
-export const useTurnStore = create<TurnState>((set, get) => ({
-  turns: [],
-  mainOffset: null,
-
-  init(api) {
-    if (initialized) return
-    initialized = true
-    api.on('turnTrace', (trace) => get().ingest(trace))
-    const ping = async (): Promise<void> => {
-      const t0 = Date.now()
-      try {
-        const { serviceTime } = await api.ping({ clientTime: t0 })
-        const t3 = Date.now()
-        set({ mainOffset: estimator.add({ t0, t1: serviceTime, t2: serviceTime, t3 }) })
-      } catch {
-        // Not connected yet; the next ping tries again.
+    init(api) {
+      if (initialized) return
+      initialized = true
+      api.on('turnTrace', (trace) => get().ingest(trace))
+      const ping = async (): Promise<void> => {
+        const t0 = Date.now()
+        try {
+          const { serviceTime } = await api.ping({ clientTime: t0 })
+          const t3 = Date.now()
+          set({ mainOffset: estimator.add({ t0, t1: serviceTime, t2: serviceTime, t3 }) })
+        } catch {
+          // Not connected yet; the next ping tries again.
+        }
       }
-    }
-    // A burst first (the min-RTT filter needs a few samples), then a slow refresh that follows drift.
-    let burst = 0
-    const fast = setInterval(() => {
-      void ping()
-      if (++burst >= 5) clearInterval(fast)
-    }, 200)
-    setInterval(() => void ping(), 5000)
-  },
+      // A burst first (the min-RTT filter needs a few samples), then a slow refresh that follows drift.
+      let burst = 0
+      const fast = setInterval(() => {
+        void ping()
+        if (++burst >= 5) clearInterval(fast)
+      }, 200)
+      setInterval(() => void ping(), 5000)
+    },
 
-  ingest(raw) {
-    // Events are data from another process: a malformed trace is dropped, never rendered.
-    const parsed = turnTraceSchema.safeParse(raw)
-    if (!parsed.success) {
-      console.warn('turnTrace dropped:', parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
-      return
-    }
-    const trace = parsed.data
-    const turns = get().turns
-    const index = turns.findIndex((t) => t.turnId === trace.turnId)
-    if (index >= 0) {
-      // Keep renderer-side marks the new snapshot does not carry.
-      const clientMarks = turns[index]!.marks.filter((m) => m.clock === 'renderer' && !trace.marks.some((n) => n.name === m.name))
-      const merged = { ...trace, marks: [...trace.marks, ...clientMarks] }
-      set({ turns: turns.map((t, i) => (i === index ? merged : t)) })
-    } else {
-      set({ turns: [...turns, trace].slice(-MAX_TURNS) })
-    }
-  },
+    ingest(raw) {
+      // Events are data from another process: a malformed trace is dropped, never rendered.
+      const parsed = turnTraceSchema.safeParse(raw)
+      if (!parsed.success) {
+        console.warn('turnTrace dropped:', parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
+        return
+      }
+      const trace = parsed.data
+      const turns = get().turns
+      const index = turns.findIndex((t) => t.turnId === trace.turnId)
+      if (index >= 0) {
+        // Keep renderer-side marks the new snapshot does not carry.
+        const clientMarks = turns[index]!.marks.filter((m) => m.clock === 'renderer' && !trace.marks.some((n) => n.name === m.name))
+        const merged = { ...trace, marks: [...trace.marks, ...clientMarks] }
+        set({ turns: turns.map((t, i) => (i === index ? merged : t)) })
+      } else {
+        set({ turns: [...turns, trace].slice(-MAX_TURNS) })
+      }
+    },
 
-  addClientMark(turnId, name, at, opts) {
-    const turns = get().turns
-    const existing = turns.find((t) => t.turnId === turnId)
-    const mark = { name, at, clock: 'renderer' as const }
-    if (!existing) {
-      set({ turns: [...turns, { turnId, status: 'running' as const, marks: [mark] }].slice(-MAX_TURNS) })
-      return
-    }
-    if (existing.marks.some((m) => m.name === name)) {
-      if (!opts?.replace) return
-      set({ turns: turns.map((t) => (t === existing ? { ...t, marks: [...t.marks.filter((m) => m.name !== name), mark] } : t)) })
-      return
-    }
-    set({ turns: turns.map((t) => (t === existing ? { ...t, marks: [...t.marks, mark] } : t)) })
-  },
+    addClientMark(turnId, name, at, opts) {
+      const turns = get().turns
+      const existing = turns.find((t) => t.turnId === turnId)
+      const mark = { name, at, clock: 'renderer' as const }
+      if (!existing) {
+        set({ turns: [...turns, { turnId, status: 'running' as const, marks: [mark] }].slice(-MAX_TURNS) })
+        return
+      }
+      if (existing.marks.some((m) => m.name === name)) {
+        if (!opts?.replace) return
+        set({ turns: turns.map((t) => (t === existing ? { ...t, marks: [...t.marks.filter((m) => m.name !== name), mark] } : t)) })
+        return
+      }
+      set({ turns: turns.map((t) => (t === existing ? { ...t, marks: [...t.marks, mark] } : t)) })
+    },
 
-  removeClientMarks(turnId, names) {
-    set({ turns: get().turns.map((t) => (t.turnId === turnId ? { ...t, marks: t.marks.filter((m) => m.clock !== 'renderer' || !names.includes(m.name)) } : t)) })
-  },
+    removeClientMarks(turnId, names) {
+      set({ turns: get().turns.map((t) => (t.turnId === turnId ? { ...t, marks: t.marks.filter((m) => m.clock !== 'renderer' || !names.includes(m.name)) } : t)) })
+    },
 
-  clear() {
-    set({ turns: [] })
+    clear() {
+      set({ turns: [] })
+    }
   }
-}))
+})
 
 /** Offsets that move each clock's marks onto the renderer clock. */
 export function offsetsFor(trace: TurnTrace, mainOffset: OffsetEstimate | null): ClockOffsets {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { AudioFrame } from '../../../../src/server/audio/audioReceiver'
 import { BackfillGate } from '../../../../src/server/audio/backfillGate'
 import { FRAME_SAMPLES } from '../../../../src/server/audio/opusCodec'
-import { MicFrameRing } from '../../../../src/renderer/src/media/micFrameRing'
 
 const frame = (ts: number, v = 1): AudioFrame => ({ pcm: new Int16Array(FRAME_SAMPLES).fill(v), sampleRate: 48_000, rtpTimestamp: ts >>> 0, concealed: false, receivedAt: 0 })
 const T = FRAME_SAMPLES
@@ -51,24 +50,5 @@ describe('BackfillGate: complete, ordered audio across an uplink outage', () => 
     expect(gate.backfill([frame(from), frame(from + T), frame(from + 2 * T)])).toBe(3)
     gate.complete()
     expect(out.map((f) => f.concealed)).toEqual([false, false, false])
-  })
-})
-
-describe('MicFrameRing: the client keeps its last encoded mic frames by RTP timestamp', () => {
-  it('returns the frames in a timestamp range, oldest first, and forgets the oldest past capacity', () => {
-    const ring = new MicFrameRing(5)
-    for (let i = 0; i < 8; i++) ring.push(1000 + i * T, Uint8Array.of(i))
-    expect(ring.size).toBe(5)
-    expect(ring.range(1000 + 4 * T, 3).map((f) => f.data[0])).toEqual([4, 5, 6])
-    expect(ring.range(1000, 3)).toEqual([]) // already forgotten
-    expect(ring.range(1000 + 6 * T, 10).map((f) => f.data[0])).toEqual([6, 7])
-    ring.clear()
-    expect(ring.range(0, 1e6)).toEqual([])
-  })
-  it('is wraparound aware', () => {
-    const ring = new MicFrameRing(10)
-    const start = 0xffffffff - T + 1
-    for (let i = 0; i < 4; i++) ring.push(start + i * T, Uint8Array.of(i))
-    expect(ring.range(start + T, 2).map((f) => f.data[0])).toEqual([1, 2])
   })
 })

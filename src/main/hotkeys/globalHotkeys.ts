@@ -2,11 +2,11 @@ import type { AssistantStatus, UserCommand } from '../../shared/contract/api'
 import type { Outcome } from '../../shared/contract/dispatch'
 import { hotkeyActionLabels, type HotkeySettings, type Settings, type SettingsPatch } from '../../shared/contract/settings'
 import { describeRegistrationFailure, findHotkeyProblems, parseAccelerator, type HotkeyPlatform } from '../../shared/hotkeys/accelerator'
-import type { GlobalShortcutLike } from './hotkeys'
+import type { GlobalShortcutLike } from './pushToTalkHotkey'
 
 /**
  * The press-to-act global hotkeys (start/stop listening, mute, show window, latency overlay), registered with
- * Electron's globalShortcut. Push-to-talk is not here: it needs key-up events (wirePushToTalk in ./hotkeys.ts).
+ * Electron's globalShortcut. Push-to-talk is not here: it needs key-up events (wirePushToTalk in ./pushToTalkHotkey.ts).
  * Which chords get registered and what a press does are pure functions (planGlobalHotkeys, hotkeyOutcome); the
  * wiring keeps the registrations in step with the settings. Electron's objects are injected: no Electron import.
  */

@@ -1,4 +1,4 @@
-import { resolveStaticPath } from './staticFiles'
+import { resolveStaticPath } from '../staticFiles'
 
 /**
  * The desktop app loads its pages from app://bundle/ instead of file:// (Electron security checklist #18): a

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { APP_INDEX_URL, resolveAppRequest } from '../../../src/main/appProtocol'
-import { contentTypeFor, resolveStaticPath } from '../../../src/main/staticFiles'
-import { allowPermissionCheck, allowPermissionRequest, isAppUrl, isTrustedIpcSender, rendererBaseOf } from '../../../src/main/securityPolicy'
+import { APP_INDEX_URL, resolveAppRequest } from '../../../../src/main/appProtocol/appUrl'
+import { allowPermissionCheck, allowPermissionRequest, isAppUrl, isTrustedIpcSender, rendererBaseOf } from '../../../../src/main/securityPolicy'
 
 const root = '/opt/app/out/renderer'
 
@@ -24,14 +23,6 @@ describe('app:// protocol (security checklist #18: a custom protocol instead of 
     for (const url of ['app://other/index.html', 'file:///opt/app/out/renderer/index.html', 'https://bundle/index.html', 'app://bundle/a%00b', 'app://bundle/%E0%A4%A', 'not a url']) {
       expect(resolveAppRequest(url, root), url).toBeNull()
     }
-  })
-
-  it('static path resolution is confined and typed', () => {
-    expect(resolveStaticPath(root, '/../secret')).toBeNull()
-    expect(resolveStaticPath(root, '/x/../../../secret')).toBeNull()
-    expect(resolveStaticPath(root, '/x/../y.js')).toBe('/opt/app/out/renderer/y.js')
-    expect(contentTypeFor('a/b.JS')).toBe('text/javascript; charset=utf-8')
-    expect(contentTypeFor('model.bin')).toBe('application/octet-stream')
   })
 
   it('the security policy treats app://bundle as the app origin and nothing else', () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { registerPushToTalkHotkey, type KeyEventLike, type UiohookLike } from '../../../../src/main/electron/hotkeys'
+import { registerPushToTalkHotkey, type KeyEventLike, type UiohookLike } from '../../../../src/main/hotkeys/pushToTalkHotkey'
 
 class FakeHook extends EventEmitter implements UiohookLike {
   started = false
@@ -101,7 +101,7 @@ describe('push-to-talk hotkey adapter', () => {
 describe('wirePushToTalk (settings → hotkey → window commands and VAD)', () => {
   it('registers from settings, drives commands and the VAD, and re-registers when settings change', async () => {
     const { TypedEmitter } = await import('../../../../src/shared/typedEmitter')
-    const { wirePushToTalk } = await import('../../../../src/main/electron/hotkeys')
+    const { wirePushToTalk } = await import('../../../../src/main/hotkeys/pushToTalkHotkey')
     vi.useFakeTimers({ now: 0 })
     const events = new TypedEmitter<Record<string, unknown>>()
     const commands: string[] = []

@@ -3,9 +3,7 @@ import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from '../../../sh
 import { ContractError } from '../../../shared/contract/errors'
 import { SESSION_NOTIFICATION, SIGNALING_PROTOCOL_VERSION, sessionNotificationSchema, type SessionNotification, type SessionPipelineName } from '../../../shared/contract/signaling'
 import { connectSignaling, type SignalingClient, type WebSocketFactory, type WebSocketLike } from '../../../shared/signalingClient'
-import { MicFrameRing } from './micFrameRing'
-import micFrameTapWorkerUrl from './micFrameTap.worker.ts?worker&url'
-import type { MicFrameTapMessage } from './micFrameTap.worker'
+import { MicBackfill } from './micBackfill'
 
 /**
  * The conversation's media connection, renderer side: one mediasoup session on the backend, a send transport that
@@ -15,6 +13,7 @@ import type { MicFrameTapMessage } from './micFrameTap.worker'
  * flowing while we reconnect with backoff and `resume` the same session with its token. When a transport goes
  * disconnected/failed we ask the backend for new ICE credentials and restart ICE (again once signaling is back,
  * if it was down too). If the backend no longer knows the session, we join a new one and rebuild both transports.
+ * Audio the server missed during a link outage is sent again from the mic's last encoded frames (MicBackfill).
  */
 export type ConversationPhase = 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed'
 
@@ -74,11 +73,7 @@ export class ConversationConnection {
   private closing = false
   private reconnecting: Promise<void> | null = null
   private pendingIceRestart = new Set<'send' | 'recv'>()
-  private readonly micFrames = new MicFrameRing()
-  /** The mic frame tap's worker (RTCRtpScriptTransform), started with the connection; null where it cannot run. */
-  private readonly micTapWorker: Promise<Worker | null>
-  /** Which send transport's tap the ring is filled from: frames of an older sender are ignored. */
-  private micTapGeneration = 0
+  private readonly backfill: MicBackfill
   private iceRestartInFlight = new Set<'send' | 'recv'>()
   readonly audio: HTMLAudioElement
   readonly replyStream = new MediaStream()
@@ -101,8 +96,8 @@ export class ConversationConnection {
     this.audio = opts.audioElement ?? document.createElement('audio')
     this.audio.autoplay = true
     this.audio.srcObject = this.replyStream
-    // Started now so it is running long before the send transport is made (signaling, join and Device.load first).
-    this.micTapWorker = this.startMicTapWorker()
+    // Its tap worker starts now, long before the send transport is made (signaling, join and Device.load first).
+    this.backfill = new MicBackfill({ log: (line) => this.log(line), onAvailable: () => this.set({ backfillAvailable: true }) })
   }
 
   /** Join a session and bring up both transports; resolves once the mic producer exists. */
@@ -171,17 +166,23 @@ export class ConversationConnection {
     if (signaling) {
       void signaling.request('leave', {}, 2000).catch(() => undefined).finally(() => signaling.close())
     }
-    this.producer?.close()
-    this.consumer?.close()
-    this.sendTransport?.close()
-    this.recvTransport?.close()
-    void this.micTapWorker.then((worker) => worker?.terminate())
+    this.dropMedia()
+    this.backfill.close()
     for (const t of this.replyStream.getTracks()) this.replyStream.removeTrack(t)
     this.audio.srcObject = null
     this.set({ phase: 'closed', detail: null, sendState: 'none', recvState: 'none', talking: false })
   }
 
   // --- internals
+
+  /** Close the mic producer, the reply consumer and both transports: before a new session, and at the end. */
+  private dropMedia(): void {
+    this.producer?.close()
+    this.consumer?.close()
+    this.sendTransport?.close()
+    this.recvTransport?.close()
+    this.producer = this.consumer = this.sendTransport = this.recvTransport = null
+  }
 
   private set(patch: Partial<ConversationState>): void {
     this.stateValue = { ...this.stateValue, ...patch }
@@ -203,7 +204,7 @@ export class ConversationConnection {
       if (name !== SESSION_NOTIFICATION) return
       const note = sessionNotificationSchema.safeParse(data)
       if (!note.success) return
-      if (note.data.type === 'uplinkGap') void this.sendBackfill(note.data.detail).catch((error: unknown) => this.log(`backfill failed: ${String(error)}`))
+      if (note.data.type === 'uplinkGap') void this.answerGap(note.data.detail)
       this.opts.onNotification?.(note.data)
     })
     this.signaling = signaling
@@ -244,15 +245,9 @@ export class ConversationConnection {
     this.mark('sendTransportRequested')
     const options = await this.request('createTransport', { direction: 'send' })
     this.mark('sendTransportCreated')
-    // Encoded transforms let us keep the mic's encoded frames for backfill after an outage (see micFrameRing.ts):
-    // in a worker (RTCRtpScriptTransform) where it runs, else on this thread (createEncodedStreams), else none.
-    const tapWorker = await this.micTapWorker
-    const tapEncoded = tapWorker ? 'worker' : supportsEncodedStreams() ? 'main-thread' : null
-    const transport = device.createSendTransport({
-      ...(options as unknown as msc.TransportOptions),
-      // Chromium's (non-standard) RTCConfiguration flag for createEncodedStreams().
-      ...(tapEncoded === 'main-thread' ? { additionalSettings: { encodedInsertableStreams: true } as Partial<RTCConfiguration> } : {})
-    })
+    // The encoded-frame tap that keeps the mic's frames for backfill after an outage.
+    const tap = await this.backfill.tapNextSender()
+    const transport = device.createSendTransport({ ...(options as unknown as msc.TransportOptions), ...tap.transportOptions })
     this.sendTransport = transport
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.mark('sendConnectRequested')
@@ -284,115 +279,28 @@ export class ConversationConnection {
       if (state === 'connected') this.mark('sendConnected')
       this.onTransportState('send', transport, state)
     })
-    this.micFrames.clear()
-    const generation = ++this.micTapGeneration
     this.producer = await transport.produce({
       track: this.track,
       codecOptions: MIC_CODEC_OPTIONS,
       stopTracks: false,
       disableTrackOnPause: true,
       zeroRtpOnPause: false,
-      // The encoded-frame tap goes on the RTCRtpSender as soon as it exists (before the offer): with encoded streams
-      // enabled the sender passes no frame to the wire until the tap forwards it, so a tap set up after `produce`
-      // answered would hold back the first packets of a cold join although ICE and DTLS were long done.
-      ...(tapEncoded === 'worker' ? { onRtpSender: (sender: RTCRtpSender) => this.tapEncodedMicInWorker(sender, tapWorker!, generation) } : {}),
-      ...(tapEncoded === 'main-thread' ? { onRtpSender: (sender: RTCRtpSender) => this.tapEncodedMic(sender) } : {})
+      // On the RTCRtpSender as soon as it exists (see SenderTap.onRtpSender).
+      ...(tap.onRtpSender ? { onRtpSender: tap.onRtpSender } : {})
     })
     this.mark('producing')
     if (this.opts.startPaused) this.producer.pause()
     this.set({ talking: !this.opts.startPaused })
   }
 
-  /**
-   * The mic's encoded frames pass through a worker (micFrameTap.worker.ts) on their way to the wire, off this thread:
-   * a busy renderer (React, signaling, the reply transport being set up) does not delay them. The worker posts each
-   * frame's copy back here for the ring. Measured with the page's main thread busy half the time in 15 ms slices:
-   * uplink delay variation at the server p50/p95/p99 1.2/10.6/16.1 ms with the worker vs 6.0/19.0/30.7 ms with the
-   * tap on this thread (the worker is as good as no tap at all); on an idle page the three are alike.
-   */
-  private tapEncodedMicInWorker(sender: RTCRtpSender, worker: Worker, generation: number): void {
+  /** The server missed mic frames while the link was down: send them again from the ones kept. */
+  private async answerGap(detail: SessionNotification['detail']): Promise<void> {
     try {
-      sender.transform = new RTCRtpScriptTransform(worker, { generation })
-      this.log('mic frames tapped in a worker (RTCRtpScriptTransform)')
-      this.set({ backfillAvailable: true })
+      const sent = await this.backfill.answerGap(detail, (chunk) => this.request('backfillAudio', chunk))
+      if (sent !== null) this.set({ backfilledFrames: this.stateValue.backfilledFrames + sent })
     } catch (error) {
-      this.log(`cannot tap encoded mic frames in a worker (no backfill after outages): ${String(error)}`)
+      this.log(`backfill failed: ${String(error)}`)
     }
-  }
-
-  /** Start the mic tap's worker; null (and the tap falls back to this thread) where it cannot run. */
-  private startMicTapWorker(): Promise<Worker | null> {
-    if (typeof Worker === 'undefined' || typeof RTCRtpScriptTransform === 'undefined') return Promise.resolve(null)
-    return new Promise((resolve) => {
-      let worker: Worker
-      try {
-        worker = new Worker(micFrameTapWorkerUrl, { name: 'mic-frame-tap' })
-      } catch (error) {
-        this.log(`mic frame tap worker did not start: ${String(error)}`)
-        resolve(null)
-        return
-      }
-      const fail = (why: string): void => {
-        this.log(`mic frame tap worker unavailable (${why}); tapping on the main thread`)
-        worker.terminate()
-        resolve(null)
-      }
-      const timer = setTimeout(() => fail('not ready within 3 s'), 3000)
-      worker.onerror = (e) => {
-        clearTimeout(timer)
-        fail(e.message || 'error')
-      }
-      worker.onmessage = (e: MessageEvent<MicFrameTapMessage>) => {
-        const msg = e.data
-        if (msg.type === 'ready') {
-          clearTimeout(timer)
-          worker.onerror = (err) => this.log(`mic frame tap worker error: ${err.message}`)
-          resolve(worker)
-        } else if (msg.type === 'frame') {
-          if (msg.generation === this.micTapGeneration) this.micFrames.push(msg.rtpTimestamp, new Uint8Array(msg.data))
-        } else if (msg.type === 'ended' && msg.generation === this.micTapGeneration && !this.closing) {
-          this.log(`mic frame tap ended: ${msg.error}`)
-        }
-      }
-    })
-  }
-
-  /** Every encoded mic frame passes through unchanged; a copy is kept (by RTP timestamp) for backfill. */
-  private tapEncodedMic(rtpSender: RTCRtpSender): void {
-    const sender = rtpSender as RTCRtpSender & { createEncodedStreams?(): { readable: ReadableStream; writable: WritableStream } }
-    if (!sender.createEncodedStreams) return
-    try {
-      const { readable, writable } = sender.createEncodedStreams()
-      const ring = this.micFrames
-      const keep = new TransformStream<RTCEncodedAudioFrame, RTCEncodedAudioFrame>({
-        transform(frame, controller) {
-          const ts = frame.getMetadata().rtpTimestamp ?? frame.timestamp
-          ring.push(ts, new Uint8Array(frame.data.slice(0)))
-          controller.enqueue(frame)
-        }
-      })
-      void readable.pipeThrough(keep).pipeTo(writable).catch((error: unknown) => this.log(`mic frame tap ended: ${String(error)}`))
-      this.set({ backfillAvailable: true })
-    } catch (error) {
-      this.log(`cannot tap encoded mic frames (no backfill after outages): ${String(error)}`)
-    }
-  }
-
-  /** The server missed frames while the link was down: send what we kept, in chunks, then say we are done. */
-  private async sendBackfill(detail: SessionNotification['detail']): Promise<void> {
-    const from = Number(detail?.fromRtpTimestamp)
-    const count = Number(detail?.frames)
-    if (!Number.isFinite(from) || !Number.isFinite(count) || count <= 0) return
-    const frames = this.micFrames.range(from, count)
-    const CHUNK = 100
-    for (let i = 0; i === 0 || i < frames.length; i += CHUNK) {
-      const chunk = frames.slice(i, i + CHUNK)
-      await this.request('backfillAudio', {
-        frames: chunk.map((f) => ({ rtpTimestamp: f.rtpTimestamp, opus: toBase64(f.data) })),
-        done: i + CHUNK >= frames.length
-      })
-    }
-    this.set({ backfilledFrames: this.stateValue.backfilledFrames + frames.length })
   }
 
   private async setUpRecv(device: Device): Promise<void> {
@@ -478,11 +386,7 @@ export class ConversationConnection {
   private async rebuildAfterFailure(detail: string): Promise<void> {
     this.set({ phase: 'reconnecting', detail })
     try {
-      this.producer?.close()
-      this.consumer?.close()
-      this.sendTransport?.close()
-      this.recvTransport?.close()
-      this.producer = this.consumer = this.sendTransport = this.recvTransport = null
+      this.dropMedia()
       await this.request('leave', {}).catch(() => undefined)
       await this.join()
       this.set({ phase: 'connected', detail: null, sessionRebuilds: this.stateValue.sessionRebuilds + 1 })
@@ -506,23 +410,10 @@ export class ConversationConnection {
     } catch (error) {
       if (!(error instanceof ContractError) || error.code !== 'unauthorized') throw error
       // The backend no longer has our session (it restarted, or the grace period ran out): start a new one.
-      this.producer?.close()
-      this.consumer?.close()
-      this.sendTransport?.close()
-      this.recvTransport?.close()
-      this.producer = this.consumer = this.sendTransport = this.recvTransport = null
+      this.dropMedia()
       await this.join()
       this.set({ sessionRebuilds: this.stateValue.sessionRebuilds + 1 })
     }
   }
 }
 
-function supportsEncodedStreams(): boolean {
-  return typeof RTCRtpSender !== 'undefined' && 'createEncodedStreams' in RTCRtpSender.prototype
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!)
-  return btoa(s)
-}

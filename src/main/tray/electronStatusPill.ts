@@ -1,8 +1,8 @@
 import { BrowserWindow, screen } from 'electron'
 import { secureWebPreferences } from '../securityPolicy'
 import type { AppCore } from '../services/appCore'
-import { statusPillVisible } from '../tray/desktopShell'
-import { forwardEvents } from './ipc'
+import { statusPillVisible } from './desktopShell'
+import { forwardEvents } from '../electron/ipc'
 
 export const STATUS_PILL_HASH = '#status-pill'
 

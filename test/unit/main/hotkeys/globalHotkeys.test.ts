@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { AssistantStatus, UserCommand } from '../../../../src/shared/contract/api'
 import type { Outcome } from '../../../../src/shared/contract/dispatch'
 import { applySettingsPatch, defaultSettings, type Settings, type SettingsPatch } from '../../../../src/shared/contract/settings'
-import { hotkeyOutcome, planGlobalHotkeys, wireGlobalHotkeys, type GlobalHotkeysCore } from '../../../../src/main/electron/globalHotkeys'
-import { wirePushToTalk } from '../../../../src/main/electron/hotkeys'
+import { hotkeyOutcome, planGlobalHotkeys, wireGlobalHotkeys, type GlobalHotkeysCore } from '../../../../src/main/hotkeys/globalHotkeys'
+import { wirePushToTalk } from '../../../../src/main/hotkeys/pushToTalkHotkey'
 
 /** Electron's globalShortcut, faked: chords in `taken` belong to another application. */
 class FakeGlobalShortcut {

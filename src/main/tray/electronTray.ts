@@ -1,8 +1,8 @@
 import { Menu, nativeImage, nativeTheme, Tray, type BrowserWindow, type MenuItemConstructorOptions } from 'electron'
 import { join } from 'node:path'
 import type { AppCore } from '../services/appCore'
-import { runTrayAction, toMenuTemplate } from '../tray/trayActions'
-import { buildTrayMenu, trayIconFile, trayIconState, trayTooltip, type TrayAppState } from '../tray/trayModel'
+import { runTrayAction, toMenuTemplate } from './trayActions'
+import { buildTrayMenu, trayIconFile, trayIconState, trayTooltip, type TrayAppState } from './trayModel'
 
 /**
  * The tray icon and menu: thin glue. State comes from AppCore (the same settings, backend status and assistant

@@ -1,7 +1,7 @@
 import type { Protocol } from 'electron'
 import { readFile } from 'node:fs/promises'
 import { RENDERER_CSP } from '../../shared/security'
-import { APP_SCHEME, resolveAppRequest } from '../appProtocol'
+import { APP_SCHEME, resolveAppRequest } from './appUrl'
 import { contentTypeFor } from '../staticFiles'
 
 /** Must run before the app is ready: app:// behaves like https (standard, secure origin, fetch, module workers). */
