@@ -12,8 +12,11 @@ import { startRelay, type RelayOptions } from './relay'
  */
 const USAGE = `usage: npm run relay -- [--listen <ip>] [--port <udp+tcp port>] [--announced-ip <ip>] [--upstream-ip <ip>]
        [--control <ip>:<port>] [--token-file <file>] [--no-tcp] [--flow-idle-ms <ms>] [--orphan-route-ms <ms>]
+       [--max-flows <n>] [--max-flows-per-ufrag <n>] [--max-flows-per-address <n>] [--max-tcp-connections <n>]
        [--measure-forward]
-  The control token is read from --token-file or the RELAY_CONTROL_TOKEN environment variable (>= 16 chars).`
+  The control token is read from --token-file or the RELAY_CONTROL_TOKEN environment variable (>= 16 chars).
+  Flow limits: per ufrag 8 (a new flow replaces the oldest), per client address 32 (more are refused); in all, what
+  the open-files limit (ulimit -n) leaves after a reserve for the control channel (printed at start).`
 
 export function parseRelayArgs(argv: string[], env: Record<string, string | undefined>): RelayOptions {
   const o: RelayOptions = { bindIp: '127.0.0.1', port: 3478, controlIp: '127.0.0.1', controlPort: 7010, token: env.RELAY_CONTROL_TOKEN ?? '', tcp: true }
@@ -56,7 +59,7 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
         try {
           o.token = readFileSync(file, 'utf8').trim()
         } catch (error) {
-          throw new Error(`cannot read --token-file ${file}: ${(error as Error).message}`)
+          throw new Error(`cannot read --token-file ${file}: ${(error as Error).message}`, { cause: error })
         }
         break
       }
@@ -71,6 +74,18 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
         break
       case '--orphan-route-ms':
         o.orphanRouteMs = int(arg, argv[++i], 0, 3_600_000)
+        break
+      case '--max-flows':
+        o.maxFlows = int(arg, argv[++i], 1, 1_000_000)
+        break
+      case '--max-flows-per-ufrag':
+        o.maxFlowsPerUfrag = int(arg, argv[++i], 1, 1000)
+        break
+      case '--max-flows-per-address':
+        o.maxFlowsPerAddress = int(arg, argv[++i], 1, 1_000_000)
+        break
+      case '--max-tcp-connections':
+        o.maxTcpConnections = int(arg, argv[++i], 0, 1_000_000)
         break
       default:
         throw new Error(`unknown option ${arg}\n${USAGE}`)
