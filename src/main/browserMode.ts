@@ -13,6 +13,17 @@ import { contentTypeFor, resolveStaticPath } from './staticFiles'
 
 export const API_WS_PATH = '/api'
 const MAX_API_FRAME_BYTES = 1024 * 1024
+/** Heartbeat period: a client that has not answered the previous ping by the next one is closed. */
+const DEFAULT_PING_INTERVAL_MS = 15_000
+/**
+ * Backpressure: a client that does not read what it is sent (measured before this: 60k requests from one client that
+ * never read left +68 MB queued in this process and starved the other sockets). Its requests are no longer read
+ * while its unsent data is above the bound, and it is closed when that lasts `bufferedStallMs`, or at once past four
+ * times the bound. A window that reads normally drains a few kB at a time and never comes near either.
+ */
+const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024
+const DEFAULT_BUFFERED_STALL_MS = 10_000
+const BACKPRESSURE_CHECK_MS = 250
 
 export interface BrowserModeServer {
   /** The URL to open, with the per-run token. */
@@ -30,6 +41,21 @@ export interface BrowserModeOptions {
   port?: number
   token?: string
   log?: (line: string) => void
+  /** WebSocket ping period (default 15 s); no pong by the next ping closes the client. */
+  pingIntervalMs?: number
+  /** Unsent bytes a client may hold before its requests are paused (default 4 MiB). */
+  maxBufferedBytes?: number
+  /** How long a client may stay above maxBufferedBytes before it is closed (default 10 s). */
+  bufferedStallMs?: number
+}
+
+/**
+ * DNS rebinding: a page on another site may resolve its own name to 127.0.0.1 and then read this server as
+ * same-origin. The Host header it sends still names that site, so only our own loopback names with the served port
+ * are answered.
+ */
+export function isOwnHost(host: string | undefined, port: number): boolean {
+  return host !== undefined && [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase())
 }
 
 function tokensMatch(given: string | null, expected: string): boolean {
@@ -41,7 +67,9 @@ function tokensMatch(given: string | null, expected: string): boolean {
 
 /**
  * Browser mode: the renderer bundle over loopback HTTP and the main-process api over a WebSocket at /api, guarded
- * by a random per-run token and a same-origin check, so other local pages and users cannot drive the app.
+ * by a random per-run token and a same-origin check, so other local pages and users cannot drive the app, and by a
+ * Host check (DNS rebinding). Each api client is pinged (no pong by the next ping closes it) and one that does not
+ * read what it is sent is paused, then closed, without slowing the others.
  */
 export async function startBrowserMode(opts: BrowserModeOptions): Promise<BrowserModeServer> {
   const host = opts.host ?? '127.0.0.1'
@@ -49,9 +77,15 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const token = opts.token ?? randomBytes(18).toString('base64url')
   const log = opts.log ?? (() => undefined)
 
+  let port = 0
   const server = createServer((req, res) => void serveStatic(req, res))
   async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const headers = { 'content-security-policy': RENDERER_CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
+    if (!isOwnHost(req.headers.host, port)) {
+      log(`browser mode: refused a request for host ${JSON.stringify(req.headers.host ?? null)}`)
+      res.writeHead(421, { ...headers, 'content-type': 'text/plain' }).end('misdirected request: this server answers only to its own loopback address\n')
+      return
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, headers).end()
       return
@@ -81,6 +115,11 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_API_FRAME_BYTES })
   server.on('upgrade', (req, socket, head) => {
+    if (!isOwnHost(req.headers.host, port)) {
+      log(`browser mode: refused a WebSocket upgrade for host ${JSON.stringify(req.headers.host ?? null)}`)
+      socket.end('HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\n\r\n')
+      return
+    }
     const url = new URL(req.url ?? '/', 'http://x')
     const origin = req.headers.origin
     const ownOrigins = [`http://${req.headers.host}`]
@@ -95,15 +134,74 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const unsubscribers = apiEventNames.map((event) =>
     opts.core.events.on(event, (payload) => broadcast({ type: 'event', event, payload }))
   )
+  const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
+  const stallMs = opts.bufferedStallMs ?? DEFAULT_BUFFERED_STALL_MS
+  /** Per client: answered the last ping; since when its unsent data has been above the bound (null: it is not). */
+  const health = new Map<WebSocket, { alive: boolean; overSince: number | null; paused: boolean }>()
+  function sendText(ws: WebSocket, text: string): void {
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > 4 * maxBuffered) {
+      log(`browser mode: closed an api client that does not read (${ws.bufferedAmount} bytes unsent)`)
+      ws.terminate()
+      return
+    }
+    ws.send(text)
+    checkBackpressure(ws)
+  }
+  function checkBackpressure(ws: WebSocket, now = Date.now()): void {
+    const h = health.get(ws)
+    if (!h || ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > maxBuffered) {
+      h.overSince ??= now
+      if (!h.paused) {
+        h.paused = true
+        ws.pause() // read no more of its requests until it reads our answers
+      }
+      if (now - h.overSince >= stallMs) {
+        log(`browser mode: closed an api client that has not read its ${ws.bufferedAmount} unsent bytes for ${now - h.overSince} ms`)
+        ws.terminate()
+      }
+    } else if (ws.bufferedAmount <= maxBuffered / 2) {
+      h.overSince = null
+      if (h.paused) {
+        h.paused = false
+        ws.resume()
+      }
+    }
+  }
   function broadcast(frame: WsServerFrame): void {
     const text = JSON.stringify(frame)
-    for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text)
+    for (const client of wss.clients) sendText(client, text)
   }
+  const backpressureTimer = setInterval(() => {
+    const now = Date.now()
+    for (const client of wss.clients) checkBackpressure(client, now)
+  }, Math.min(BACKPRESSURE_CHECK_MS, stallMs))
+  backpressureTimer.unref()
+  // Heartbeat: a peer that vanished (sleep, network gone) leaves an open socket that would hold events forever.
+  const pingTimer = setInterval(() => {
+    for (const client of wss.clients) {
+      const h = health.get(client)
+      if (!h) continue
+      if (!h.alive) {
+        log('browser mode: closed an api client that did not answer a ping')
+        client.terminate()
+        continue
+      }
+      h.alive = false
+      client.ping()
+    }
+  }, opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS)
+  pingTimer.unref()
 
   wss.on('connection', (ws: WebSocket) => {
-    const send = (frame: WsServerFrame): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame))
-    }
+    health.set(ws, { alive: true, overSince: null, paused: false })
+    ws.on('pong', () => {
+      const h = health.get(ws)
+      if (h) h.alive = true
+    })
+    ws.on('close', () => health.delete(ws))
+    const send = (frame: WsServerFrame): void => sendText(ws, JSON.stringify(frame))
     for (const notice of opts.core.drainNotices()) send({ type: 'event', event: 'notice', payload: notice })
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -136,7 +234,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     server.once('error', reject)
     server.listen(opts.port ?? 0, host, () => resolve())
   })
-  const { port } = server.address() as AddressInfo
+  port = (server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
@@ -145,6 +243,8 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     close: () =>
       new Promise<void>((resolve) => {
         for (const u of unsubscribers) u()
+        clearInterval(pingTimer)
+        clearInterval(backpressureTimer)
         for (const client of wss.clients) client.terminate()
         wss.close()
         server.close(() => resolve())

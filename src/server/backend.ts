@@ -10,6 +10,7 @@ import type { WorkerSlot } from './sessions/workerSlot'
 import { createSessionHandlers } from './sessions/signalingHandlers'
 import { createObserveSessionHandler } from './voice/voiceSignaling'
 import { attachRelay, type BackendRelayOptions, type RelayAttachment } from './relay/backendRelay'
+import { WorkerRecovery } from './workerRecovery'
 
 export const SERVER_VERSION = '0.1.0'
 export const SIGNALING_PATH = '/signaling'
@@ -27,7 +28,10 @@ export interface RunningBackend {
 
 export interface StartBackendOptions {
   log?: (line: string) => void
-  /** Called if a worker dies; the backend is then unusable and should be restarted by its owner. */
+  /**
+   * Called when workers keep dying (a crash loop) or a dead one cannot be started again; the backend is then unusable
+   * and should be restarted by its owner. A single worker death is handled here (see WorkerRecovery).
+   */
   onFatal?: (error: Error) => void
   /** Session policy: grace period for resume, default pipeline, pipeline overrides. */
   sessions?: SessionManagerOptions
@@ -53,28 +57,51 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   let relay: RelayAttachment | null = null
   const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), ...opts.sessions })
   const closeAll = async (): Promise<void> => {
+    recovery.close()
     await sessions.closeAll()
     await signaling?.close()
     await new Promise<void>((resolve) => httpServer.close(() => resolve()))
     relay?.close()
     for (const slot of slots) slot.worker.close()
   }
-  try {
-    for (let i = 0; i < config.workers; i++) {
-      const worker = await mediasoup.createWorker({ logLevel: config.logLevel, appData: { index: i } })
-      worker.on('died', (error: Error) => {
-        log(`mediasoup worker ${i} (pid ${worker.pid}) died: ${error.message}`)
-        opts.onFatal?.(new Error(`mediasoup worker ${i} died: ${error.message}`))
-      })
-      const rtcPort = config.rtcPort === 0 ? await findFreeRtcPort(config.listenIp) : config.rtcPort + i
-      const announcedIp = config.announcedIp ?? undefined
-      const webRtcServer = await worker.createWebRtcServer({
+  // One worker + WebRtcServer per slot; a dead worker's replacement asks for the same port again (free once the
+  // worker is gone, so clients and the relay keep the address they know) and falls back to a free one.
+  const createSlot = async (i: number, port: number): Promise<WorkerSlot> => {
+    const worker = await mediasoup.createWorker({ logLevel: config.logLevel, appData: { index: i } })
+    const announcedIp = config.announcedIp ?? undefined
+    const listen = (rtcPort: number) =>
+      worker.createWebRtcServer({
         listenInfos: [
           { protocol: 'udp', ip: config.listenIp, announcedIp, port: rtcPort },
           { protocol: 'tcp', ip: config.listenIp, announcedIp, port: rtcPort }
         ]
       })
-      slots.push({ index: i, worker, webRtcServer, rtcPort })
+    try {
+      let rtcPort = port || (await findFreeRtcPort(config.listenIp))
+      const webRtcServer = await listen(rtcPort).catch(async (error: unknown) => {
+        if (config.rtcPort !== 0 || port === 0) throw error
+        rtcPort = await findFreeRtcPort(config.listenIp)
+        return listen(rtcPort)
+      })
+      return { index: i, worker, webRtcServer, rtcPort }
+    } catch (error) {
+      worker.close()
+      throw error
+    }
+  }
+  const recovery = new WorkerRecovery({
+    slots,
+    createSlot,
+    sessions,
+    onReplaced: (slot) => relay?.addWorker(slot),
+    onFatal: (error) => opts.onFatal?.(error),
+    log
+  })
+  try {
+    for (let i = 0; i < config.workers; i++) {
+      const slot = await createSlot(i, config.rtcPort === 0 ? 0 : config.rtcPort + i)
+      recovery.watch(slot)
+      slots.push(slot)
     }
     if (opts.relay) relay = attachRelay(slots, config.listenIp, opts.relay, log)
     signaling = attachSignalingServer({
@@ -84,7 +111,7 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
       handlers: {
         hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length }),
         ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
-        ...(relay ? relay.wrapHandlers(createSessionHandlers(sessions)) : createSessionHandlers(sessions)),
+        ...recovery.wrapHandlers(relay ? relay.wrapHandlers(createSessionHandlers(sessions)) : createSessionHandlers(sessions)),
         observeSession: createObserveSessionHandler(sessions)
       }
     })

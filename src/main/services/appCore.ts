@@ -5,7 +5,7 @@ import { ContractError } from '../../shared/contract/errors'
 import type { WebSocketFactory } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { BackendService, type BackendCommand, type SpawnFn } from './backendService'
-import { SettingsStore } from './settingsStore'
+import { SettingsSaveError, SettingsStore } from './settingsStore'
 import { endpointerConfigFromSettings, VadService } from './vad/vadService'
 import { loadCatalog } from '../../node/models/catalog'
 import { ModelError, ModelManager } from '../../node/models/modelManager'
@@ -118,6 +118,7 @@ export class AppCore {
           try {
             next = await this.settings.update(patch)
           } catch (error) {
+            if (error instanceof SettingsSaveError) throw new ContractError('storage_error', `settings not saved: ${error.message}`)
             throw new ContractError('invalid_params', `settings not saved: ${(error as Error).message}`)
           }
           this.events.emit('settingsChanged', next)

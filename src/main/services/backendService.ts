@@ -31,6 +31,8 @@ export interface BackendServiceOptions {
   healthIntervalMs?: number
   /** Automatic restarts after an unexpected exit before giving up and leaving the error shown. */
   maxAutoRestarts?: number
+  /** Start-up failures (exit, error line or no ready line in time) retried with backoff before the error is shown. */
+  maxStartRetries?: number
   /** Remote mode with several URLs: how the nearest one is measured (pings per backend, timeout). */
   selector?: Pick<BackendSelectorOptions, 'pingsPerProbe' | 'pingTimeoutMs'>
 }
@@ -39,10 +41,27 @@ const NO_RANKING: BackendRanking = { backends: [], inUse: null, lastFailover: nu
 
 const STDERR_TAIL_LINES = 20
 
+/** Wait `ms`; false if `signal` aborted first. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false)
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
 /**
  * Owns the connection to the backend: starts the embedded one as a child process (or uses the remote URL from
- * settings), checks it with signaling hello + periodic pings, and reports one status the UI shows. Unexpected
- * exits are restarted with backoff; every error status says what happened and what to do.
+ * settings), checks it with signaling hello + periodic pings, and reports one status the UI shows. Start, stop and
+ * restart run one generation at a time (see request), so no backend outlives its generation; start-up failures and
+ * unexpected exits are retried with backoff; every error status says what happened and what to do.
  */
 export class BackendService {
   readonly events = new TypedEmitter<{ status: BackendStatus; ranking: BackendRanking; notice: { level: 'info' | 'warning' | 'error'; message: string } }>()
@@ -50,7 +69,14 @@ export class BackendService {
   /** Remote mode with several URLs: measures RTT to each; the service joins the nearest and fails over in rank order. */
   private selector: BackendSelector | null = null
   private rankingValue: BackendRanking = NO_RANKING
+  /** The current generation's backend process. */
   private child: ChildProcess | null = null
+  /** Every backend process started and not yet exited (any generation): teardown kills and awaits them all. */
+  private readonly children = new Set<ChildProcess>()
+  /** The serialized start/stop queue (see request). */
+  private tail: Promise<void> = Promise.resolve()
+  private queued: { op: 'start' | 'stop'; result: Promise<BackendStatus> } | null = null
+  private running: AbortController | null = null
   private signaling: SignalingClient | null = null
   private healthTimer: ReturnType<typeof setInterval> | null = null
   private restartTimer: ReturnType<typeof setTimeout> | null = null
@@ -79,10 +105,60 @@ export class BackendService {
     return this.signaling
   }
 
-  /** Start (or restart) according to current settings. Resolves with the status once ready or failed. */
-  async start(): Promise<BackendStatus> {
-    await this.stop()
-    const generation = ++this.generation
+  /**
+   * Start (or restart) according to current settings. Resolves with the status once ready or failed.
+   * Calls are serialized, one generation at a time (see request): concurrent calls never run two backends.
+   */
+  start(): Promise<BackendStatus> {
+    return this.request('start')
+  }
+
+  /** Stop the backend (the child is terminated and awaited); a start queued before it is superseded. */
+  async stop(): Promise<void> {
+    await this.request('stop')
+  }
+
+  /**
+   * The one way in for start and stop. Each request supersedes what runs now: the generation moves on (every await
+   * of the running operation checks it), its wait for the ready line or a retry delay is aborted, and the next
+   * operation begins by terminating every child (ours never outlive their generation). Requests that arrive while
+   * one is already queued join it and the latest op wins, so 8 concurrent restarts run at most two start-ups, one
+   * after the other (measured: 8 backends and 8 mediasoup workers were left before this existed).
+   */
+  private request(op: 'start' | 'stop'): Promise<BackendStatus> {
+    this.generation++
+    this.running?.abort()
+    this.clearRestartTimer()
+    if (this.queued) {
+      this.queued.op = op
+      return this.queued.result
+    }
+    const queued: { op: 'start' | 'stop'; result: Promise<BackendStatus> } = { op, result: Promise.resolve(this.statusValue) }
+    queued.result = this.tail.then(async () => {
+      if (this.queued === queued) this.queued = null
+      const controller = new AbortController()
+      this.running = controller
+      try {
+        if (queued.op === 'stop') {
+          await this.teardown()
+          return this.statusValue
+        }
+        return await this.runStart(this.generation, controller.signal)
+      } finally {
+        if (this.running === controller) this.running = null
+      }
+    })
+    this.queued = queued
+    this.tail = queued.result.then(
+      () => undefined,
+      () => undefined
+    )
+    return queued.result
+  }
+
+  private async runStart(generation: number, signal: AbortSignal): Promise<BackendStatus> {
+    await this.teardown()
+    if (generation !== this.generation) return this.statusValue
     const settings = this.opts.backendSettings()
     if (settings.mode === 'remote') {
       const urls = backendCandidateUrls(settings)
@@ -94,40 +170,68 @@ export class BackendService {
       return this.connect(urls[0]!, generation)
     }
     this.set({ state: 'starting', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: 'Starting the embedded backend' })
-    let url: string
-    try {
-      url = await this.spawnEmbedded(generation)
-    } catch (error) {
-      if (generation !== this.generation) return this.statusValue
-      const tail = this.stderrTail.slice(-6).join('\n')
-      return this.set({ state: 'error', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: `${(error as Error).message}${tail ? `\n${tail}` : ''}` })
+    const maxRetries = this.opts.maxStartRetries ?? 3
+    for (let attempt = 0; ; attempt++) {
+      let url: string
+      try {
+        url = await this.spawnEmbedded(generation, signal)
+      } catch (error) {
+        if (generation !== this.generation) return this.statusValue
+        // A backend that failed to start may still run (no ready line in time): it goes before any retry.
+        await this.killChildren()
+        const tail = this.stderrTail.slice(-6).join('\n')
+        const detail = `${(error as Error).message}${tail ? `\n${tail}` : ''}`
+        if (attempt >= maxRetries) return this.set({ state: 'error', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail })
+        const delay = backoffDelayMs(attempt)
+        this.log(`backend start-up failed (${(error as Error).message}); retrying in ${delay} ms`)
+        this.set({ state: 'starting', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: `${(error as Error).message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${maxRetries + 1})` })
+        if (!(await abortableDelay(delay, signal)) || generation !== this.generation) return this.statusValue
+        continue
+      }
+      return this.connect(url, generation)
     }
-    return this.connect(url, generation)
   }
 
-  async stop(): Promise<void> {
-    this.generation++
-    if (this.restartTimer) clearTimeout(this.restartTimer)
-    this.restartTimer = null
+  /** Stop everything of the current generation: timers, signaling, the selector and every child process. */
+  private async teardown(): Promise<void> {
+    this.clearRestartTimer()
     if (this.healthTimer) clearInterval(this.healthTimer)
     this.healthTimer = null
     this.signaling?.close()
     this.signaling = null
     this.selector = null
     if (this.rankingValue !== NO_RANKING) this.setRanking(NO_RANKING)
-    const child = this.child
-    this.child = null
-    if (child && child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        const kill = setTimeout(() => child.kill('SIGKILL'), 3000)
-        child.once('exit', () => {
-          clearTimeout(kill)
-          resolve()
-        })
-        child.kill('SIGTERM')
-      })
-    }
+    await this.killChildren()
     if (this.statusValue.state !== 'stopped') this.set({ ...this.statusValue, state: 'stopped', detail: null, rttMs: null })
+  }
+
+  /** SIGTERM every child still alive (SIGKILL after 3 s) and wait until each has exited. */
+  private async killChildren(): Promise<void> {
+    this.child = null
+    const alive = [...this.children]
+    await Promise.all(
+      alive.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) {
+              this.children.delete(child)
+              resolve()
+              return
+            }
+            const kill = setTimeout(() => child.kill('SIGKILL'), 3000)
+            child.once('exit', () => {
+              clearTimeout(kill)
+              resolve()
+            })
+            child.kill('SIGTERM')
+          })
+      )
+    )
+  }
+
+  private clearRestartTimer(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.restartTimer = null
   }
 
   private setRanking(ranking: BackendRanking): void {
@@ -201,11 +305,15 @@ export class BackendService {
     return this.statusValue
   }
 
-  private spawnEmbedded(generation: number): Promise<string> {
+  private spawnEmbedded(generation: number, signal: AbortSignal): Promise<string> {
     const { command, args, env, cwd } = this.opts.command
     const spawn = this.opts.spawn ?? nodeSpawn
     this.stderrTail = []
     return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(new Error('superseded by a newer start or stop'))
+        return
+      }
       let child: ChildProcess
       try {
         child = spawn(command, args, { cwd, env: { ...process.env, ...env, VOICE_BACKEND_EXIT_ON_STDIN_END: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
@@ -214,16 +322,21 @@ export class BackendService {
         return
       }
       this.child = child
+      this.children.add(child)
       let settled = false
       const settle = (fn: () => void): void => {
         if (settled) return
         settled = true
         clearTimeout(timer)
+        signal.removeEventListener('abort', onAbort)
         fn()
       }
+      const onAbort = (): void => settle(() => reject(new Error('superseded by a newer start or stop')))
+      signal.addEventListener('abort', onAbort)
       const timeoutMs = this.opts.readyTimeoutMs ?? 30_000
       const timer = setTimeout(() => settle(() => reject(new Error(`the backend did not report ready within ${timeoutMs / 1000} s`))), timeoutMs)
       child.on('error', (error) => settle(() => reject(new Error(`could not start the backend (${command}): ${error.message}`))))
+      child.stdin?.on('error', () => undefined) // EPIPE when the child is gone; its exit is reported below
       createInterface({ input: child.stderr! }).on('line', (line) => {
         this.stderrTail.push(line)
         if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift()
@@ -241,6 +354,7 @@ export class BackendService {
         else if (msg.event === 'error' || msg.event === 'fatal') settle(() => reject(new Error(`backend failed: ${String(msg.message)}`)))
       })
       child.on('exit', (code, signal) => {
+        this.children.delete(child)
         settle(() => reject(new Error(`the backend exited before it was ready (${signal ?? `code ${code}`})`)))
         if (this.child === child) this.onUnexpectedExit(generation, code, signal)
       })

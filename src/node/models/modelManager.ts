@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ModelInfo, ModelProgress } from '../../shared/contract/models'
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from '../../shared/backoff'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { modelSize, type Catalog, type CatalogModel } from './catalog'
 
@@ -12,6 +13,9 @@ import { modelSize, type Catalog, type CatalogModel } from './catalog'
  * Downloads, verifies and installs on-device models into the user data folder:
  *  - each file is fetched to `<models>/.partial/<id>/<path>.part` and resumed with an HTTP Range request after a
  *    cancel, a crash or a dropped connection (a server that ignores Range restarts the file from zero);
+ *  - a transfer that stalls (no byte for `idleTimeoutMs`, headers included) or drops is resumed automatically with
+ *    a Range request, with backoff, up to `maxRetries` times in a row without progress (any progress resets the
+ *    count); before this, a stalled download hung with no end;
  *  - every file's size and SHA-256 are checked against the catalog before anything is installed;
  *  - install is atomic: the files are assembled in a staging folder and renamed into `<models>/<id>` in one step,
  *    so a model folder that exists is always complete (a manifest.json inside records what was installed);
@@ -37,6 +41,12 @@ export interface ModelManagerOptions {
   /** Minimum time between progress events per model. */
   progressIntervalMs?: number
   log?: (line: string) => void
+  /** A transfer with no byte for this long (waiting for headers included) is dropped and resumed. Default 30 s. */
+  idleTimeoutMs?: number
+  /** Automatic resumes in a row without progress before the error is reported. Default 5. */
+  maxRetries?: number
+  /** Delay before each automatic resume (default: the shared reconnect backoff, 250 ms doubling to 10 s). */
+  backoff?: BackoffPolicy
 }
 
 type Events = { progress: ModelProgress }
@@ -193,7 +203,26 @@ export class ModelManager {
     this.opts.log?.(`models: installed ${model.id} into ${target}`)
   }
 
+  /** One file, resumed automatically after a stall or a dropped connection (see the class comment). */
   private async fetchFile(model: CatalogModel, file: CatalogModel['files'][number], part: string, signal: AbortSignal, onBytes: (n: number) => void): Promise<void> {
+    const maxRetries = this.opts.maxRetries ?? 5
+    for (let failures = 0; ; ) {
+      const before = await sizeOf(part)
+      try {
+        return await this.fetchOnce(model, file, part, signal, onBytes)
+      } catch (error) {
+        if (!(error instanceof ModelError) || error.code !== 'network' || signal.aborted) throw error
+        // Failed attempts in a row; one that brought bytes starts a new run (a long download may drop many times).
+        failures = (await sizeOf(part)) > before ? 1 : failures + 1
+        if (failures > maxRetries) throw error
+        const delay = backoffDelayMs(failures - 1, this.opts.backoff ?? DEFAULT_BACKOFF)
+        this.opts.log?.(`models: ${error.message}; resuming ${file.path} in ${delay} ms`)
+        if (!(await sleep(delay, signal))) throw new ModelError('cancelled', 'download cancelled')
+      }
+    }
+  }
+
+  private async fetchOnce(model: CatalogModel, file: CatalogModel['files'][number], part: string, signal: AbortSignal, onBytes: (n: number) => void): Promise<void> {
     let have = await sizeOf(part)
     if (have > file.size) {
       await rm(part, { force: true })
@@ -204,54 +233,72 @@ export class ModelManager {
       return this.verify(part, file, model)
     }
     if (signal.aborted) throw new ModelError('cancelled', 'download cancelled')
-    let response: Response
+    // This attempt ends on the user's cancel or when no byte arrived for idleTimeoutMs.
+    const idleMs = this.opts.idleTimeoutMs ?? 30_000
+    const stalled = new AbortController()
+    let idleTimer = setTimeout(() => stalled.abort(), idleMs)
+    const stillAlive = (): void => {
+      clearTimeout(idleTimer)
+      idleTimer = setTimeout(() => stalled.abort(), idleMs)
+    }
+    const attempt = AbortSignal.any([signal, stalled.signal])
+    const stallError = (): ModelError => new ModelError('network', `the download of ${file.path} stalled (no data for ${idleMs / 1000} s); try again — it resumes where it stopped`)
     try {
-      response = await this.fetchImpl(file.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal })
-    } catch (error) {
-      if (signal.aborted) throw new ModelError('cancelled', 'download cancelled')
-      throw new ModelError('network', `cannot reach ${new URL(file.url).host} to download ${file.path} (${(error as Error).message}); check your connection and try again — the download resumes where it stopped`)
-    }
-    if (response.status === 416 && have > 0) {
-      // The server says our partial already covers the file (or is bogus): verify decides.
-      await response.body?.cancel()
-      onBytes(have)
-      return this.verify(part, file, model)
-    }
-    if (response.status === 404) {
-      await response.body?.cancel()
-      throw new ModelError('not_found', `${file.path} was not found at ${file.url} (HTTP 404); the model catalog may be out of date`)
-    }
-    if (response.status !== 200 && response.status !== 206) {
-      await response.body?.cancel()
-      throw new ModelError('http', `downloading ${file.path} failed: the server answered HTTP ${response.status}`)
-    }
-    const resumed = response.status === 206 && have > 0 && contentRangeStart(response.headers.get('content-range')) === have
-    if (!resumed) have = 0 // 200 (Range ignored) or an unexpected 206: start this file over
-    if (!response.body) throw new ModelError('http', `downloading ${file.path} failed: empty response`)
-    let received = have
-    onBytes(received)
-    const counter = async function* (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-      for await (const chunk of source) {
-        received += chunk.length
-        if (received > file.size) throw new ModelError('bad_size', `${file.path} is larger than the catalog says (${file.size} bytes); the download was stopped`)
-        onBytes(received)
-        yield chunk
+      let response: Response
+      try {
+        response = await this.fetchImpl(file.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: attempt })
+      } catch (error) {
+        if (signal.aborted) throw new ModelError('cancelled', 'download cancelled')
+        if (stalled.signal.aborted) throw stallError()
+        throw new ModelError('network', `cannot reach ${new URL(file.url).host} to download ${file.path} (${(error as Error).message}); check your connection and try again — the download resumes where it stopped`)
       }
-    }
-    try {
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, createWriteStream(part, { flags: resumed ? 'a' : 'w' }), { signal })
-    } catch (error) {
-      if (signal.aborted) throw new ModelError('cancelled', 'download cancelled')
-      if (error instanceof ModelError) {
-        await rm(part, { force: true })
-        throw error
+      stillAlive()
+      if (response.status === 416 && have > 0) {
+        // The server says our partial already covers the file (or is bogus): verify decides.
+        await response.body?.cancel()
+        onBytes(have)
+        return await this.verify(part, file, model)
       }
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EROFS') throw ioError(error as NodeJS.ErrnoException, this.modelsDir, file.size - received)
-      throw new ModelError('network', `the download of ${file.path} was interrupted (${(error as Error).message}); try again — it resumes where it stopped`)
-    }
-    if (received !== file.size) {
-      throw new ModelError('network', `the download of ${file.path} ended early (${received} of ${file.size} bytes); try again — it resumes where it stopped`)
+      if (response.status === 404) {
+        await response.body?.cancel()
+        throw new ModelError('not_found', `${file.path} was not found at ${file.url} (HTTP 404); the model catalog may be out of date`)
+      }
+      if (response.status !== 200 && response.status !== 206) {
+        await response.body?.cancel()
+        throw new ModelError('http', `downloading ${file.path} failed: the server answered HTTP ${response.status}`)
+      }
+      const resumed = response.status === 206 && have > 0 && contentRangeStart(response.headers.get('content-range')) === have
+      if (!resumed) have = 0 // 200 (Range ignored) or an unexpected 206: start this file over
+      if (!response.body) throw new ModelError('http', `downloading ${file.path} failed: empty response`)
+      let received = have
+      onBytes(received)
+      const counter = async function* (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+        for await (const chunk of source) {
+          stillAlive()
+          received += chunk.length
+          if (received > file.size) throw new ModelError('bad_size', `${file.path} is larger than the catalog says (${file.size} bytes); the download was stopped`)
+          onBytes(received)
+          yield chunk
+        }
+      }
+      try {
+        await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, createWriteStream(part, { flags: resumed ? 'a' : 'w' }), { signal: attempt })
+      } catch (error) {
+        if (signal.aborted) throw new ModelError('cancelled', 'download cancelled')
+        if (stalled.signal.aborted) throw stallError()
+        if (error instanceof ModelError) {
+          await rm(part, { force: true })
+          throw error
+        }
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EROFS') throw ioError(error as NodeJS.ErrnoException, this.modelsDir, file.size - received)
+        throw new ModelError('network', `the download of ${file.path} was interrupted (${(error as Error).message}); try again — it resumes where it stopped`)
+      }
+      if (received !== file.size) {
+        throw new ModelError('network', `the download of ${file.path} ended early (${received} of ${file.size} bytes); try again — it resumes where it stopped`)
+      }
+    } finally {
+      clearTimeout(idleTimer)
     }
     return this.verify(part, file, model)
   }
@@ -273,6 +320,22 @@ export class ModelManager {
 }
 
 type ProgressCell = ModelProgress
+
+/** Wait `ms`; false if `signal` aborted first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false)
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
 
 async function sizeOf(path: string): Promise<number> {
   try {

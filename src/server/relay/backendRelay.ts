@@ -31,6 +31,8 @@ type Handlers = HandlersFor<typeof signalingMethods, SignalingConnection>
 
 export interface RelayAttachment {
   readonly registrar: RelayRegistrar
+  /** Start registering the transports of another worker (a dead worker's replacement). */
+  addWorker(worker: WorkerLike): void
   /** createTransport answers with the relay's public candidates; restartIce re-registers the new ufrag. */
   wrapHandlers<H extends Pick<Handlers, 'createTransport' | 'restartIce'>>(handlers: H): H
   close(): void
@@ -72,7 +74,8 @@ export function attachRelay(workers: readonly WorkerLike[], listenIp: string, op
     ...(stickyPort ? { stickyPort } : {})
   })
 
-  for (const worker of workers) {
+  /** Register every transport a worker's WebRtcServer handles (its initial workers, and a dead one's replacement). */
+  const addWorker = (worker: WorkerLike): void => {
     worker.webRtcServer.observer.on('webrtctransporthandled', (t: ms.WebRtcTransport) => {
       const entry = { transport: t, rtcPort: worker.rtcPort, ufrag: t.iceParameters.usernameFragment, registered: registrar.upsert(routeFor(t, worker.rtcPort)) }
       byTransport.set(t.id, entry)
@@ -90,10 +93,12 @@ export function attachRelay(workers: readonly WorkerLike[], listenIp: string, op
       })
     })
   }
+  for (const worker of workers) addWorker(worker)
   registrar.start()
 
   return {
     registrar,
+    addWorker,
     wrapHandlers(handlers) {
       return {
         ...handlers,

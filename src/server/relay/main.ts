@@ -13,8 +13,11 @@ import { startRelay, type RelayOptions } from './relay'
  */
 const USAGE = `usage: npm run relay -- [--listen <ip>] [--port <udp+tcp port>] [--announced-ip <ip>] [--upstream-ip <ip>]
        [--control <ip>:<port>] [--token-file <file>] [--no-tcp] [--flow-idle-ms <ms>] [--orphan-route-ms <ms>]
+       [--max-flows <n>] [--max-flows-per-ufrag <n>] [--max-flows-per-address <n>] [--max-tcp-connections <n>]
        [--measure-forward]
-  The control token is read from --token-file or the RELAY_CONTROL_TOKEN environment variable (>= 16 chars).`
+  The control token is read from --token-file or the RELAY_CONTROL_TOKEN environment variable (>= 16 chars).
+  Flow limits: per ufrag 8 (a new flow replaces the oldest), per client address 32 (more are refused); in all, what
+  the open-files limit (ulimit -n) leaves after a reserve for the control channel (printed at start).`
 
 /** The relay's options from its command line; a UsageError (message and usage) for anything it cannot run. */
 export function parseRelayArgs(argv: string[], env: Record<string, string | undefined>): RelayOptions {
@@ -33,6 +36,10 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
         'measure-forward': { type: 'boolean' },
         'flow-idle-ms': { type: 'string' },
         'orphan-route-ms': { type: 'string' },
+        'max-flows': { type: 'string' },
+        'max-flows-per-ufrag': { type: 'string' },
+        'max-flows-per-address': { type: 'string' },
+        'max-tcp-connections': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     }).values
@@ -72,6 +79,13 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
     tcp: !values['no-tcp'],
     flowIdleMs: int('--flow-idle-ms', values['flow-idle-ms'], 1000, 600_000),
     orphanRouteMs: int('--orphan-route-ms', values['orphan-route-ms'], 0, 3_600_000),
+    // Limits left out fall to startRelay's defaults (derived from the open-files limit).
+    ...definedOnly({
+      maxFlows: int('--max-flows', values['max-flows'], 1, 1_000_000),
+      maxFlowsPerUfrag: int('--max-flows-per-ufrag', values['max-flows-per-ufrag'], 1, 1000),
+      maxFlowsPerAddress: int('--max-flows-per-address', values['max-flows-per-address'], 1, 1_000_000),
+      maxTcpConnections: int('--max-tcp-connections', values['max-tcp-connections'], 0, 1_000_000)
+    }),
     ...(values['measure-forward'] ? { forwardTimers: createForwardTimers() } : {})
   }
   if (o.token.length < 16) throw usage('a control token of at least 16 characters is required (--token-file or RELAY_CONTROL_TOKEN)')
@@ -122,3 +136,7 @@ async function main(): Promise<void> {
 
 // Run as the entry: src/server/relay/main.ts (tsx) or the built out/main/relay.js.
 if (process.argv[1] && /(relay[/\\]main\.[tj]s|[/\\]main[/\\]relay\.[cm]?js)$/.test(process.argv[1])) void main()
+
+function definedOnly<T extends Record<string, number | undefined>>(o: T): { [K in keyof T]?: number } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: number }
+}

@@ -15,7 +15,8 @@ import {
   type RelayStats
 } from '../../shared/contract/relay'
 import type { ForwardTimers } from './forwardTimer'
-import { RoutingTable } from './routingTable'
+import { flowBudget, readDescriptorLimit } from './flowBudget'
+import { DEFAULT_MAX_FLOWS_PER_ADDRESS, DEFAULT_MAX_FLOWS_PER_UFRAG, RoutingTable } from './routingTable'
 import { TcpRelay } from './tcpRelay'
 import { UdpRelay, type UdpFlowHandle } from './udpRelay'
 
@@ -35,6 +36,14 @@ export interface RelayOptions {
   token: string
   tcp?: boolean
   flowIdleMs?: number
+  /** UDP flows in all; default derived from the descriptor limit (flowBudget.ts). */
+  maxFlows?: number
+  /** Flows per server ufrag (one ICE transport); a new one replaces the least recently seen. Default 8. */
+  maxFlowsPerUfrag?: number
+  /** Flows (and, separately, ICE-TCP connections) per client IP address; more are refused. Default 32. */
+  maxFlowsPerAddress?: number
+  /** ICE-TCP connections in all; default derived from the descriptor limit. */
+  maxTcpConnections?: number
   orphanRouteMs?: number
   log?: (line: string) => void
   /** Measure the relay's own per-packet forwarding time (bench); see forwardTimer.ts. */
@@ -56,6 +65,9 @@ interface ControlConnection {
   backendId: string | null
 }
 
+/** Upper bound whatever the descriptor limit says (memory: a flow and its socket are a few kB). */
+const MAX_FLOWS = 100_000
+
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
 
 /**
@@ -70,13 +82,20 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   if (!announcedIp) throw new Error('relay bound to a wildcard address needs an announced IP (the address clients reach)')
   const upstreamIp = opts.upstreamIp ?? (wildcard ? '127.0.0.1' : opts.bindIp)
   const relayId = randomUUID()
-  const table = new RoutingTable<UdpFlowHandle>({ flowIdleMs: opts.flowIdleMs ?? 30_000, orphanRouteMs: opts.orphanRouteMs ?? 60_000 })
+  const budget = flowBudget(readDescriptorLimit())
+  const limits = {
+    maxFlows: opts.maxFlows ?? Math.min(MAX_FLOWS, budget.maxFlows),
+    maxFlowsPerUfrag: opts.maxFlowsPerUfrag ?? DEFAULT_MAX_FLOWS_PER_UFRAG,
+    maxFlowsPerAddress: opts.maxFlowsPerAddress ?? DEFAULT_MAX_FLOWS_PER_ADDRESS,
+    maxTcpConnections: opts.maxTcpConnections ?? Math.min(MAX_FLOWS, budget.maxTcpConnections)
+  }
+  const table = new RoutingTable<UdpFlowHandle>({ flowIdleMs: opts.flowIdleMs ?? 30_000, orphanRouteMs: opts.orphanRouteMs ?? 60_000, ...limits })
   const udp = await UdpRelay.start({ bindIp: opts.bindIp, port: opts.port, upstreamIp, table, log, forwardTimers: opts.forwardTimers })
   let tcp: TcpRelay | null = null
   let http: HttpServer | null = null
   let wss: WebSocketServer | null = null
   try {
-    if (opts.tcp !== false) tcp = await TcpRelay.start({ bindIp: opts.bindIp, port: udp.address.port, table, log })
+    if (opts.tcp !== false) tcp = await TcpRelay.start({ bindIp: opts.bindIp, port: udp.address.port, table, log, maxConnections: limits.maxTcpConnections, maxConnectionsPerAddress: limits.maxFlowsPerAddress })
     const publicUdp = { ip: announcedIp, port: udp.address.port }
     const publicTcp = tcp ? { ip: announcedIp, port: tcp.address.port } : null
     const expectedToken = digest(opts.token)
@@ -90,6 +109,8 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
       packetsOut: udp.counters.packetsOut,
       flowsOpened: udp.counters.flowsOpened,
       flowsExpired: udp.counters.flowsExpired,
+      flowsEvicted: udp.counters.flowsEvicted,
+      limits,
       dropped: { ...udp.counters.dropped, ...Object.fromEntries(Object.entries(tcp?.counters.rejected ?? {}).map(([k, v]) => [`tcp_${k}`, v])) }
     })
 
@@ -181,6 +202,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     const controlHost = control.address.includes(':') ? `[${control.address}]` : control.address
     const controlUrl = `ws://${controlHost}:${control.port}${RELAY_CONTROL_PATH}`
     log(`relay ${relayId} ready: public udp ${publicUdp.ip}:${publicUdp.port}${publicTcp ? ` tcp ${publicTcp.port}` : ''}, upstream ${upstreamIp}, control ${controlUrl}`)
+    log(`relay limits: ${limits.maxFlows} flows (${limits.maxFlowsPerUfrag} per ufrag, ${limits.maxFlowsPerAddress} per address), ${limits.maxTcpConnections} TCP connections; descriptor limit ${budget.descriptorLimit ?? 'unknown'}, ${budget.reserved} reserved`)
     const httpServer = http
     const wsServer = wss
     return {

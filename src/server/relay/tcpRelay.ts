@@ -7,7 +7,7 @@ import { verifyIntegrity, type UdpFlowHandle } from './udpRelay'
 export interface TcpRelayCounters {
   connections: number
   accepted: number
-  rejected: Record<'first_frame_timeout' | 'first_frame_too_big' | 'stun_malformed' | 'stun_unknown_ufrag' | 'stun_bad_integrity' | 'upstream_error', number>
+  rejected: Record<'first_frame_timeout' | 'first_frame_too_big' | 'stun_malformed' | 'stun_unknown_ufrag' | 'stun_bad_integrity' | 'upstream_error' | 'connection_limit' | 'address_limit', number>
 }
 
 export interface TcpRelayOptions {
@@ -18,6 +18,10 @@ export interface TcpRelayOptions {
   log?: (line: string) => void
   /** The first framed packet must arrive within this time. */
   firstFrameTimeoutMs?: number
+  /** Client connections in all (each costs two descriptors once piped); see flowBudget.ts. Default unlimited. */
+  maxConnections?: number
+  /** Client connections from one IP address. Default unlimited. */
+  maxConnectionsPerAddress?: number
 }
 
 /** An ICE-TCP frame (RFC 4571) carrying a STUN binding request is far smaller than this. */
@@ -33,9 +37,12 @@ export class TcpRelay {
   readonly counters: TcpRelayCounters = {
     connections: 0,
     accepted: 0,
-    rejected: { first_frame_timeout: 0, first_frame_too_big: 0, stun_malformed: 0, stun_unknown_ufrag: 0, stun_bad_integrity: 0, upstream_error: 0 }
+    rejected: { first_frame_timeout: 0, first_frame_too_big: 0, stun_malformed: 0, stun_unknown_ufrag: 0, stun_bad_integrity: 0, upstream_error: 0, connection_limit: 0, address_limit: 0 }
   }
   private readonly sockets = new Set<Socket>()
+  /** Open client connections (accepted, not yet closed), in all and per client address. */
+  private clients = 0
+  private readonly clientsByAddress = new Map<string, number>()
   private readonly log: (line: string) => void
 
   private constructor(private readonly opts: TcpRelayOptions, private readonly server: Server) {
@@ -73,6 +80,22 @@ export class TcpRelay {
   }
 
   private onConnection(client: Socket): void {
+    const address = client.remoteAddress ?? ''
+    const fromAddress = this.clientsByAddress.get(address) ?? 0
+    if (this.clients >= (this.opts.maxConnections ?? Infinity) || fromAddress >= (this.opts.maxConnectionsPerAddress ?? Infinity)) {
+      this.counters.rejected[this.clients >= (this.opts.maxConnections ?? Infinity) ? 'connection_limit' : 'address_limit']++
+      client.on('error', () => undefined)
+      client.destroy()
+      return
+    }
+    this.clients++
+    this.clientsByAddress.set(address, fromAddress + 1)
+    client.once('close', () => {
+      this.clients--
+      const left = (this.clientsByAddress.get(address) ?? 1) - 1
+      if (left > 0) this.clientsByAddress.set(address, left)
+      else this.clientsByAddress.delete(address)
+    })
     this.track(client)
     let buffered = Buffer.alloc(0)
     const timer = setTimeout(() => reject('first_frame_timeout'), this.opts.firstFrameTimeoutMs ?? 5000)

@@ -22,7 +22,8 @@ export type DropReason =
   | 'stun_not_binding_request'
   | 'stun_unknown_ufrag'
   | 'stun_bad_integrity'
-  | 'flow_limit'
+  | 'flow_limit_address'
+  | 'flow_limit_table'
   | 'upstream_not_ready'
   | 'upstream_error'
 
@@ -31,6 +32,8 @@ export interface UdpRelayCounters {
   packetsOut: number
   flowsOpened: number
   flowsExpired: number
+  /** Flows closed to make room for a new one (a ufrag at its limit, or a full table; see RoutingTable.addFlow). */
+  flowsEvicted: number
   dropped: Record<DropReason, number>
 }
 
@@ -71,13 +74,15 @@ export class UdpRelay {
     packetsOut: 0,
     flowsOpened: 0,
     flowsExpired: 0,
+    flowsEvicted: 0,
     dropped: {
       unknown_flow_not_stun: 0,
       stun_malformed: 0,
       stun_not_binding_request: 0,
       stun_unknown_ufrag: 0,
       stun_bad_integrity: 0,
-      flow_limit: 0,
+      flow_limit_address: 0,
+      flow_limit_table: 0,
       upstream_not_ready: 0,
       upstream_error: 0
     }
@@ -201,11 +206,16 @@ export class UdpRelay {
     const family = isIPv6(route.target.host) ? 'udp6' : 'udp4'
     const socket = createSocket(family)
     const handle: UdpFlowHandle = { clientAddress: rinfo.address, clientPort: rinfo.port, socket, pending: [first], closed: false }
-    const flow = this.opts.table.addFlow(key, route.ufrag, route.target, handle, this.now)
-    if (!flow) {
+    const added = this.opts.table.addFlow(key, rinfo.address, route.ufrag, route.target, handle, this.now)
+    if (!added.ok) {
       socket.close()
-      this.counters.dropped.flow_limit++
+      this.counters.dropped[added.reason === 'address_limit' ? 'flow_limit_address' : 'flow_limit_table']++
       return
+    }
+    const flow = added.flow
+    for (const evicted of added.evicted) {
+      this.counters.flowsEvicted++
+      this.closeFlowSocket(evicted)
     }
     this.counters.flowsOpened++
     socket.on('message', (msg) => this.sendDownstream(flow, msg))

@@ -9,7 +9,8 @@ export const errorCodeSchema = z.enum([
   'not_found',
   'conflict',
   'unavailable',
-  'internal'
+  'internal',
+  'storage_error' // the request was valid but could not be saved: read-only folder (EROFS/EACCES), disk full; the message says which
 ])
 export type ErrorCode = z.infer<typeof errorCodeSchema>
 

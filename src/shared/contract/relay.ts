@@ -60,6 +60,10 @@ export const relayStatsSchema = z.object({
   packetsOut: z.number().int(),
   flowsOpened: z.number().int(),
   flowsExpired: z.number().int(),
+  /** Flows closed to make room for another (a ufrag at its limit, or a full table given way to a new client). */
+  flowsEvicted: z.number().int(),
+  /** The flow limits in force (see src/server/relay/flowBudget.ts and routingTable.ts). */
+  limits: z.object({ maxFlows: z.number().int(), maxFlowsPerUfrag: z.number().int(), maxFlowsPerAddress: z.number().int(), maxTcpConnections: z.number().int() }),
   dropped: z.record(z.string(), z.number().int())
 })
 export type RelayStats = z.infer<typeof relayStatsSchema>

@@ -122,7 +122,9 @@ export const sessionNotificationSchema = z.object({
   // frames with backfillAudio (the server holds newer audio until then).
   // replyRevoked: a reply started early (after a pause, before end_of_utterance) was stopped because the user went on
   // talking; detail {turnId, reason}. The turn continues and is answered again under the same turnId.
-  type: z.enum(['utteranceStart', 'utteranceEnd', 'replyStart', 'replyEnd', 'onset', 'replyPaused', 'replyResumed', 'replyCancelled', 'replyRevoked', 'uplinkGap']),
+  // sessionLost: the session is gone with everything it owned (detail {reason: 'worker_died', worker}); the backend
+  // replaces the worker, so `join` again on the same connection (resume would answer unauthorized).
+  type: z.enum(['utteranceStart', 'utteranceEnd', 'replyStart', 'replyEnd', 'onset', 'replyPaused', 'replyResumed', 'replyCancelled', 'replyRevoked', 'uplinkGap', 'sessionLost']),
   /** Server clock (ms since epoch) when it happened. */
   serverTime: z.number(),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional()

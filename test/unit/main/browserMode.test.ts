@@ -1,15 +1,16 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { startBrowserMode, type BrowserModeServer } from '../../../src/main/browserMode'
+import { isOwnHost, startBrowserMode, type BrowserModeServer } from '../../../src/main/browserMode'
 import type { AppCore } from '../../../src/main/services/appCore'
 import { startOfflineCore } from '../../helpers/offlineCore'
 
-function openSocket(url: string, origin?: string): Promise<WebSocket> {
+function openSocket(url: string, origin?: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, origin ? { origin } : {})
+    const ws = new WebSocket(url, { ...options, ...(origin ? { origin } : {}) })
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
@@ -68,5 +69,76 @@ describe('browser mode server', () => {
     const again = await openSocket(`ws://${base}/api?token=${server.token}`)
     expect(await call(again, { type: 'request', id: 1, method: 'ping', params: { clientTime: 2 } })).toMatchObject({ outcome: { ok: true } })
     again.close()
+  })
+
+  it('answers only to its own loopback names with the served port (DNS rebinding gets 421)', async () => {
+    const port = Number(base.split(':')[1])
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    expect(await get(`127.0.0.1:${port}`)).toBe(200)
+    expect(await get(`localhost:${port}`)).toBe(200)
+    expect(await get(`evil.example:${port}`)).toBe(421)
+    expect(await get(`127.0.0.1:${port + 1}`)).toBe(421)
+    expect(await get('127.0.0.1')).toBe(421)
+    await expect(openSocket(`ws://${base}/api?token=${server.token}`, undefined, { headers: { host: `rebound.example:${port}` } })).rejects.toThrow(/421/)
+    expect([isOwnHost(`[::1]:${port}`, port), isOwnHost(`LOCALHOST:${port}`, port), isOwnHost(undefined, port)]).toEqual([true, true, false])
+  })
+})
+
+describe('browser mode api sockets: heartbeat and backpressure', () => {
+  /** A server with small bounds; each test picks the one it exercises (a paused client also misses its pings). */
+  const servers: BrowserModeServer[] = []
+  afterAll(() => Promise.all(servers.map((s) => s.close())))
+  async function serve(opts: { pingIntervalMs: number; maxBufferedBytes?: number; bufferedStallMs?: number }) {
+    const rendererDir = await mkdtemp(join(tmpdir(), 'va-renderer-'))
+    await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>')
+    const logs: string[] = []
+    const server = await startBrowserMode({ core: await startOfflineCore(), rendererDir, ...opts, log: (l) => logs.push(l) })
+    servers.push(server)
+    return { server, logs, base: new URL(server.url).host }
+  }
+
+  it('closes a client that does not answer pings; one that does stays', async () => {
+    const { server, base } = await serve({ pingIntervalMs: 200 })
+    const silent = await openSocket(`ws://${base}/api?token=${server.token}`, undefined, { autoPong: false })
+    const healthy = await openSocket(`ws://${base}/api?token=${server.token}`)
+    const t0 = Date.now()
+    const code = await new Promise<number>((r) => silent.once('close', (c) => r(c)))
+    expect(code).toBe(1006) // terminated: no close handshake with a dead peer
+    expect(Date.now() - t0).toBeLessThan(1500)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(healthy.readyState).toBe(WebSocket.OPEN)
+    expect(await call(healthy, { type: 'request', id: 1, method: 'ping', params: { clientTime: 1 } })).toMatchObject({ outcome: { ok: true } })
+    healthy.close()
+  })
+
+  it('a client that never reads is paused, then closed; another client is answered throughout', async () => {
+    const { server, logs, base } = await serve({ pingIntervalMs: 60_000, maxBufferedBytes: 256 * 1024, bufferedStallMs: 500 })
+    const hog = await openSocket(`ws://${base}/api?token=${server.token}`)
+    hog.pause() // stops reading its socket: the server's answers pile up
+    const frame = JSON.stringify({ type: 'request', id: 1, method: 'getSettings', params: {} })
+    for (let i = 0; i < 20_000; i++) hog.send(frame)
+    const other = await openSocket(`ws://${base}/api?token=${server.token}`)
+    const latencies: number[] = []
+    const deadline = Date.now() + 10_000
+    while (!logs.some((l) => /closed an api client that (has not read|does not read)/.test(l)) && Date.now() < deadline) {
+      const t0 = performance.now()
+      expect(await call(other, { type: 'request', id: 2, method: 'ping', params: { clientTime: 2 } })).toMatchObject({ outcome: { ok: true } })
+      latencies.push(performance.now() - t0)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(logs.some((l) => /closed an api client that (has not read|does not read)/.test(l))).toBe(true)
+    expect(Math.max(...latencies)).toBeLessThan(1000)
+    hog.resume()
+    await new Promise<void>((r) => (hog.readyState === WebSocket.CLOSED ? r() : hog.once('close', () => r())))
+    expect(other.readyState).toBe(WebSocket.OPEN)
+    other.close()
   })
 })

@@ -53,7 +53,7 @@ describe('BackendService', () => {
 
   it('embedded: an exit before ready becomes an error that includes the stderr tail', async () => {
     const children: FakeChild[] = []
-    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children)
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { maxStartRetries: 0 })
     const started = service.start()
     await new Promise((r) => setTimeout(r, 10))
     children[0]!.stderr.write('mediasoup worker binary not found: run npm run setup\n')
@@ -67,7 +67,7 @@ describe('BackendService', () => {
 
   it('embedded: a startup error line is reported as is', async () => {
     const children: FakeChild[] = []
-    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children)
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { maxStartRetries: 0 })
     const started = service.start()
     await new Promise((r) => setTimeout(r, 10))
     children[0]!.printLine(JSON.stringify({ event: 'error', message: 'port 40000 in use' }))
@@ -76,10 +76,59 @@ describe('BackendService', () => {
 
   it('embedded: times out with a clear message when no ready line comes', async () => {
     const children: FakeChild[] = []
-    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { readyTimeoutMs: 100 })
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { readyTimeoutMs: 100, maxStartRetries: 0 })
     const status = await service.start()
     expect(status).toMatchObject({ state: 'error' })
     expect(status.detail).toContain('did not report ready within 0.1 s')
+    // The silent backend is not left running.
+    expect(children[0]!.killedWith).toEqual(['SIGTERM'])
+  })
+
+  it('embedded: start-up failures are retried with backoff; after the last retry the error is shown', async () => {
+    const stub = await startSignalingStub()
+    cleanups.push(stub.close)
+    const children: FakeChild[] = []
+    const { service, statuses } = makeService({ mode: 'embedded', remoteUrl: null }, children, { maxStartRetries: 2 })
+    const started = service.start()
+    await expect.poll(() => children.length).toBe(1)
+    children[0]!.exit(null, 'SIGKILL') // killed before it reported ready
+    await expect.poll(() => children.length, { timeout: 3000 }).toBe(2)
+    expect(statuses.some((s) => s.state === 'starting' && /exited before it was ready \(SIGKILL\); retrying in \d+ ms \(attempt 2 of 3\)/.test(s.detail ?? ''))).toBe(true)
+    children[1]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
+    expect((await started).state).toBe('ready')
+
+    const failing = makeService({ mode: 'embedded', remoteUrl: null }, [], { maxStartRetries: 2, spawn: () => {
+      const child = new FakeChild()
+      setTimeout(() => child.exit(1), 5)
+      return child.asChildProcess()
+    } })
+    const status = await failing.service.start()
+    expect(status.state).toBe('error')
+    expect(failing.statuses.filter((s) => s.detail?.includes('retrying in')).length).toBe(2)
+  })
+
+  it('concurrent starts run one generation at a time: stale children are killed, one is left', async () => {
+    const stub = await startSignalingStub()
+    cleanups.push(stub.close)
+    const children: FakeChild[] = []
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children)
+    const first = service.start()
+    await expect.poll(() => children.length).toBe(1)
+    // Eight restarts while the first backend is still starting: they join one queued start.
+    const restarts = Array.from({ length: 8 }, () => service.start())
+    await expect.poll(() => children.length).toBe(2)
+    expect(children[0]!.killedWith).toEqual(['SIGTERM'])
+    children[1]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
+    const outcomes = await Promise.all([first, ...restarts])
+    expect(outcomes.slice(1).every((s) => s.state === 'ready')).toBe(true)
+    expect(children.length).toBe(2)
+    expect(children.filter((c) => c.exitCode === null && c.signalCode === null).length).toBe(1)
+    // A stop that arrives behind a start wins: nothing is left running.
+    const again = service.start()
+    await service.stop()
+    await again
+    expect(children.every((c) => c.exitCode !== null || c.signalCode !== null)).toBe(true)
+    expect(service.status.state).toBe('stopped')
   })
 
   it('embedded: restarts after an unexpected exit', async () => {
@@ -105,7 +154,7 @@ describe('BackendService', () => {
     const status = await bad.service.start()
     expect(status.state).toBe('error')
     expect(status.detail).toMatch(/Cannot reach the backend at ws:\/\/127\.0\.0\.1:1\/signaling/)
-    bad.service.stop()
+    await bad.service.stop()
   })
 
   it('remote: refuses a backend that speaks another protocol version', async () => {

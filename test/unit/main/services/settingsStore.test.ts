@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { SettingsStore } from '../../../../src/main/services/settingsStore'
+import { SettingsSaveError, SettingsStore } from '../../../../src/main/services/settingsStore'
 import { defaultSettings } from '../../../../src/shared/contract/settings'
 
 describe('SettingsStore', () => {
@@ -71,5 +71,18 @@ describe('SettingsStore', () => {
     expect(onDisk.audio.noiseSuppression).toBe(false)
     expect(onDisk.ui.theme).toBe('dark')
     expect(store.get()).toEqual(onDisk)
+  })
+
+  it('settings.json that is a directory: defaults in memory with a notice; a save says what is wrong', async () => {
+    const store = new SettingsStore(dir)
+    await mkdir(store.file)
+    const report = await store.load()
+    expect(report.settings).toEqual(defaultSettings())
+    expect(report.notices[0]).toMatch(/cannot read the settings file: .*settings\.json is a directory, not a file \(EISDIR\).*default settings are in use/)
+    const failed = await store.update({ ui: { theme: 'dark' } }).catch((e: unknown) => e)
+    expect(failed).toBeInstanceOf(SettingsSaveError)
+    expect(failed).toMatchObject({ code: 'EISDIR' })
+    expect(store.get().ui.theme).toBe(defaultSettings().ui.theme)
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]) // the temp file is cleaned up
   })
 })

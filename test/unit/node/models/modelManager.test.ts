@@ -17,6 +17,8 @@ interface Behaviour {
   /** Bytes per chunk and delay between chunks (to cancel mid-way). */
   slow?: { chunk: number; delayMs: number }
   ignoreRange?: boolean
+  /** Send this many bytes of the body, then nothing more while keeping the connection open (the first `times` requests per path). */
+  stallAfter?: Record<string, { bytes: number; times: number }>
 }
 
 const files: Record<string, Buffer> = {
@@ -32,6 +34,7 @@ describe('ModelManager against a local HTTP server', () => {
   let requests: Array<{ path: string; range: string | undefined }> = []
   let userDataDir: string
   const cutDone = new Set<string>()
+  const stalls = new Map<string, number>()
 
   beforeAll(async () => {
     server = createServer((req: IncomingMessage, res) => {
@@ -47,6 +50,12 @@ describe('ModelManager against a local HTTP server', () => {
         res.writeHead(206, { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}`, 'content-length': body.length - start })
       } else res.writeHead(200, { 'content-length': body.length })
       const rest = body.subarray(start)
+      const stall = behaviour.stallAfter?.[path]
+      if (stall && (stalls.get(path) ?? 0) < stall.times) {
+        stalls.set(path, (stalls.get(path) ?? 0) + 1)
+        res.write(rest.subarray(0, stall.bytes)) // …and nothing more: the connection stays open
+        return
+      }
       const cut = behaviour.cutAfter?.[path]
       if (cut !== undefined && !cutDone.has(path)) {
         cutDone.add(path)
@@ -69,12 +78,16 @@ describe('ModelManager against a local HTTP server', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   })
-  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+  afterAll(() => {
+    server.closeAllConnections()
+    return new Promise<void>((r) => server.close(() => r()))
+  })
 
   beforeEach(async () => {
     behaviour = {}
     requests = []
     cutDone.clear()
+    stalls.clear()
     userDataDir = await mkdtemp(join(tmpdir(), 'models-'))
   })
   afterEach(() => rm(userDataDir, { recursive: true, force: true }))
@@ -99,8 +112,9 @@ describe('ModelManager against a local HTTP server', () => {
       }
     ]
   })
-  const manager = (c: Catalog = catalog()): { m: ModelManager; progress: ModelProgress[] } => {
-    const m = new ModelManager({ userDataDir, catalog: c, progressIntervalMs: 0 })
+  const fastRetries = { baseMs: 10, maxMs: 40, jitter: 0 }
+  const manager = (c: Catalog = catalog(), extra: Partial<ConstructorParameters<typeof ModelManager>[0]> = {}): { m: ModelManager; progress: ModelProgress[] } => {
+    const m = new ModelManager({ userDataDir, catalog: c, progressIntervalMs: 0, backoff: fastRetries, ...extra })
     const progress: ModelProgress[] = []
     m.events.on('progress', (p) => progress.push(p))
     return { m, progress }
@@ -125,7 +139,7 @@ describe('ModelManager against a local HTTP server', () => {
 
   it('resumes an interrupted download with an HTTP Range request', async () => {
     behaviour = { cutAfter: { '/m/a.bin': 100_000 } }
-    const { m } = manager()
+    const { m } = manager(catalog(), { maxRetries: 0 })
     const failure = await m.download('test-model').catch((e: unknown) => e)
     expect(failure).toBeInstanceOf(ModelError)
     expect((failure as ModelError).code).toBe('network')
@@ -138,6 +152,46 @@ describe('ModelManager against a local HTTP server', () => {
     await m.download('test-model')
     expect(requests[0]).toEqual({ path: '/m/a.bin', range: `bytes=${listed.receivedBytes}-` })
     expect(await readFile(join(userDataDir, 'models', 'test-model', 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
+  })
+
+  it('a dropped connection is resumed automatically with a Range request, in the same download', async () => {
+    behaviour = { cutAfter: { '/m/a.bin': 100_000 } }
+    const { m, progress } = manager()
+    await m.download('test-model')
+    const forA = requests.filter((r) => r.path === '/m/a.bin')
+    expect(forA).toHaveLength(2)
+    expect(forA[1]!.range).toMatch(/^bytes=\d+-$/)
+    expect(Number(/\d+/.exec(forA[1]!.range!)![0])).toBeGreaterThanOrEqual(100_000)
+    expect(progress.at(-1)).toMatchObject({ state: 'installed', error: null })
+    expect(await readFile(join(userDataDir, 'models', 'test-model', 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
+  })
+
+  it('a stalled transfer times out and resumes where it stopped (idle timeout, Range, backoff)', async () => {
+    behaviour = { stallAfter: { '/m/a.bin': { bytes: 120_000, times: 2 } } }
+    const logs: string[] = []
+    const { m } = manager(catalog(), { idleTimeoutMs: 300, log: (l) => logs.push(l) })
+    const t0 = Date.now()
+    await m.download('test-model')
+    // Two stalls of 300 ms each, then the rest; the second stall made no progress (its first 120 kB were already had).
+    expect(Date.now() - t0).toBeLessThan(5000)
+    const forA = requests.filter((r) => r.path === '/m/a.bin')
+    expect(forA.map((r) => r.range)).toEqual([undefined, 'bytes=120000-', 'bytes=240000-'])
+    expect(logs.filter((l) => /stalled \(no data for 0\.3 s\); .*resuming onnx\/a\.bin in \d+ ms/.test(l))).toHaveLength(2)
+    expect(await readFile(join(userDataDir, 'models', 'test-model', 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
+  })
+
+  it('a server that always stalls: after maxRetries resumes without progress, the error says it stalled', async () => {
+    behaviour = { stallAfter: { '/m/a.bin': { bytes: 0, times: 1000 } } }
+    const { m } = manager(catalog(), { idleTimeoutMs: 200, maxRetries: 2 })
+    await expect(m.download('test-model')).rejects.toMatchObject({ code: 'network', message: expect.stringMatching(/stalled \(no data for 0\.2 s\).*resumes where it stopped/) })
+    expect(requests.filter((r) => r.path === '/m/a.bin')).toHaveLength(3)
+    // A cancel during the wait between resumes ends at once.
+    behaviour = { stallAfter: { '/m/a.bin': { bytes: 0, times: 1000 } } }
+    const slow = manager(catalog(), { idleTimeoutMs: 100, backoff: { baseMs: 60_000, maxMs: 60_000, jitter: 0 } }).m
+    const running = slow.download('test-model')
+    await new Promise((r) => setTimeout(r, 300))
+    slow.cancel('test-model')
+    await expect(running).rejects.toMatchObject({ code: 'cancelled' })
   })
 
   it('cancel keeps the partial file; the next download resumes; a server ignoring Range restarts the file', async () => {
@@ -181,7 +235,7 @@ describe('ModelManager against a local HTTP server', () => {
   it('reports an unreachable server and unknown models', async () => {
     const c = catalog()
     c.models[0]!.files[0]!.url = 'http://127.0.0.1:1/m/a.bin'
-    const { m } = manager(c)
+    const { m } = manager(c, { maxRetries: 1 })
     await expect(m.download('test-model')).rejects.toMatchObject({ code: 'network', message: expect.stringMatching(/cannot reach 127\.0\.0\.1:1/) })
     expect(() => m.download('nope')).toThrow(/no model "nope"/)
   })

@@ -24,7 +24,7 @@ describe('relay command line (parseArgs, strict)', () => {
 
   it('an unknown flag is a usage error naming the known ones', () => {
     expect(() => parseRelayArgs(['--lisen', '0.0.0.0'], env)).toThrow(UsageError)
-    expect(() => parseRelayArgs(['--lisen', '0.0.0.0'], env)).toThrow(/^unknown option --lisen; known: --listen, --port, .*--orphan-route-ms, --help \(-h\)\nusage: npm run relay/)
+    expect(() => parseRelayArgs(['--lisen', '0.0.0.0'], env)).toThrow(/^unknown option --lisen; known: --listen, --port, .*--orphan-route-ms, .*--help \(-h\)\nusage: npm run relay/)
   })
 
   it('refuses bad values with what it expected', () => {
@@ -35,5 +35,15 @@ describe('relay command line (parseArgs, strict)', () => {
     expect(() => parseRelayArgs(['--listen', ''], env)).toThrow(/--listen needs a value/)
     expect(() => parseRelayArgs(['--token-file', '/nonexistent/relay.token'], env)).toThrow(/cannot read --token-file/)
     expect(() => parseRelayArgs([], {})).toThrow(/control token of at least 16 characters/)
+  })
+})
+
+describe('relay CLI: flow limit flags', () => {
+  it('takes the limits as whole numbers and leaves the defaults to startRelay otherwise', () => {
+    expect(parseRelayArgs([], env)).not.toHaveProperty('maxFlows')
+    const o = parseRelayArgs(['--max-flows', '5000', '--max-flows-per-ufrag', '4', '--max-flows-per-address', '64', '--max-tcp-connections', '100'], env)
+    expect(o).toMatchObject({ maxFlows: 5000, maxFlowsPerUfrag: 4, maxFlowsPerAddress: 64, maxTcpConnections: 100 })
+    expect(() => parseRelayArgs(['--max-flows-per-ufrag', '0'], env)).toThrow(/--max-flows-per-ufrag expects a whole number 1\.\.1000/)
+    expect(() => parseRelayArgs(['--max-flows', 'lots'], env)).toThrow(/--max-flows expects a whole number/)
   })
 })
