@@ -205,6 +205,8 @@ export class ConversationConnection {
       const note = sessionNotificationSchema.safeParse(data)
       if (!note.success) return
       if (note.data.type === 'uplinkGap') void this.answerGap(note.data.detail)
+      // The backend replaced a dead media worker: this session is gone, join again now rather than wait for ICE to fail.
+      if (note.data.type === 'sessionLost' && !this.closing) void this.rebuildAfterFailure('the backend lost this session (its media worker stopped)')
       this.opts.onNotification?.(note.data)
     })
     this.signaling = signaling
