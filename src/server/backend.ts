@@ -9,6 +9,8 @@ import { SessionManager, type SessionManagerOptions } from './sessions/sessionMa
 import type { WorkerSlot } from './sessions/workerSlot'
 import { createSessionHandlers } from './sessions/signalingHandlers'
 import { createObserveSessionHandler } from './voice/voiceSignaling'
+import { VoiceRuntime } from './voice/voiceRuntime'
+import { pipelineFactories } from './pipelines'
 import { attachRelay, type BackendRelayOptions, type RelayAttachment } from './relay/backendRelay'
 
 export const SERVER_VERSION = '0.1.0'
@@ -51,9 +53,13 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   })
   let signaling: ReturnType<typeof attachSignalingServer> | null = null
   let relay: RelayAttachment | null = null
-  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), ...opts.sessions })
+  // What every voice session of this process shares (ticker, batched server VAD, TTS pool, observer registry).
+  const voice = new VoiceRuntime({ log })
+  const pipelines = { ...pipelineFactories(voice), ...opts.sessions?.pipelines }
+  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), ...opts.sessions, pipelines })
   const closeAll = async (): Promise<void> => {
     await sessions.closeAll()
+    await voice.close()
     await signaling?.close()
     await new Promise<void>((resolve) => httpServer.close(() => resolve()))
     relay?.close()
@@ -85,7 +91,7 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
         hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length }),
         ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
         ...(relay ? relay.wrapHandlers(createSessionHandlers(sessions)) : createSessionHandlers(sessions)),
-        observeSession: createObserveSessionHandler(sessions)
+        observeSession: createObserveSessionHandler(sessions, voice)
       }
     })
     await new Promise<void>((resolve, reject) => {

@@ -133,6 +133,12 @@ export class TurnDetector {
     return this.current && !this.current.discarded ? this.current.id : null
   }
 
+  /** The utterance committed early whose reply is still revocable (the user may go on talking), or null. */
+  get earlyCommitted(): number | null {
+    const u = this.live()
+    return u?.earlyCommitted ? u.id : null
+  }
+
   push(signal: TurnSignal): TurnAction[] {
     const out: TurnAction[] = []
     switch (signal.type) {
@@ -349,7 +355,7 @@ export class TurnDetector {
  * transcript ending in one (or in a comma, a dash or an ellipsis) is probably a pause inside the sentence, so the
  * reply waits for end_of_utterance instead of starting early.
  */
-const UNFINISHED_TAIL = new Set(
+const UNFINISHED_TAIL: ReadonlySet<string> = new Set(
   ('a an the and or but so because if that which who whose when where while than then to of in on at for with from by about into over ' +
     'under between like as my your his her its our their this these those is are was were be been am do does did have has had can could ' +
     'will would should shall may might must not um uh er erm').split(' ')
