@@ -167,6 +167,7 @@ export class VoiceSession implements SessionPipeline {
   }
 
   onFrame(frame: Parameters<SessionPipeline['onFrame']>[0]): void {
+    if (this.closed) return
     // The session decodes straight to 16 kHz; 48 kHz frames (a session that could not) are decimated here. The STT
     // history and the server VAD both copy what they keep.
     const samples16k = frame.sampleRate === SERVER_VAD_RATE ? frame.pcm : decimate48to16(frame.pcm, this.decimationCarry, this.decimated)
@@ -175,6 +176,7 @@ export class VoiceSession implements SessionPipeline {
   }
 
   onClientEvent(event: ClientEvent): void {
+    if (this.closed) return
     const signal = clientSignal(event, this.shared.clock.now())
     if (signal) this.signal(signal)
   }

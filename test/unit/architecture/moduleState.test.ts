@@ -33,8 +33,9 @@ function moduleState(file: string, text: string): string[] {
     }
     if (ts.isClassDeclaration(statement)) {
       for (const member of statement.members) {
+        if (!ts.isPropertyDeclaration(member)) continue
         const isStatic = ts.getModifiers(member)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)
-        if (isStatic && ts.isPropertyDeclaration(member) && mutableInit(member.initializer, member.type)) found.push(`${at(member)} static mutable ${member.name.getText(source)}`)
+        if (isStatic && mutableInit(member.initializer, member.type)) found.push(`${at(member)} static mutable ${member.name.getText(source)}`)
       }
     }
   }
