@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock'
 import type { PipelineContext } from '../pipelines/types'
 import { ReplyPlayer } from './replyPlayer'
-import { REPLY_FRAME_SAMPLES } from './voiceLoop'
+import { REPLY_FRAME_SAMPLES } from './conversationTurn'
 
 /** 200 ms queued in the paced sender: rides out event-loop stalls; a pause takes the unsent frames back at once. */
 const REPLY_LOOKAHEAD_FRAMES = 10

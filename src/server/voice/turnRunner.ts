@@ -5,7 +5,7 @@ import type { ReplyStream } from './replyStream'
 import type { SpeculativeTranscription } from './speculativeTranscription'
 import type { TurnAction, TurnDetector, TurnSignal } from './turnDetector'
 import type { UtteranceAudio } from './utteranceAudio'
-import type { Turn, TurnInput } from './voiceLoop'
+import type { Turn, TurnInput } from './conversationTurn'
 import type { VoiceProviders } from './voiceProviders'
 
 type CommitAction = Extract<TurnAction, { type: 'commit' }>

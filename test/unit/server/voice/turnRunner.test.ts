@@ -6,7 +6,7 @@ import { SpeculativeTranscription } from '../../../../src/server/voice/speculati
 import { TurnDetector } from '../../../../src/server/voice/turnDetector'
 import { TurnRunner } from '../../../../src/server/voice/turnRunner'
 import { UtteranceAudio } from '../../../../src/server/voice/utteranceAudio'
-import type { Turn, TurnInput, TurnResult } from '../../../../src/server/voice/voiceLoop'
+import type { Turn, TurnInput, TurnResult } from '../../../../src/server/voice/conversationTurn'
 import type { VoiceProviders } from '../../../../src/server/voice/voiceProviders'
 import { FakeClock } from '../../../helpers/fakeClock'
 import { FakeStt } from '../../../helpers/voiceSessionRig'
