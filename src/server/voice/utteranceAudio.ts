@@ -30,10 +30,6 @@ export class UtteranceAudio {
     this.start = Math.max(this.history.oldest, this.history.total - this.preRollSamples)
   }
 
-  get isOpen(): boolean {
-    return this.start !== null
-  }
-
   /** The open utterance's audio so far (speculative STT), or null when none is open. */
   soFar(): Int16Array | null {
     return this.start === null ? null : this.history.from(this.start)
