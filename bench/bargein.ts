@@ -9,8 +9,9 @@
  */
 import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
 import { FRAME_SAMPLES } from '../src/server/audio/opusCodec'
-import { PacedSender, realFrameClock } from '../src/server/audio/pacedSender'
-import { createVoicePipeline, voiceSessionHandle } from '../src/server/voice/voiceSession'
+import { PacedSender } from '../src/server/audio/pacedSender'
+import { realClock } from '../src/shared/clock'
+import { VoiceRuntime } from '../src/server/voice/voiceRuntime'
 import { summarize } from '../src/shared/latency/stats'
 import { runBargeInE2e } from './_bargeinE2e'
 import { readWavMono16 } from '../test/helpers/mediaHarness'
@@ -39,17 +40,19 @@ const interruption = await toFrames('stop', { leadMs: 0, parts: [{ text: 'Stop. 
 const silence = new Int16Array(FRAME_SAMPLES)
 
 const latencies: number[] = []
+// As in the backend: one runtime (batched Silero server VAD on its thread, espeak-ng pool) for every round's session.
+const voice = new VoiceRuntime()
 try {
   for (let round = 0; round < N + 1; round++) {
     const sentAt: number[] = []
     let replyFrames = 0
-    const sender = new PacedSender<Int16Array>(realFrameClock, (f) => {
+    const sender = new PacedSender<Int16Array>(realClock, (f) => {
       sentAt.push(f.sentAt)
       replyFrames++
     })
     const sessionId = `bench-bargein-${round}`
-    const pipeline = createVoicePipeline({ sessionId, reply: (p) => sender.enqueue(p), flushReply: () => sender.flush(), replyQueued: () => sender.queued, notify: () => undefined })
-    voiceSessionHandle(sessionId)!.configure({ stt: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'whisper-1' }], llm: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'stub' }], tts: [] })
+    const pipeline = voice.startSession({ sessionId, reply: (p) => sender.enqueue(p), flushReply: () => sender.flush(), replyQueued: () => sender.queued, notify: () => undefined })
+    pipeline.configure({ stt: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'whisper-1' }], llm: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'stub' }], tts: [] })
     const t0 = performance.now()
     let n = 0
     const feed = async (frame: Int16Array): Promise<void> => {
@@ -81,6 +84,7 @@ try {
     console.log(`  barge-in ${round}: onset → reply stopped ${stopped.toFixed(1)} ms`)
   }
 } finally {
+  await voice.close()
   await stub.close()
   await corpus.dispose()
 }

@@ -9,6 +9,8 @@ import { SessionManager, type SessionManagerOptions } from './sessions/sessionMa
 import type { WorkerSlot } from './sessions/workerSlot'
 import { createSessionHandlers } from './sessions/signalingHandlers'
 import { createObserveSessionHandler } from './voice/voiceSignaling'
+import { VoiceRuntime } from './voice/voiceRuntime'
+import { pipelineFactories } from './pipelines'
 import { attachRelay, type BackendRelayOptions, type RelayAttachment } from './relay/backendRelay'
 import { WorkerRecovery } from './workerRecovery'
 
@@ -55,10 +57,14 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   })
   let signaling: ReturnType<typeof attachSignalingServer> | null = null
   let relay: RelayAttachment | null = null
-  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), ...opts.sessions })
+  // What every voice session of this process shares (ticker, batched server VAD, TTS pool, observer registry).
+  const voice = new VoiceRuntime({ log })
+  const pipelines = { ...pipelineFactories(voice), ...opts.sessions?.pipelines }
+  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), ...opts.sessions, pipelines })
   const closeAll = async (): Promise<void> => {
     recovery.close()
     await sessions.closeAll()
+    await voice.close()
     await signaling?.close()
     await new Promise<void>((resolve) => httpServer.close(() => resolve()))
     relay?.close()
@@ -112,7 +118,7 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
         hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length }),
         ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
         ...recovery.wrapHandlers(relay ? relay.wrapHandlers(createSessionHandlers(sessions)) : createSessionHandlers(sessions)),
-        observeSession: createObserveSessionHandler(sessions)
+        observeSession: createObserveSessionHandler(sessions, voice)
       }
     })
     await new Promise<void>((resolve, reject) => {

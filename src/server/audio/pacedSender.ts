@@ -1,3 +1,29 @@
+import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
+
+export interface PacedFrame<T> {
+  frame: T
+  /** First frame of a talkspurt. */
+  marker: boolean
+  /** In samples at `sampleRate`, continuous within a talkspurt, advanced by wall time across idle gaps. */
+  rtpTimestamp: number
+  sequenceNumber: number
+  /** When it was sent (clock.now()). */
+  sentAt: number
+}
+
+export interface PacedSenderOptions<T = unknown> {
+  frameMs?: number
+  sampleRate?: number
+  /** Frames queued beyond this are dropped (oldest kept) so a runaway producer cannot grow memory. */
+  maxQueuedFrames?: number
+  initialTimestamp?: number
+  initialSequence?: number
+  /** Asked at a tick when the queue is dry: a frame to send instead of going idle, or null (see PacedSender). */
+  idleFill?: () => T | null
+  /** Late frames sent back-to-back to catch up before the clock skips ahead instead (default 2). */
+  maxCatchUpFrames?: number
+}
+
 /**
  * A steady 20 ms frame clock for reply audio. The clock is not free-running: when a frame is queued while the
  * sender is idle it goes out at once and the clock starts from that moment, so a reply never waits for the next tick
@@ -14,43 +40,13 @@
  * receiver's jitter buffer never sees a talkspurt start or a gap); null lets the sender go idle.
  * Pure scheduling: time and timers are injected, so tests drive it with a fake clock.
  */
-export interface FrameClockDeps {
-  now(): number
-  setTimer(fn: () => void, ms: number): unknown
-  clearTimer(handle: unknown): void
-}
-
-export interface PacedFrame<T> {
-  frame: T
-  /** First frame of a talkspurt. */
-  marker: boolean
-  /** In samples at `sampleRate`, continuous within a talkspurt, advanced by wall time across idle gaps. */
-  rtpTimestamp: number
-  sequenceNumber: number
-  /** When it was sent (deps.now()). */
-  sentAt: number
-}
-
-export interface PacedSenderOptions<T = unknown> {
-  frameMs?: number
-  sampleRate?: number
-  /** Frames queued beyond this are dropped (oldest kept) so a runaway producer cannot grow memory. */
-  maxQueuedFrames?: number
-  initialTimestamp?: number
-  initialSequence?: number
-  /** Asked at a tick when the queue is dry: a frame to send instead of going idle, or null (see above). */
-  idleFill?: () => T | null
-  /** Late frames sent back-to-back to catch up before the clock skips ahead instead (default 2). */
-  maxCatchUpFrames?: number
-}
-
 export class PacedSender<T> {
   private readonly frameMs: number
   private readonly samplesPerFrame: number
   private readonly sampleRate: number
   private readonly maxQueued: number
   private readonly queue: T[] = []
-  private timer: unknown = null
+  private timer: TimerHandle = null
   private origin = 0
   private ticks = 0
   private running = false
@@ -68,7 +64,7 @@ export class PacedSender<T> {
   filled = 0
   sent = 0
 
-  constructor(private readonly deps: FrameClockDeps, private readonly send: (f: PacedFrame<T>) => void, opts: PacedSenderOptions<T> = {}) {
+  constructor(private readonly clock: Clock, private readonly send: (f: PacedFrame<T>) => void, opts: PacedSenderOptions<T> = {}) {
     this.frameMs = opts.frameMs ?? 20
     this.sampleRate = opts.sampleRate ?? 48_000
     this.samplesPerFrame = Math.round((this.sampleRate * this.frameMs) / 1000)
@@ -106,14 +102,14 @@ export class PacedSender<T> {
   close(): void {
     this.closed = true
     this.queue.length = 0
-    if (this.timer !== null) this.deps.clearTimer(this.timer)
+    if (this.timer !== null) this.clock.clearTimeout(this.timer)
     this.timer = null
     this.running = false
   }
 
   private startTalkspurt(): void {
     this.running = true
-    this.origin = this.deps.now()
+    this.origin = this.clock.now()
     this.ticks = 0
     if (this.lastSentAt !== null) {
       // Keep RTP time in step with wall time across the silence (whole frames, at least one).
@@ -127,13 +123,13 @@ export class PacedSender<T> {
   private schedule(): void {
     this.ticks++
     const due = this.origin + this.ticks * this.frameMs
-    this.timer = this.deps.setTimer(() => this.tick(), Math.max(0, due - this.deps.now()))
+    this.timer = this.clock.setTimeout(() => this.tick(), Math.max(0, due - this.clock.now()))
   }
 
   private tick(): void {
     this.timer = null
     if (this.closed) return
-    const lateFrames = Math.floor((this.deps.now() - (this.origin + this.ticks * this.frameMs)) / this.frameMs)
+    const lateFrames = Math.floor((this.clock.now() - (this.origin + this.ticks * this.frameMs)) / this.frameMs)
     if (lateFrames > this.maxCatchUp) {
       this.origin += lateFrames * this.frameMs
       this.nextTimestamp = (this.nextTimestamp + lateFrames * this.samplesPerFrame) >>> 0
@@ -155,17 +151,11 @@ export class PacedSender<T> {
 
   private emit(marker: boolean): void {
     const frame = this.queue.shift() as T
-    const sentAt = this.deps.now()
+    const sentAt = this.clock.now()
     this.send({ frame, marker, rtpTimestamp: this.nextTimestamp, sequenceNumber: this.nextSequence, sentAt })
     this.sent++
     this.lastSentAt = sentAt
     this.nextTimestamp = (this.nextTimestamp + this.samplesPerFrame) >>> 0
     this.nextSequence = (this.nextSequence + 1) & 0xffff
   }
-}
-
-export const realFrameClock: FrameClockDeps = {
-  now: () => performance.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>)
 }

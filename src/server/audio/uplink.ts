@@ -1,7 +1,7 @@
 import { AudioReceiver, type AudioFrame, type AudioReceiverStats } from './audioReceiver'
 import { BackfillGate, type BackfillGateStats, type GapRange } from './backfillGate'
 import { frameSamplesAt, OpusFrameDecoder, SAMPLE_RATE, type OpusDecodeRate } from './opusCodec'
-import { realFrameClock, type FrameClockDeps } from './pacedSender'
+import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
 
 /** While the receiver holds packets after a gap, it is polled this often so they leave by time, not by the next packet. */
 const REORDER_POLL_MS = 20
@@ -23,7 +23,7 @@ export interface UplinkOptions {
   /** What to decode to: the pipeline's inputSampleRate (48 kHz by default). */
   sampleRate?: OpusDecodeRate
   /** Time and timers (the real clock by default); tests drive the uplink with a fake one. */
-  clock?: FrameClockDeps
+  clock?: Clock
 }
 
 export interface UplinkStats {
@@ -47,7 +47,7 @@ export interface BackfillFrame {
  */
 export class Uplink {
   private readonly sampleRate: OpusDecodeRate
-  private readonly clock: FrameClockDeps
+  private readonly clock: Clock
   private readonly gate: BackfillGate
   private receiver: AudioReceiver
   /**
@@ -55,8 +55,8 @@ export class Uplink {
    * when a gap's first backfill arrives and dropped when the gap is released.
    */
   private backfillDecoder: OpusFrameDecoder | null = null
-  private reorderTimer: unknown = null
-  private backfillTimer: unknown = null
+  private reorderTimer: TimerHandle | null = null
+  private backfillTimer: TimerHandle | null = null
   private waitingFirstRtp = true
   /** The next jump in the mic's RTP timeline is expected (producer new or just resumed), not an outage. */
   private jumpExpected = true
@@ -64,7 +64,7 @@ export class Uplink {
 
   constructor(private readonly hooks: UplinkHooks, opts: UplinkOptions = {}) {
     this.sampleRate = opts.sampleRate ?? SAMPLE_RATE
-    this.clock = opts.clock ?? realFrameClock
+    this.clock = opts.clock ?? realClock
     this.gate = new BackfillGate((frame) => this.hooks.onFrame(frame), { sampleRate: this.sampleRate })
     this.receiver = this.newReceiver()
   }
@@ -104,7 +104,7 @@ export class Uplink {
     this.receiver.push(rtp, now)
     if (!first) this.jumpExpected = false
     // Packets held after a gap are released by time, even if no more packets come.
-    if (this.receiver.hasHeldPackets && this.reorderTimer === null) this.reorderTimer = this.clock.setTimer(() => this.pollReorder(), REORDER_POLL_MS)
+    if (this.receiver.hasHeldPackets && this.reorderTimer === null) this.reorderTimer = this.clock.setTimeout(() => this.pollReorder(), REORDER_POLL_MS)
   }
 
   /**
@@ -143,9 +143,9 @@ export class Uplink {
   close(): void {
     if (this.closed) return
     this.closed = true
-    if (this.reorderTimer !== null) this.clock.clearTimer(this.reorderTimer)
+    if (this.reorderTimer !== null) this.clock.clearTimeout(this.reorderTimer)
     this.reorderTimer = null
-    if (this.backfillTimer !== null) this.clock.clearTimer(this.backfillTimer)
+    if (this.backfillTimer !== null) this.clock.clearTimeout(this.backfillTimer)
     this.backfillTimer = null
     this.gate.close()
     this.receiver.close()
@@ -160,7 +160,7 @@ export class Uplink {
     this.reorderTimer = null
     if (this.closed) return
     this.receiver.poll(this.clock.now())
-    if (!this.closed && this.receiver.hasHeldPackets) this.reorderTimer = this.clock.setTimer(() => this.pollReorder(), REORDER_POLL_MS)
+    if (!this.closed && this.receiver.hasHeldPackets) this.reorderTimer = this.clock.setTimeout(() => this.pollReorder(), REORDER_POLL_MS)
   }
 
   /** The mic stream jumped ahead. After a pause/new producer that is expected; otherwise the link was down. */
@@ -169,7 +169,7 @@ export class Uplink {
     if (!this.gate.gap(gap, this.clock.now())) return
     this.hooks.log?.(`uplink gap of ${gap.frames} frames; asking the client for them`)
     this.askForBackfill()
-    if (this.backfillTimer === null) this.backfillTimer = this.clock.setTimer(() => this.pollBackfill(), BACKFILL_POLL_MS)
+    if (this.backfillTimer === null) this.backfillTimer = this.clock.setTimeout(() => this.pollBackfill(), BACKFILL_POLL_MS)
   }
 
   private pollBackfill(): void {
@@ -177,7 +177,7 @@ export class Uplink {
     if (this.closed) return
     this.gate.poll(this.clock.now())
     if (!this.gate.holding) this.finishBackfill()
-    else if (!this.closed) this.backfillTimer = this.clock.setTimer(() => this.pollBackfill(), BACKFILL_POLL_MS)
+    else if (!this.closed) this.backfillTimer = this.clock.setTimeout(() => this.pollBackfill(), BACKFILL_POLL_MS)
   }
 
   private askForBackfill(): void {
@@ -188,7 +188,7 @@ export class Uplink {
   private finishBackfill(): void {
     this.gate.complete()
     this.backfillDecoder = null
-    if (this.backfillTimer !== null) this.clock.clearTimer(this.backfillTimer)
+    if (this.backfillTimer !== null) this.clock.clearTimeout(this.backfillTimer)
     this.backfillTimer = null
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
 import { ProviderError } from './errors'
 import { StreamingWavReader } from '../../node/audio/wav'
 import type { CallOptions, TtsProvider } from './types'
@@ -15,6 +16,11 @@ export interface EspeakOptions {
    * (much more on a loaded machine) loading its voice before it can speak; a warm process hides that from TTFB.
    */
   keepWarm?: boolean
+  /**
+   * Where the warm processes come from: the process-wide pool (the backend's VoiceRuntime passes its own). Without
+   * one, an instance that keeps warm has a pool of its own, ended by its close().
+   */
+  pool?: EspeakProcessPool
   /**
    * How many warm processes `warmUp()` keeps ready (default 3: a reply's first sentences). Starting a process
    * blocks the event loop (fork of the whole backend: 60–100 ms measured on a loaded machine), which is the thread
@@ -36,26 +42,50 @@ export const ESPEAK_RATE = 22_050
 /**
  * Warm espeak-ng processes, shared by every EspeakTts of this process with the same command line: a backend with
  * hundreds of voice sessions keeps a few spares in total, not a few per session (each spare is a process, and each
- * start is a fork that blocks the event loop).
+ * start is a fork that blocks the event loop). One pool per process, made by its owner (the backend's VoiceRuntime)
+ * and passed to every EspeakTts; `close()` ends every spare.
  */
-class WarmPool {
-  private static readonly pools = new Map<string, WarmPool>()
-  spares: Spawned[] = []
-  private users = 0
-  private warming: ReturnType<typeof setTimeout> | null = null
+export class EspeakProcessPool {
+  private readonly byCommandLine = new Map<string, WarmSet>()
+  private closed = false
 
-  private constructor(
-    private readonly key: string,
-    private readonly spawnOne: () => Spawned
-  ) {}
+  constructor(private readonly clock: Clock = realClock) {}
 
-  static join(command: string, args: string[], spawnOne: () => Spawned): WarmPool {
-    const key = [command, ...args].join('\u0000')
-    let pool = WarmPool.pools.get(key)
-    if (!pool) WarmPool.pools.set(key, (pool = new WarmPool(key, spawnOne)))
-    pool.users++
-    return pool
+  /** Spare processes started and not yet used, over every command line. */
+  get spares(): number {
+    let n = 0
+    for (const set of this.byCommandLine.values()) n += set.spares.length
+    return n
   }
+
+  /** A user of the spares for one command line (an EspeakTts); the set ends with its last user. */
+  join(command: string, args: string[], spawnOne: () => Spawned): WarmSet | null {
+    if (this.closed) return null
+    const key = [command, ...args].join('\u0000')
+    let set = this.byCommandLine.get(key)
+    if (!set) this.byCommandLine.set(key, (set = new WarmSet(this.clock, spawnOne, () => this.byCommandLine.delete(key))))
+    set.users++
+    return set
+  }
+
+  /** Kill every spare and stop warming; later joins get no spares (each sentence starts its own process). */
+  close(): void {
+    this.closed = true
+    for (const set of [...this.byCommandLine.values()]) set.end()
+  }
+}
+
+/** The warm spares of one command line. */
+class WarmSet {
+  spares: Spawned[] = []
+  users = 0
+  private warming: TimerHandle | null = null
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly spawnOne: () => Spawned,
+    private readonly onEnd: () => void
+  ) {}
 
   /** Top up to `count` spares, one spawn per event-loop turn (several in a row would stall the reply stream). */
   warm(count: number): void {
@@ -65,10 +95,7 @@ class WarmPool {
       this.warming = null
       if (this.users === 0 || this.spares.length >= count) return
       this.spares.push(this.spawnOne())
-      if (this.spares.length < count) {
-        this.warming = setTimeout(step, 10)
-        this.warming.unref?.()
-      }
+      if (this.spares.length < count) this.warming = this.clock.setTimeout(step, 10)
     }
     if (this.warming === null) step()
   }
@@ -85,11 +112,16 @@ class WarmPool {
   leave(): void {
     if (this.users === 0) return
     if (--this.users > 0) return
-    if (this.warming !== null) clearTimeout(this.warming)
+    this.end()
+  }
+
+  end(): void {
+    this.users = 0
+    if (this.warming !== null) this.clock.clearTimeout(this.warming)
     this.warming = null
     for (const s of this.spares) s.child.kill('SIGKILL')
     this.spares = []
-    WarmPool.pools.delete(this.key)
+    this.onEnd()
   }
 }
 
@@ -108,7 +140,9 @@ export class EspeakTts implements TtsProvider {
   private readonly command: string
   private readonly keepWarm: boolean
   private readonly spareCount: number
-  private readonly pool: WarmPool | null
+  private readonly warmSet: WarmSet | null
+  /** The pool this instance made for itself (no pool passed in): it ends with close(). */
+  private readonly ownPool: EspeakProcessPool | null
   private closed = false
 
   constructor(opts: EspeakOptions = {}) {
@@ -120,24 +154,27 @@ export class EspeakTts implements TtsProvider {
     this.args = ['--stdout', '-v', voice, '-s', String(wpm), '--stdin']
     this.keepWarm = opts.keepWarm ?? true
     this.spareCount = Math.max(1, Math.min(8, Math.round(opts.spareProcesses ?? 3)))
-    this.pool = this.keepWarm ? WarmPool.join(this.command, this.args, () => this.spawnProcess()) : null
+    this.ownPool = this.keepWarm && !opts.pool ? new EspeakProcessPool() : null
+    const pool = opts.pool ?? this.ownPool
+    this.warmSet = this.keepWarm && pool ? pool.join(this.command, this.args, () => this.spawnProcess()) : null
   }
 
   /** Spare processes started and not yet used (shared with the other EspeakTts of the same voice and rate). */
   get warmSpares(): number {
-    return this.pool?.spares.length ?? 0
+    return this.warmSet?.spares.length ?? 0
   }
 
   /** Start spare processes now, up to `spareProcesses` (when the user starts speaking: no reply is playing). */
   warmUp(): void {
-    if (!this.closed) this.pool?.warm(this.spareCount)
+    if (!this.closed) this.warmSet?.warm(this.spareCount)
   }
 
   /** This instance is done; the shared spares end with the last instance. */
   close(): void {
     if (this.closed) return
     this.closed = true
-    this.pool?.leave()
+    this.warmSet?.leave()
+    this.ownPool?.close()
   }
 
   private spawnProcess(): Spawned {
@@ -151,7 +188,7 @@ export class EspeakTts implements TtsProvider {
   }
 
   private takeProcess(): Spawned {
-    const taken = (this.closed ? null : this.pool?.take()) ?? this.spawnProcess()
+    const taken = (this.closed ? null : this.warmSet?.take()) ?? this.spawnProcess()
     setRef(taken.child, true)
     return taken
   }

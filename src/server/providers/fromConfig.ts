@@ -1,6 +1,6 @@
 import type { VoiceConfig } from '../../shared/contract/signaling'
 import { EmbeddedSkillsLlm } from './embeddedSkills'
-import { EspeakTts } from './espeakTts'
+import { EspeakTts, type EspeakProcessPool } from './espeakTts'
 import { FallbackChain, type FallbackSwitch } from './fallbackChain'
 import { OpenAiLlm, OpenAiStt, OpenAiTts } from './openaiCompatible'
 import type { LlmProvider, SttProvider, TtsProvider } from './types'
@@ -40,7 +40,7 @@ export const DEFAULT_CHAIN_TIMEOUTS: ChainTimeouts = { sttMs: 4000, llmFirstToke
 
 export function buildVoiceChains(
   config: VoiceConfig,
-  opts: { onSwitch?: (s: FallbackSwitch) => void; timeouts?: Partial<ChainTimeouts>; espeak?: EspeakTts; onTimerDone?: (text: string) => void } = {}
+  opts: { onSwitch?: (s: FallbackSwitch) => void; timeouts?: Partial<ChainTimeouts>; espeak?: EspeakTts; espeakPool?: EspeakProcessPool; onTimerDone?: (text: string) => void } = {}
 ): VoiceChains {
   const t = { ...DEFAULT_CHAIN_TIMEOUTS, ...opts.timeouts }
   const stt: SttProvider[] = config.stt.map((p, i) => withIndex(new OpenAiStt({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label }), i))
@@ -48,7 +48,7 @@ export function buildVoiceChains(
     ...config.llm.map((p, i) => withIndex(new OpenAiLlm({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label }), i)),
     new EmbeddedSkillsLlm({ onTimerDone: opts.onTimerDone ? (_info, text) => opts.onTimerDone!(text) : undefined })
   ]
-  const espeak = opts.espeak ?? new EspeakTts()
+  const espeak = opts.espeak ?? new EspeakTts({ pool: opts.espeakPool })
   const tts: TtsProvider[] = [...config.tts.map((p, i) => withIndex(new OpenAiTts({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label }), i)), espeak]
   return {
     stt: new FallbackChain(stt, { stage: 'stt', firstChunkTimeoutMs: t.sttMs, idleTimeoutMs: t.sttMs, onSwitch: opts.onSwitch }),

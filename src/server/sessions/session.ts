@@ -5,7 +5,8 @@ import type { SessionNotification, SessionPipelineName } from '../../shared/cont
 import type { AudioFrame, AudioReceiverStats } from '../audio/audioReceiver'
 import type { BackfillGateStats } from '../audio/backfillGate'
 import { OpusFrameEncoder, SAMPLE_RATE } from '../audio/opusCodec'
-import { PacedSender, realFrameClock, type FrameClockDeps } from '../audio/pacedSender'
+import { realClock, type Clock } from '../../shared/clock'
+import { PacedSender } from '../audio/pacedSender'
 import { buildRtp } from '../audio/rtp'
 import { Uplink } from '../audio/uplink'
 import type { ClientEvent, PipelineFactory, SessionPipeline } from '../pipelines/types'
@@ -24,7 +25,7 @@ export interface SessionDeps {
   pipelineName: SessionPipelineName
   pipelineFactory: PipelineFactory
   /** Time and timers for the reply sender and the uplink (the real clock by default). */
-  clock?: FrameClockDeps
+  clock?: Clock
   log?: (line: string) => void
 }
 
@@ -82,7 +83,7 @@ export class Session {
     private readonly replySsrc: number
   ) {
     const log = deps.log ?? (() => undefined)
-    const clock = deps.clock ?? realFrameClock
+    const clock = deps.clock ?? realClock
     this.sender = new PacedSender<Int16Array>(clock, (f) => {
       if (this.closed || this.replyProducer.closed) return
       // Nobody receives the reply yet (no consumer on a recv transport): nothing to encode or send.

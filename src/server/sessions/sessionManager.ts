@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import { ContractError } from '../../shared/contract/errors'
 import type { SessionPipelineName } from '../../shared/contract/signaling'
-import { pipelineFactories } from '../pipelines'
 import type { PipelineFactory } from '../pipelines/types'
 import type { WorkerSlot } from './workerSlot'
 import { Session } from './session'
@@ -11,7 +10,7 @@ export interface SessionManagerOptions {
   detachedGraceMs?: number
   maxSessions?: number
   defaultPipeline?: SessionPipelineName
-  /** Extra or replacement pipelines (tests, the voice loop). */
+  /** The pipelines sessions may run, by name (startBackend passes every one, with a caller's replacements). */
   pipelines?: Partial<Record<SessionPipelineName, PipelineFactory>>
   log?: (line: string) => void
 }
@@ -56,7 +55,8 @@ export class SessionManager {
     for (let i = 1; i < this.perWorker.length; i++) if (this.perWorker[i]! < this.perWorker[index]!) index = i
     const slot = this.slots[index]!
     const name = pipeline ?? this.opts.defaultPipeline ?? 'echo'
-    const factory = this.opts.pipelines?.[name] ?? pipelineFactories[name]
+    const factory = this.opts.pipelines?.[name]
+    if (!factory) throw new ContractError('unavailable', `this backend runs no ${name} pipeline`)
     this.perWorker[index]!++
     let session: Session
     try {

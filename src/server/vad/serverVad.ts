@@ -1,4 +1,5 @@
 import { SPEECH_FRAME_MS, SPEECH_FRAME_SAMPLES, SPEECH_SAMPLE_RATE } from '../../shared/audio/format'
+import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
 import { Endpointer, type EndpointEvent, type EndpointerConfig } from '../../shared/voice/endpointer'
 import { Slab } from '../audio/slab'
 import type { FrameBatch } from './frameBatch'
@@ -21,16 +22,12 @@ export const SERVER_VAD_FRAME_MS = SPEECH_FRAME_MS
 
 export type { FrameBatch } from './frameBatch'
 
-export interface TickClock {
-  setInterval(fn: () => void, ms: number): unknown
-  clearInterval(handle: unknown): void
-}
-
 export interface BatchedServerVadOptions {
   /** Starts the batch (called again if a running one dies). */
   loadBatch: () => Promise<FrameBatch>
   tickMs?: number
-  clock?: TickClock
+  /** The tick's timer and the restart window's time (default: the real clock). */
+  clock?: Clock
   /** Frames a stream may fall behind before its oldest ones are dropped (the backstop wants fresh audio). */
   maxBacklogFrames?: number
   log?: (line: string) => void
@@ -90,7 +87,7 @@ export class BatchedServerVad {
   private loading: Promise<void> | null = null
   private loadError: Error | null = null
   private readonly streams: Array<StreamSlot | null> = []
-  private timer: unknown = null
+  private timer: TimerHandle = null
   private busy = false
   readonly stats: ServerVadStats = { ticks: 0, calls: 0, framesClassified: 0, framesDropped: 0, streams: 0, inferenceMs: 0, restarts: 0 }
   private readonly restartTimes: number[] = []
@@ -99,13 +96,13 @@ export class BatchedServerVad {
   /** One call's input, reused (grown when more streams have a frame than ever before). */
   private packedSlots = new Int32Array(64)
   private packedFrames = new Float32Array(64 * SERVER_VAD_FRAME)
-  private readonly clock: TickClock
+  private readonly clock: Clock
   private readonly tickMs: number
   private readonly maxBacklog: number
 
   constructor(private readonly opts: BatchedServerVadOptions) {
     this.maxBacklog = opts.maxBacklogFrames ?? 8
-    this.clock = opts.clock ?? { setInterval: (fn, ms) => setInterval(fn, ms), clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>) }
+    this.clock = opts.clock ?? realClock
     this.tickMs = opts.tickMs ?? SERVER_VAD_FRAME_MS
   }
 
@@ -209,7 +206,7 @@ export class BatchedServerVad {
    */
   private replaceDeadBatch(reason: string): void {
     this.batch = null
-    const now = performance.now()
+    const now = this.clock.now()
     while (this.restartTimes.length && now - this.restartTimes[0]! > RESTART_WINDOW_MS) this.restartTimes.shift()
     if (this.restartTimes.length >= MAX_RESTARTS) {
       this.loadError = new Error(`the server VAD failed ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s, last: ${reason}`)
@@ -260,7 +257,7 @@ export class BatchedServerVad {
       frames.set(s.ready.shift()!, i * SERVER_VAD_FRAME)
       return { s, arrival: s.readyArrival.shift()! }
     })
-    const t0 = performance.now()
+    const t0 = this.clock.now()
     let probs: Float32Array
     try {
       probs = await batch.process(slots, frames)
@@ -271,7 +268,7 @@ export class BatchedServerVad {
       } else this.opts.log?.(`server VAD inference failed: ${message}`)
       return false
     } finally {
-      this.stats.inferenceMs += performance.now() - t0
+      this.stats.inferenceMs += this.clock.now() - t0
     }
     this.stats.calls++
     this.stats.framesClassified += taken.length

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url'
 import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../../node/worker/moduleWorker'
 import type { FrameBatch } from './frameBatch'
-import { BatchedServerVad } from './serverVad'
 import type { FromServerVadWorker, ServerVadWorkerData, ToServerVadWorker } from './serverVadProtocol'
 
 export const SERVER_VAD_WORKER_BUNDLE = 'serverVadWorker.js'
@@ -140,15 +139,4 @@ export class WorkerFrameBatch implements FrameBatch {
     for (const p of this.pending.values()) p.reject(new Error(reason))
     this.pending.clear()
   }
-}
-
-let shared: BatchedServerVad | null = null
-
-/**
- * The process-wide batched VAD over the bundled Silero model, on its own thread (started when the first voice
- * session opens; it never keeps the process alive).
- */
-export function sharedServerVad(log?: (line: string) => void): BatchedServerVad {
-  shared ??= new BatchedServerVad({ loadBatch: () => WorkerFrameBatch.start({ log }), log })
-  return shared
 }

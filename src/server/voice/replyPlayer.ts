@@ -1,26 +1,10 @@
-/**
- * Plays one reply at a time into the session's paced Opus sender, keeping `lookaheadFrames` queued there. Pausing
- * (barge-in) takes the queued-but-unsent frames back at once, so the queue depth costs nothing when the user
- * interrupts: a false interruption resumes exactly where it stopped. The lookahead only has to cover event-loop
- * stalls, which would otherwise starve the sender mid-reply (a gap the client's jitter buffer answers with
- * concealment and a larger target delay for every later turn).
- *
- * Talkspurts start with a cushion: while the sender is empty, a reply that is still being synthesized is held until
- * `prebufferFrames` are ready (or its synthesis ended). Without it, a TTS that yields its first frame early and the
- * rest in bursts puts one frame on the wire, then a gap, then a burst — the client conceals the gap and raises its
- * jitter-buffer target (measured: 1 frame, 600 ms gap, 12 frames at once; target delay 77 ms → 720 ms over 3 turns).
- * Time comes from an injected timer, so it is tested with a fake clock.
- */
+import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
+
 export interface ReplyOutput {
   reply(pcm: Int16Array): void
   flushReply(): void
   /** Frames queued in the sender and not yet sent. */
   replyQueued(): number
-}
-
-export interface ReplyTimer {
-  setInterval(fn: () => void, ms: number): unknown
-  clearInterval(handle: unknown): void
 }
 
 export interface ReplyPlayerOptions {
@@ -33,13 +17,27 @@ export interface ReplyPlayerOptions {
    */
   rewindOnPauseFrames?: number
   pollMs?: number
-  timer?: ReplyTimer
+  /** The poll's timer (default: the real clock). */
+  clock?: Clock
   /** The reply started or stopped being audible (playing = frames are going out or waiting to). */
   onPlaying?(playing: boolean, turnId: string | null): void
   /** The first frame of a turn's reply went to the sender. */
   onFirstFrame?(turnId: string): void
 }
 
+/**
+ * Plays one reply at a time into the session's paced Opus sender, keeping `lookaheadFrames` queued there. Pausing
+ * (barge-in) takes the queued-but-unsent frames back at once, so the queue depth costs nothing when the user
+ * interrupts: a false interruption resumes exactly where it stopped. The lookahead only has to cover event-loop
+ * stalls, which would otherwise starve the sender mid-reply (a gap the client's jitter buffer answers with
+ * concealment and a larger target delay for every later turn).
+ *
+ * Talkspurts start with a cushion: while the sender is empty, a reply that is still being synthesized is held until
+ * `prebufferFrames` are ready (or its synthesis ended). Without it, a TTS that yields its first frame early and the
+ * rest in bursts puts one frame on the wire, then a gap, then a burst — the client conceals the gap and raises its
+ * jitter-buffer target (measured: 1 frame, 600 ms gap, 12 frames at once; target delay 77 ms → 720 ms over 3 turns).
+ * Time comes from an injected clock, so it is tested with a fake clock.
+ */
 export class ReplyPlayer {
   private frames: Int16Array[] = []
   private cursor = 0
@@ -48,15 +46,15 @@ export class ReplyPlayer {
   private paused = false
   private playingValue = false
   private firstSent = false
-  private handle: unknown = null
+  private handle: TimerHandle = null
   private readonly lookahead: number
   private readonly prebuffer: number
-  private readonly timer: ReplyTimer
+  private readonly clock: Clock
 
   constructor(private readonly out: ReplyOutput, private readonly opts: ReplyPlayerOptions = {}) {
     this.lookahead = Math.max(1, opts.lookaheadFrames ?? 2)
     this.prebuffer = Math.max(1, opts.prebufferFrames ?? 1)
-    this.timer = opts.timer ?? { setInterval: (fn, ms) => setInterval(fn, ms), clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>) }
+    this.clock = opts.clock ?? realClock
   }
 
   get playing(): boolean {
@@ -161,11 +159,11 @@ export class ReplyPlayer {
   }
 
   private ensureTimer(): void {
-    if (this.handle === null && this.playingValue) this.handle = this.timer.setInterval(() => this.pump(), this.opts.pollMs ?? 5)
+    if (this.handle === null && this.playingValue) this.handle = this.clock.setInterval(() => this.pump(), this.opts.pollMs ?? 5)
   }
 
   private stopTimer(): void {
-    if (this.handle !== null) this.timer.clearInterval(this.handle)
+    if (this.handle !== null) this.clock.clearInterval(this.handle)
     this.handle = null
   }
 }

@@ -4,7 +4,7 @@
  * abbreviations ("e.g.", "Dr.") and single initials do not end one. A run-on longer than `maxChars` is cut at the
  * last comma/semicolon/space so TTS never waits for a paragraph. Pure: text in, sentences out.
  */
-const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'vs', 'etc', 'e.g', 'i.e', 'approx', 'no', 'fig', 'min', 'max'])
+const ABBREVIATIONS: ReadonlySet<string> = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'vs', 'etc', 'e.g', 'i.e', 'approx', 'no', 'fig', 'min', 'max'])
 
 export class SentenceSplitter {
   private buffer = ''

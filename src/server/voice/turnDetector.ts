@@ -133,6 +133,12 @@ export class TurnDetector {
     return this.current && !this.current.discarded ? this.current.id : null
   }
 
+  /** The utterance committed early whose reply is still revocable (the user may go on talking), or null. */
+  get earlyCommitted(): number | null {
+    const u = this.live()
+    return u?.earlyCommitted ? u.id : null
+  }
+
   push(signal: TurnSignal): TurnAction[] {
     const out: TurnAction[] = []
     switch (signal.type) {
@@ -150,118 +156,136 @@ export class TurnDetector {
           this.pauseUtterance = null
         }
         break
-      case 'speechStart': {
-        if (signal.source === 'client') this.clientVad = true
-        const u = this.current
-        if (u && !u.discarded && u.earlyCommitted && u.lastEndAt !== null && this.leads(signal.source, u)) {
-          // A new utterance while the early-committed one waits for its end_of_utterance (which was lost).
-          this.closeEarly(u, signal.at, out)
-        }
-        if (this.current && !this.current.discarded) {
-          const u = this.current
-          if (signal.source === 'client') {
-            u.clientStarted = true
-            if (signal.turnId) u.turnId = signal.turnId
-          }
-          break
-        }
-        const utterance: Utterance = {
-          id: this.nextUtterance++,
-          startedAt: signal.at,
-          clientStarted: signal.source === 'client',
-          turnId: signal.source === 'client' ? (signal.turnId ?? null) : null,
-          speculating: false,
-          lastEndAt: null,
-          backstopAt: null,
-          interruption: this.playing,
-          discarded: false,
-          earlyCommitted: false
-        }
-        this.current = utterance
-        out.push({ type: 'utteranceStart', utterance: utterance.id })
-        if (this.playing) {
-          if (!this.paused) this.pause(signal.at, out)
-          this.pauseUtterance = utterance.id
-        }
+      case 'speechStart':
+        this.onSpeechStart(signal, out)
         break
-      }
-      case 'speechEnd': {
-        const u = this.live()
-        if (!u || !this.leads(signal.source, u)) break
-        u.lastEndAt = signal.at
-        if (u.interruption && this.paused && signal.at - u.startedAt < this.config.minWordMs) {
-          this.falseInterruption(u, signal.at, 'too short for a word', out)
-          break
-        }
-        if (!u.speculating) {
-          u.speculating = true
-          out.push({ type: 'speculate', utterance: u.id })
-        }
+      case 'speechEnd':
+        this.onSpeechEnd(signal, out)
         break
-      }
-      case 'speechResume': {
-        const u = this.live()
-        if (!u || !this.leads(signal.source, u)) break
-        u.lastEndAt = null
-        u.backstopAt = null
-        u.transcript = undefined
-        if (u.earlyCommitted) {
-          u.earlyCommitted = false
-          u.speculating = false
-          out.push({ type: 'revokeCommit', utterance: u.id, at: signal.at, reason: 'the user went on talking' })
-          break
-        }
-        if (u.speculating) {
-          u.speculating = false
-          out.push({ type: 'dropSpeculation', utterance: u.id })
-        }
+      case 'speechResume':
+        this.onSpeechResume(signal, out)
         break
-      }
-      case 'endOfUtterance': {
-        const u = this.live()
-        if (!u) break
-        if (signal.source === 'client') {
-          this.clientVad = true
-          this.commit(u, signal.turnId ?? u.turnId, 'client', signal.at, out)
-        } else if (!this.clientVad) {
-          this.commit(u, u.turnId, 'server', signal.at, out)
-        } else if (u.clientStarted) {
-          u.backstopAt = signal.at + this.config.backstopGraceMs
-        } else {
-          // The app's VAD is active and did not hear this: noise only the server heard.
-          this.discard(u, 'only the server VAD heard it', signal.at, out)
-        }
+      case 'endOfUtterance':
+        this.onEndOfUtterance(signal, out)
         break
-      }
-      case 'interruptionTranscript': {
-        const u = this.current
-        if (!u || u.id !== signal.utterance || u.discarded) break
-        if (u.lastEndAt !== null) u.transcript = signal.text
-        if (!u.interruption || !this.paused) break
-        if (signal.text.trim() === '') this.falseInterruption(u, signal.at, 'no words in it', out)
-        else if (isBackchannel(signal.text)) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
-        else this.confirmInterruption(signal.at, 'the user said something', out)
+      case 'interruptionTranscript':
+        this.onInterruptionTranscript(signal, out)
         break
-      }
-      case 'tick': {
-        const early = this.live()
-        if (early) this.mayCommitEarly(early, signal.at, out)
-        const u = this.live()
-        if (u?.backstopAt !== null && u?.backstopAt !== undefined && signal.at >= u.backstopAt) {
-          this.commit(u, u.turnId, 'server', signal.at, out)
-        }
-        if (this.paused && this.pausedAt !== null) {
-          const pending = this.current && !this.current.discarded && this.current.id === this.pauseUtterance ? this.current : null
-          if (!pending && signal.at - this.pausedAt >= this.config.unconfirmedPauseMs) {
-            this.resume(signal.at, 'no speech followed', out)
-          } else if (pending && pending.lastEndAt === null && signal.at - pending.startedAt >= this.config.confirmSpeechMs) {
-            this.confirmInterruption(signal.at, `speech longer than ${this.config.confirmSpeechMs} ms`, out)
-          }
-        }
+      case 'tick':
+        this.onTick(signal.at, out)
         break
-      }
     }
     return out
+  }
+
+  private onSpeechStart(signal: Extract<TurnSignal, { type: 'speechStart' }>, out: TurnAction[]): void {
+    if (signal.source === 'client') this.clientVad = true
+    const u = this.current
+    if (u && !u.discarded && u.earlyCommitted && u.lastEndAt !== null && this.leads(signal.source, u)) {
+      // A new utterance while the early-committed one waits for its end_of_utterance (which was lost).
+      this.closeEarly(u, signal.at, out)
+    }
+    if (this.current && !this.current.discarded) {
+      const u = this.current
+      if (signal.source === 'client') {
+        u.clientStarted = true
+        if (signal.turnId) u.turnId = signal.turnId
+      }
+      return
+    }
+    const utterance: Utterance = {
+      id: this.nextUtterance++,
+      startedAt: signal.at,
+      clientStarted: signal.source === 'client',
+      turnId: signal.source === 'client' ? (signal.turnId ?? null) : null,
+      speculating: false,
+      lastEndAt: null,
+      backstopAt: null,
+      interruption: this.playing,
+      discarded: false,
+      earlyCommitted: false
+    }
+    this.current = utterance
+    out.push({ type: 'utteranceStart', utterance: utterance.id })
+    if (this.playing) {
+      if (!this.paused) this.pause(signal.at, out)
+      this.pauseUtterance = utterance.id
+    }
+  }
+
+  private onSpeechEnd(signal: Extract<TurnSignal, { type: 'speechEnd' }>, out: TurnAction[]): void {
+    const u = this.live()
+    if (!u || !this.leads(signal.source, u)) return
+    u.lastEndAt = signal.at
+    if (u.interruption && this.paused && signal.at - u.startedAt < this.config.minWordMs) {
+      this.falseInterruption(u, signal.at, 'too short for a word', out)
+      return
+    }
+    if (!u.speculating) {
+      u.speculating = true
+      out.push({ type: 'speculate', utterance: u.id })
+    }
+  }
+
+  private onSpeechResume(signal: Extract<TurnSignal, { type: 'speechResume' }>, out: TurnAction[]): void {
+    const u = this.live()
+    if (!u || !this.leads(signal.source, u)) return
+    u.lastEndAt = null
+    u.backstopAt = null
+    u.transcript = undefined
+    if (u.earlyCommitted) {
+      u.earlyCommitted = false
+      u.speculating = false
+      out.push({ type: 'revokeCommit', utterance: u.id, at: signal.at, reason: 'the user went on talking' })
+      return
+    }
+    if (u.speculating) {
+      u.speculating = false
+      out.push({ type: 'dropSpeculation', utterance: u.id })
+    }
+  }
+
+  private onEndOfUtterance(signal: Extract<TurnSignal, { type: 'endOfUtterance' }>, out: TurnAction[]): void {
+    const u = this.live()
+    if (!u) return
+    if (signal.source === 'client') {
+      this.clientVad = true
+      this.commit(u, signal.turnId ?? u.turnId, 'client', signal.at, out)
+    } else if (!this.clientVad) {
+      this.commit(u, u.turnId, 'server', signal.at, out)
+    } else if (u.clientStarted) {
+      u.backstopAt = signal.at + this.config.backstopGraceMs
+    } else {
+      // The app's VAD is active and did not hear this: noise only the server heard.
+      this.discard(u, 'only the server VAD heard it', signal.at, out)
+    }
+  }
+
+  private onInterruptionTranscript(signal: Extract<TurnSignal, { type: 'interruptionTranscript' }>, out: TurnAction[]): void {
+    const u = this.current
+    if (!u || u.id !== signal.utterance || u.discarded) return
+    if (u.lastEndAt !== null) u.transcript = signal.text
+    if (!u.interruption || !this.paused) return
+    if (signal.text.trim() === '') this.falseInterruption(u, signal.at, 'no words in it', out)
+    else if (isBackchannel(signal.text)) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
+    else this.confirmInterruption(signal.at, 'the user said something', out)
+  }
+
+  private onTick(at: number, out: TurnAction[]): void {
+    const early = this.live()
+    if (early) this.mayCommitEarly(early, at, out)
+    const u = this.live()
+    if (u?.backstopAt !== null && u?.backstopAt !== undefined && at >= u.backstopAt) {
+      this.commit(u, u.turnId, 'server', at, out)
+    }
+    if (this.paused && this.pausedAt !== null) {
+      const pending = this.current && !this.current.discarded && this.current.id === this.pauseUtterance ? this.current : null
+      if (!pending && at - this.pausedAt >= this.config.unconfirmedPauseMs) {
+        this.resume(at, 'no speech followed', out)
+      } else if (pending && pending.lastEndAt === null && at - pending.startedAt >= this.config.confirmSpeechMs) {
+        this.confirmInterruption(at, `speech longer than ${this.config.confirmSpeechMs} ms`, out)
+      }
+    }
   }
 
   private live(): Utterance | null {
@@ -349,7 +373,7 @@ export class TurnDetector {
  * transcript ending in one (or in a comma, a dash or an ellipsis) is probably a pause inside the sentence, so the
  * reply waits for end_of_utterance instead of starting early.
  */
-const UNFINISHED_TAIL = new Set(
+const UNFINISHED_TAIL: ReadonlySet<string> = new Set(
   ('a an the and or but so because if that which who whose when where while than then to of in on at for with from by about into over ' +
     'under between like as my your his her its our their this these those is are was were be been am do does did have has had can could ' +
     'will would should shall may might must not um uh er erm').split(' ')

@@ -1,9 +1,9 @@
 import type { HandlersFor } from '../../shared/contract/dispatch'
 import { ContractError } from '../../shared/contract/errors'
-import type { signalingMethods } from '../../shared/contract/signaling'
+import { TURN_TRACE_NOTIFICATION, VOICE_NOTICE_NOTIFICATION, type signalingMethods } from '../../shared/contract/signaling'
 import type { SignalingConnection } from '../signalingServer'
 import type { SessionManager } from '../sessions/sessionManager'
-import { voiceSessionHandle } from './voiceSession'
+import type { VoiceRuntime } from './voiceRuntime'
 
 type ObserveHandler = HandlersFor<typeof signalingMethods, SignalingConnection>['observeSession']
 
@@ -12,20 +12,20 @@ type ObserveHandler = HandlersFor<typeof signalingMethods, SignalingConnection>[
  * the session's turn traces and voice notices, and may set the voice pipeline's providers. The token check is the
  * same as resume's, so an unknown session and a wrong token look alike. Observing ends when the connection closes.
  */
-export function createObserveSessionHandler(manager: SessionManager): ObserveHandler {
+export function createObserveSessionHandler(manager: SessionManager, voiceRuntime: VoiceRuntime): ObserveHandler {
   const watching = new Map<string, () => void>() // `${connId}:${sessionId}` → unsubscribe
   return ({ sessionId, token, voice }, conn) => {
     const session = manager.resumable(sessionId, token)
-    const handle = voiceSessionHandle(sessionId)
+    const handle = voiceRuntime.session(sessionId)
     if (!handle) {
       if (voice) throw new ContractError('conflict', `session ${sessionId} runs the ${session.pipelineName} pipeline, not voice`)
       return { pipeline: session.pipelineName, providers: null }
     }
     const key = `${conn.id}:${sessionId}`
     if (!watching.has(key)) {
-      const stop = handle.addObserver((notification, data) => conn.notify(notification, data))
+      const stops = [handle.on('turnTrace', (trace) => conn.notify(TURN_TRACE_NOTIFICATION, trace)), handle.on('notice', (notice) => conn.notify(VOICE_NOTICE_NOTIFICATION, notice))]
       const unsubscribe = (): void => {
-        stop()
+        for (const stop of stops) stop()
         watching.delete(key)
       }
       watching.set(key, unsubscribe)

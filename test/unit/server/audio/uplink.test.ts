@@ -2,47 +2,13 @@ import { describe, expect, it } from 'vitest'
 import type { AudioFrame } from '../../../../src/server/audio/audioReceiver'
 import type { GapRange } from '../../../../src/server/audio/backfillGate'
 import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder, RTP_TICKS_PER_FRAME } from '../../../../src/server/audio/opusCodec'
-import type { FrameClockDeps } from '../../../../src/server/audio/pacedSender'
 import { buildRtp } from '../../../../src/server/audio/rtp'
 import { Uplink } from '../../../../src/server/audio/uplink'
+import { FakeClock } from '../../../helpers/fakeClock'
 
 const T = RTP_TICKS_PER_FRAME
 const TS0 = 96_000
 const SEQ0 = 500
-
-/** Time and one-shot timers that move only when the test says so; `pending` is how many timers are armed. */
-function fakeClock(): FrameClockDeps & { advance(ms: number): void; t: number; readonly pending: number } {
-  const timers: Array<{ at: number; fn: () => void; id: number }> = []
-  let id = 0
-  const clock = {
-    t: 0,
-    get pending() {
-      return timers.length
-    },
-    now: () => clock.t,
-    setTimer: (fn: () => void, ms: number) => {
-      timers.push({ at: clock.t + ms, fn, id: ++id })
-      return id
-    },
-    clearTimer: (h: unknown) => {
-      const i = timers.findIndex((x) => x.id === h)
-      if (i >= 0) timers.splice(i, 1)
-    },
-    advance(ms: number) {
-      const end = clock.t + ms
-      for (;;) {
-        timers.sort((a, b) => a.at - b.at)
-        const next = timers[0]
-        if (!next || next.at > end) break
-        timers.shift()
-        clock.t = next.at
-        next.fn()
-      }
-      clock.t = end
-    }
-  }
-  return clock
-}
 
 function tone(n: number, freq: number, phase: number): Int16Array {
   const out = new Int16Array(n)
@@ -68,7 +34,7 @@ const rtp = (payloads: Uint8Array[], i: number, seq = SEQ0 + i): Buffer =>
 const index = (f: AudioFrame): number => ((f.rtpTimestamp - TS0) >>> 0) / T
 
 function rig(opts: { sampleRate?: 16_000 | 48_000 } = {}) {
-  const clock = fakeClock()
+  const clock = new FakeClock()
   const frames: AudioFrame[] = []
   const firstRtp: number[] = []
   const asked: GapRange[] = []
@@ -104,7 +70,7 @@ describe('Uplink: RTP in, complete ordered frames out', () => {
     expect(rms(r.frames[5]!.pcm)).toBeGreaterThan(0.15) // the tone (amplitude 0.3, RMS 0.21), not silence
     expect(r.frames[3]!.receivedAt).toBe(60) // the fake clock's time when packet 3 came
     expect(r.uplink.stats.receiver).toMatchObject({ packets: 10, decoded: 10, concealed: 0 })
-    expect(r.clock.pending).toBe(0)
+    expect(r.clock.liveTimers).toBe(0)
   })
 
   it('decodes at the rate asked for (16 kHz: 320 samples), timestamps still in 48 kHz ticks', () => {
@@ -119,12 +85,12 @@ describe('Uplink: RTP in, complete ordered frames out', () => {
     const payloads = micFrames(6)
     for (const i of [0, 1, 3]) r.uplink.push(rtp(payloads, i))
     expect(r.frames.map(index)).toEqual([0, 1]) // 3 waits for 2
-    expect(r.clock.pending).toBe(1)
+    expect(r.clock.liveTimers).toBe(1)
     r.clock.advance(10)
     r.uplink.push(rtp(payloads, 2))
     expect(r.frames.map(index)).toEqual([0, 1, 2, 3])
     r.clock.advance(20) // the timer finds nothing held and is not re-armed
-    expect(r.clock.pending).toBe(0)
+    expect(r.clock.liveTimers).toBe(0)
     for (const i of [4, 5]) r.send(payloads, i)
     expect(r.frames.map(index)).toEqual([0, 1, 2, 3, 4, 5])
     expect(r.frames.some((f) => f.concealed)).toBe(false)
@@ -143,7 +109,7 @@ describe('Uplink: RTP in, complete ordered frames out', () => {
     expect(r.frames[5]).toMatchObject({ concealed: true, recovery: 'fec' })
     expect(rms(r.frames[5]!.pcm)).toBeGreaterThan(0.1) // the tone rebuilt, not silence
     expect(r.uplink.stats.receiver).toMatchObject({ fecRecovered: 1, concealed: 1, lostSeq: 1 })
-    expect(r.clock.pending).toBe(0)
+    expect(r.clock.liveTimers).toBe(0)
     expect(r.asked).toEqual([]) // a short loss is concealed, not asked for
   })
 })
@@ -182,7 +148,7 @@ describe('Uplink: first RTP and timestamp jumps', () => {
     expect(r.uplink.awaitingBackfill).toBe(true)
     expect(r.frames.map(index)).toEqual([0, 1, 2, 3, 4]) // live audio after the gap is held behind it
     expect(r.uplink.stats.backfill.gaps).toBe(1)
-    expect(r.clock.pending).toBe(1) // the backfill wait
+    expect(r.clock.liveTimers).toBe(1) // the backfill wait
   })
 })
 
@@ -205,7 +171,7 @@ describe('Uplink: backfill through the gate', () => {
     for (let i = 5; i < 54; i++) expect(r.frames[i]!.pcm).toEqual(reference.decode(payloads[i]!))
     expect(r.uplink.stats.backfill).toMatchObject({ gaps: 1, backfilled: 49, unfilled: 1, released: 5 })
     expect(r.uplink.awaitingBackfill).toBe(false)
-    expect(r.clock.pending).toBe(0)
+    expect(r.clock.liveTimers).toBe(0)
     r.send(payloads, 59) // a duplicate: late, dropped
     expect(r.frames).toHaveLength(60)
     expect(r.uplink.stats.receiver.late).toBe(1)
@@ -241,7 +207,7 @@ describe('Uplink: backfill through the gate', () => {
     expect(r.frames.map(index)).toEqual(Array.from({ length: 60 }, (_, i) => i))
     expect(r.frames.slice(5, 55).every((f) => f.concealed && f.recovery === 'silence')).toBe(true)
     expect(r.uplink.stats.backfill).toMatchObject({ timedOut: 1, unfilled: 50, released: 5 })
-    expect(r.clock.pending).toBe(0)
+    expect(r.clock.liveTimers).toBe(0)
     r.uplink.clientReachable() // nothing pending: nothing asked
     expect(r.asked).toHaveLength(2)
   })
@@ -253,16 +219,16 @@ describe('Uplink: close', () => {
     const r = rig()
     outage(r, payloads)
     r.uplink.push(rtp(payloads, 61)) // 60 is missing: 61 is held in the reorder buffer
-    expect(r.clock.pending).toBe(2) // the reorder poll and the backfill wait
+    expect(r.clock.liveTimers).toBe(2) // the reorder poll and the backfill wait
     r.uplink.close()
     r.uplink.close() // idempotent
-    expect(r.clock.pending).toBe(0)
+    expect(r.clock.liveTimers).toBe(0)
     r.clock.advance(10_000)
     r.uplink.push(rtp(payloads, 0))
     expect(r.uplink.backfill([{ rtpTimestamp: TS0 + 5 * T, opus: payloads[5]! }], true)).toBe(0)
     r.uplink.clientReachable()
     expect(r.frames.map(index)).toEqual([0, 1, 2, 3, 4])
     expect(r.asked).toHaveLength(1)
-    expect(r.clock.pending).toBe(0)
+    expect(r.clock.liveTimers).toBe(0)
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { BatchedServerVad, SERVER_VAD_FRAME, type FrameBatch, type ServerVadEvent } from '../../../../src/server/vad/serverVad'
+import { FakeClock } from '../../../helpers/fakeClock'
 
 /** A stand-in for Silero: probability = frame energy above a threshold; counts calls, rows and slot resets. */
 class EnergyBatch implements FrameBatch {
@@ -28,12 +29,13 @@ class EnergyBatch implements FrameBatch {
 /** 20 ms of uplink at 16 kHz (what the voice pipeline pushes after decimating the 48 kHz frame). */
 const loud = (n = 320): Int16Array => Int16Array.from({ length: n }, (_, i) => Math.round(Math.sin(i / 3) * 12000))
 const quiet = (n = 320): Int16Array => new Int16Array(n)
-const manualClock = { setInterval: () => 1, clearInterval: () => undefined }
+/** Never advanced unless a test says so: the tests call tick() themselves. */
+const manualClock = (): FakeClock => new FakeClock()
 
 describe('BatchedServerVad', () => {
   it('runs ONE inference per tick for every stream with a frame ready, each with its own endpointing', async () => {
     const batch = new EnergyBatch()
-    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock })
+    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock() })
     const events: Array<{ stream: number; e: ServerVadEvent }> = []
     const streams = [0, 1, 2].map((i) => vad.open({ minSpeechMs: 64, speechEndSilenceMs: 96, minSilenceMs: 192 }, (e) => events.push({ stream: i, e })))
     await new Promise((r) => setTimeout(r, 0)) // model "load"
@@ -59,7 +61,7 @@ describe('BatchedServerVad', () => {
 
   it('a tick that came late catches up: the backlog is classified at once, not one frame per tick', async () => {
     const batch = new EnergyBatch()
-    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock })
+    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock() })
     const events: ServerVadEvent[] = []
     const s = vad.open({ minSpeechMs: 64, speechEndSilenceMs: 96, minSilenceMs: 192 }, (e) => events.push(e))
     await new Promise((r) => setTimeout(r, 0))
@@ -74,7 +76,7 @@ describe('BatchedServerVad', () => {
   })
 
   it('a model that cannot load leaves the backstop off with a clear error, and audio is not buffered', async () => {
-    const vad = new BatchedServerVad({ loadBatch: async () => Promise.reject(new Error('Silero VAD model not found')), clock: manualClock })
+    const vad = new BatchedServerVad({ loadBatch: async () => Promise.reject(new Error('Silero VAD model not found')), clock: manualClock() })
     const s = vad.open({}, () => undefined)
     await new Promise((r) => setTimeout(r, 0))
     for (let i = 0; i < 50; i++) s.push(loud(), i)
@@ -85,7 +87,7 @@ describe('BatchedServerVad', () => {
 
   it('sends only the streams that have a frame, and a reused slot starts afresh', async () => {
     const batch = new EnergyBatch()
-    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock })
+    const vad = new BatchedServerVad({ loadBatch: async () => batch, clock: manualClock() })
     const a = vad.open({}, () => undefined)
     const b = vad.open({}, () => undefined)
     const c = vad.open({}, () => undefined)
@@ -104,7 +106,7 @@ describe('BatchedServerVad', () => {
   it('a batch that dies (its thread exited) is replaced; one that keeps dying turns the backstop off', async () => {
     const loads: EnergyBatch[] = []
     const lines: string[] = []
-    const vad = new BatchedServerVad({ loadBatch: async () => (loads.push(new EnergyBatch()), loads.at(-1)!), clock: manualClock, log: (l) => lines.push(l) })
+    const vad = new BatchedServerVad({ loadBatch: async () => (loads.push(new EnergyBatch()), loads.at(-1)!), clock: manualClock(), log: (l) => lines.push(l) })
     const events: ServerVadEvent[] = []
     const s = vad.open({ minSpeechMs: 64, speechEndSilenceMs: 96, minSilenceMs: 192 }, (e) => events.push(e))
     await new Promise((r) => setTimeout(r, 0))
@@ -130,4 +132,28 @@ describe('BatchedServerVad', () => {
     expect(vad.error).toMatch(/failed 4 times within 60 s/)
     expect(loads.length).toBe(4)
   })
+
+  it('deaths further apart than the restart window keep being replaced; the tick stops with the last stream', async () => {
+    const clock = new FakeClock()
+    const loads: EnergyBatch[] = []
+    const vad = new BatchedServerVad({ loadBatch: async () => (loads.push(new EnergyBatch()), loads.at(-1)!), clock })
+    const s = vad.open({}, () => undefined)
+    expect(clock.liveTimers).toBe(1) // the 32 ms tick
+    await new Promise((r) => setTimeout(r, 0))
+    for (let round = 0; round < 5; round++) {
+      loads.at(-1)!.alive = false
+      s.push(loud(), 0)
+      s.push(loud(), 20)
+      await vad.tick()
+      await new Promise((r) => setTimeout(r, 0))
+      clock.advance(31_000) // at most two deaths within any minute
+      await new Promise((r) => setTimeout(r, 0)) // the ticks that fired meanwhile finish
+    }
+    expect(vad.stats.restarts).toBe(5)
+    expect(vad.error).toBeNull()
+    s.close()
+    expect(clock.liveTimers).toBe(0)
+    await vad.close()
+  })
+
 })

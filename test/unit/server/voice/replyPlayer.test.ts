@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ReplyPlayer, type ReplyOutput } from '../../../../src/server/voice/replyPlayer'
+import { FakeClock } from '../../../helpers/fakeClock'
 
 /** A fake paced sender: `send()` takes one queued frame out (as one 20 ms tick would). */
 function fakeSender() {
@@ -12,18 +13,19 @@ function fakeSender() {
   }
   return { out, queue, sent, tick: () => sent.push(queue.shift()!) }
 }
-const manualTimer = () => {
-  let fn: (() => void) | null = null
-  return { timer: { setInterval: (f: () => void) => ((fn = f), 1), clearInterval: () => void (fn = null) }, poll: () => fn?.(), get active() { return fn !== null } }
+/** The player's poll runs every 5 ms (its default pollMs): one poll per `poll()`. */
+const manualClock = () => {
+  const clock = new FakeClock()
+  return { clock, poll: () => clock.advance(5), get active() { return clock.liveTimers > 0 } }
 }
 const frame = (n: number): Int16Array => Int16Array.of(n)
 
 describe('ReplyPlayer', () => {
   it('keeps only the lookahead queued in the sender; pause takes unsent frames back and resume replays them', () => {
     const s = fakeSender()
-    const t = manualTimer()
+    const t = manualClock()
     const states: boolean[] = []
-    const player = new ReplyPlayer(s.out, { lookaheadFrames: 2, timer: t.timer, onPlaying: (p) => states.push(p) })
+    const player = new ReplyPlayer(s.out, { lookaheadFrames: 2, clock: t.clock, onPlaying: (p) => states.push(p) })
     player.start('t1')
     for (let i = 1; i <= 6; i++) player.push(frame(i))
     expect(s.queue).toEqual([1, 2])
@@ -48,8 +50,8 @@ describe('ReplyPlayer', () => {
 
   it('rewindOnPauseFrames: a pause also takes back frames already sent (the client silenced them), never more than were sent', () => {
     const s = fakeSender()
-    const t = manualTimer()
-    const player = new ReplyPlayer(s.out, { lookaheadFrames: 2, rewindOnPauseFrames: 2, timer: t.timer })
+    const t = manualClock()
+    const player = new ReplyPlayer(s.out, { lookaheadFrames: 2, rewindOnPauseFrames: 2, clock: t.clock })
     player.start('t1')
     for (let i = 1; i <= 8; i++) player.push(frame(i))
     for (let i = 0; i < 3; i++) {
@@ -62,7 +64,7 @@ describe('ReplyPlayer', () => {
     expect(s.queue).toEqual([2, 3]) // 2 and 3 were sent but silenced at the client: they play again
 
     const early = fakeSender()
-    const p2 = new ReplyPlayer(early.out, { lookaheadFrames: 2, rewindOnPauseFrames: 5, timer: manualTimer().timer })
+    const p2 = new ReplyPlayer(early.out, { lookaheadFrames: 2, rewindOnPauseFrames: 5, clock: manualClock().clock })
     p2.start('t2')
     for (let i = 1; i <= 4; i++) p2.push(frame(i))
     early.tick() // only frame 1 went out
@@ -73,8 +75,8 @@ describe('ReplyPlayer', () => {
 
   it('starts a talkspurt only with the prebuffer ready (or at the end), also after an underrun', () => {
     const s = fakeSender()
-    const t = manualTimer()
-    const player = new ReplyPlayer(s.out, { lookaheadFrames: 10, prebufferFrames: 3, timer: t.timer })
+    const t = manualClock()
+    const player = new ReplyPlayer(s.out, { lookaheadFrames: 10, prebufferFrames: 3, clock: t.clock })
     player.start('t1')
     player.push(frame(1))
     player.push(frame(2))
@@ -98,8 +100,8 @@ describe('ReplyPlayer', () => {
 
   it('cancel drops the reply; frames pushed for a cancelled turn are ignored', () => {
     const s = fakeSender()
-    const t = manualTimer()
-    const player = new ReplyPlayer(s.out, { timer: t.timer })
+    const t = manualClock()
+    const player = new ReplyPlayer(s.out, { clock: t.clock })
     player.start('t1')
     player.push(frame(1))
     player.push(frame(2))
@@ -114,7 +116,7 @@ describe('ReplyPlayer', () => {
   it('reports the first frame of each turn once', () => {
     const s = fakeSender()
     const first: string[] = []
-    const player = new ReplyPlayer(s.out, { timer: manualTimer().timer, onFirstFrame: (id) => first.push(id) })
+    const player = new ReplyPlayer(s.out, { clock: manualClock().clock, onFirstFrame: (id) => first.push(id) })
     player.start('a')
     player.push(frame(1))
     player.push(frame(2))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createVoicePipeline } from '../../../../src/server/voice/voiceSession'
+import { VoiceRuntime } from '../../../../src/server/voice/voiceRuntime'
+import { FakeClock } from '../../../helpers/fakeClock'
 import type { PipelineContext } from '../../../../src/server/pipelines/types'
 
 function fakeContext() {
@@ -21,10 +22,11 @@ function fakeContext() {
 }
 
 describe('voice pipeline: the reply stream around a turn', () => {
-  it('starts a steady (silent) reply stream when the user starts speaking and lets it idle again; idle sessions send nothing', () => {
+  it('starts a steady (silent) reply stream when the user starts speaking and lets it idle again; idle sessions send nothing', async () => {
     const ctx = fakeContext()
-    let t = 1000
-    const pipeline = createVoicePipeline(ctx, { vad: null, monotonic: () => t })
+    const clock = new FakeClock(1000)
+    const runtime = new VoiceRuntime({ clock, loadVadBatch: null })
+    const pipeline = runtime.startSession(ctx)
     try {
       expect(ctx.filler).toBeTypeOf('function')
       expect(ctx.filler!()).toBeNull() // nobody spoke yet: the sender may idle
@@ -46,12 +48,13 @@ describe('voice pipeline: the reply stream around a turn', () => {
       expect(ctx.replies).toHaveLength(1)
 
       // No reply and no more speech: after the window the filler lets the sender idle.
-      t += 5900
+      clock.advance(5900)
       expect(ctx.filler!()).not.toBeNull()
-      t += 200
+      clock.advance(200)
       expect(ctx.filler!()).toBeNull()
     } finally {
       pipeline.close()
+      await runtime.close()
     }
     expect(ctx.filler).toBeNull()
   })

@@ -4,7 +4,7 @@ import { CAPTURE_FRAME_SAMPLES, CAPTURE_SAMPLE_RATE } from '../../../../src/shar
 import { VAD_FRAME_MS, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE } from '../../../../src/node/vad/sileroVad'
 import { SERVER_VAD_FRAME, SERVER_VAD_FRAME_MS, SERVER_VAD_RATE } from '../../../../src/server/vad/serverVad'
 import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from '../../../../src/server/audio/opusCodec'
-import { REPLY_FRAME_SAMPLES, REPLY_RATE } from '../../../../src/server/voice/voiceLoop'
+import { REPLY_FRAME_SAMPLES, REPLY_RATE } from '../../../../src/server/voice/conversationTurn'
 
 describe('audio formats, defined once', () => {
   it('speech analysis: 16 kHz, 512-sample (32 ms) frames, as Silero VAD takes them', () => {

@@ -1,0 +1,74 @@
+import type { FallbackChain } from '../providers/fallbackChain'
+import type { SttProvider } from '../providers/types'
+import { SERVER_VAD_RATE } from '../vad/serverVad'
+
+export interface SpeculativeTranscript {
+  text: string
+  /** The STT provider's label. */
+  provider: string
+  /** When the transcript arrived (monotonic ms). */
+  doneAt: number
+}
+
+export interface SpeculativeTranscriptionHooks {
+  /** Monotonic ms. */
+  now(): number
+  /** The transcript arrived (and was not dropped meanwhile): the turn detector judges an interruption by it. */
+  onTranscript(utterance: number, text: string): void
+  log(line: string): void
+}
+
+interface Speculation {
+  utterance: number
+  abort: AbortController
+  result: Promise<SpeculativeTranscript | null>
+}
+
+/**
+ * Transcription started at the lead VAD's early speech_end, before the turn is committed: when end_of_utterance
+ * follows, the turn starts from this transcript instead of waiting for STT; when the user goes on talking it is
+ * dropped (aborted). One at a time: a new one aborts the last.
+ */
+export class SpeculativeTranscription {
+  private current: Speculation | null = null
+
+  constructor(private readonly hooks: SpeculativeTranscriptionHooks) {}
+
+  /** Transcribe `samples` (the utterance so far, 16 kHz) for `utterance`; null samples: nothing to transcribe. */
+  start(utterance: number, samples: Int16Array | null, stt: FallbackChain<SttProvider>): void {
+    this.abort()
+    if (samples === null) return
+    const abort = new AbortController()
+    const result = stt.once((p, s) => p.transcribe({ samples, sampleRate: SERVER_VAD_RATE }, { signal: s }), abort.signal).then(
+      ({ value, provider }) => {
+        const r = { text: value, provider: provider.label, doneAt: this.hooks.now() }
+        if (!abort.signal.aborted) this.hooks.onTranscript(utterance, value)
+        return r
+      },
+      (error: unknown) => {
+        if (!abort.signal.aborted) this.hooks.log(`speculative STT failed: ${(error as Error).message}`)
+        return null
+      }
+    )
+    this.current = { utterance, abort, result }
+  }
+
+  /** The user went on talking: abort the transcription of `utterance`, if it runs. */
+  drop(utterance: number): void {
+    if (this.current?.utterance !== utterance) return
+    this.abort()
+  }
+
+  /** The utterance was committed: its transcript to come (null if none was started for it); any other is forgotten. */
+  take(utterance: number): Promise<SpeculativeTranscript | null> | null {
+    const taken = this.current?.utterance === utterance ? this.current : null
+    this.current = null
+    return taken?.result ?? null
+  }
+
+  /** Abort whatever runs. */
+  abort(): void {
+    this.current?.abort.abort()
+    this.current = null
+  }
+}

@@ -1,0 +1,76 @@
+import { realClock, type Clock } from '../../shared/clock'
+import { EspeakProcessPool } from '../providers/espeakTts'
+import type { PipelineContext } from '../pipelines/types'
+import type { FrameBatch } from '../vad/frameBatch'
+import { BatchedServerVad } from '../vad/serverVad'
+import { WorkerFrameBatch } from '../vad/workerFrameBatch'
+import { SessionTicker } from './sessionTicker'
+import { VoiceSession, type VoiceSessionOptions, type VoiceSessionShared } from './voiceSession'
+
+export interface VoiceRuntimeOptions {
+  clock?: Clock
+  /**
+   * Starts the server VAD's batch when the first session opens: by default Silero on its own thread
+   * (WorkerFrameBatch over the bundled model); null = no server VAD backstop.
+   */
+  loadVadBatch?: (() => Promise<FrameBatch>) | null
+  log?: (line: string) => void
+}
+
+/**
+ * What every voice session of one backend process shares, made once by startBackend and closed with it: the clock,
+ * the 20 ms turn ticker (one timer for all sessions), the batched server VAD (one inference per 32 ms for every
+ * session, on its own thread), the espeak-ng warm-process pool, and the registry of open sessions (observeSession
+ * finds a session's voice pipeline here). Tests and benches make their own, with fakes where they want them.
+ */
+export class VoiceRuntime implements VoiceSessionShared {
+  readonly clock: Clock
+  readonly log: (line: string) => void
+  readonly ticker: SessionTicker
+  readonly vad: BatchedServerVad | null
+  readonly ttsPool: EspeakProcessPool
+  private readonly sessions = new Map<string, VoiceSession>()
+  private closed = false
+
+  constructor(opts: VoiceRuntimeOptions = {}) {
+    this.clock = opts.clock ?? realClock
+    this.log = opts.log ?? (() => undefined)
+    this.ticker = new SessionTicker(this.clock)
+    const loadBatch = opts.loadVadBatch === undefined ? () => WorkerFrameBatch.start({ log: this.log }) : opts.loadVadBatch
+    this.vad = loadBatch ? new BatchedServerVad({ loadBatch, clock: this.clock, log: this.log }) : null
+    this.ttsPool = new EspeakProcessPool(this.clock)
+  }
+
+  /** Open sessions. */
+  get size(): number {
+    return this.sessions.size
+  }
+
+  /** A voice session for a media session (the `voice` pipeline); it leaves the registry when it closes. */
+  startSession(ctx: PipelineContext, opts?: VoiceSessionOptions): VoiceSession {
+    if (this.closed) throw new Error('the voice runtime is closed')
+    if (this.sessions.has(ctx.sessionId)) throw new Error(`session ${ctx.sessionId} already runs a voice pipeline`)
+    const session = new VoiceSession(ctx, this, opts)
+    this.sessions.set(ctx.sessionId, session)
+    session.on('close', () => {
+      if (this.sessions.get(ctx.sessionId) === session) this.sessions.delete(ctx.sessionId)
+    })
+    return session
+  }
+
+  /** The voice pipeline of a session, if it runs one. */
+  session(sessionId: string): VoiceSession | undefined {
+    return this.sessions.get(sessionId)
+  }
+
+  /** Close what is left open (sessions close with their media sessions first), stop the ticker, end the VAD thread
+   *  and the warm processes. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const session of [...this.sessions.values()]) session.close()
+    this.ticker.close()
+    this.ttsPool.close()
+    await this.vad?.close()
+  }
+}

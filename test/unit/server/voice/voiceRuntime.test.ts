@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import type { PipelineContext } from '../../../../src/server/pipelines/types'
+import { VoiceRuntime } from '../../../../src/server/voice/voiceRuntime'
+import { FakeClock } from '../../../helpers/fakeClock'
+import { EnergyBatch } from '../../../helpers/voiceSessionRig'
+
+const ctx = (sessionId: string): PipelineContext => ({ sessionId, reply: () => undefined, flushReply: () => undefined, notify: () => undefined })
+
+class ClosableBatch extends EnergyBatch {
+  closed = false
+  close(): void {
+    this.closed = true
+  }
+}
+
+describe('VoiceRuntime', () => {
+  it('keeps the registry of open voice sessions; close ends what is left: sessions, ticker, VAD thread, warm processes', async () => {
+    const clock = new FakeClock()
+    const batch = new ClosableBatch()
+    let loads = 0
+    const runtime = new VoiceRuntime({ clock, loadVadBatch: async () => (loads++, batch) })
+    expect(loads).toBe(0) // the VAD starts with the first session, not before
+    const a = runtime.startSession(ctx('session-a'))
+    const b = runtime.startSession(ctx('session-b'))
+    await new Promise((r) => setImmediate(r))
+    expect(loads).toBe(1) // one batch for every session
+    expect(runtime.size).toBe(2)
+    expect(runtime.session('session-a')).toBe(a)
+    a.close()
+    expect(runtime.session('session-a')).toBeUndefined()
+    expect(runtime.session('session-b')).toBe(b)
+    expect(runtime.ttsPool.spares).toBeGreaterThan(0) // b's espeak-ng spare
+    let closedEvent = false
+    b.on('close', () => (closedEvent = true))
+    await runtime.close()
+    expect(closedEvent).toBe(true)
+    expect(runtime.size).toBe(0)
+    expect(batch.closed).toBe(true)
+    expect(runtime.ttsPool.spares).toBe(0)
+    expect(clock.liveTimers).toBe(0)
+  })
+
+  it('without a VAD batch loader there is no server VAD backstop', () => {
+    const runtime = new VoiceRuntime({ clock: new FakeClock(), loadVadBatch: null })
+    expect(runtime.vad).toBeNull()
+  })
+})

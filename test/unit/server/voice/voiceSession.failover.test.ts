@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { ProviderError } from '../../../../src/server/providers/errors'
+import { FakeStt, startVoiceSessionRig, type VoiceSessionRig } from '../../../helpers/voiceSessionRig'
+
+describe('VoiceSession: provider failover', () => {
+  let rig: VoiceSessionRig
+  afterEach(async () => {
+    await rig?.close()
+  })
+
+  async function askAndCommit(): Promise<void> {
+    await rig.run(500)
+    rig.client('vadActive')
+    rig.client('speechStart', 't1')
+    await rig.run(600, 'speech')
+    rig.client('endOfUtterance', 't1')
+    await rig.run(1500)
+  }
+
+  it('a failing STT provider falls to the next one: the turn keeps its words and the user is told which failed and why', async () => {
+    const broken = new FakeStt('Broken STT', () => new ProviderError('http_status', 'HTTP 503: overloaded', 503))
+    const working = new FakeStt('Working STT', () => 'what time is it')
+    rig = startVoiceSessionRig({ stt: [broken, working] })
+    await askAndCommit()
+    expect(broken.calls).toHaveLength(1)
+    expect(working.calls).toHaveLength(1)
+    expect(working.calls[0]!.audio.samples).toEqual(broken.calls[0]!.audio.samples) // the same call, moved on
+    expect(rig.notices).toEqual([{ level: 'warning', message: 'Speech to text: Broken STT failed: HTTP 503: overloaded — using Working STT' }])
+    expect(rig.lastTrace('t1')).toMatchObject({ status: 'done', transcript: 'what time is it', providers: { stt: 'Working STT' } })
+    expect(rig.llm.calls[0]!.messages.at(-1)!.content).toBe('what time is it')
+  })
+
+  it('the failed provider sits out its cool-down: the next turn asks the working one first', async () => {
+    const broken = new FakeStt('Broken STT', () => new ProviderError('unreachable', 'could not connect'))
+    const working = new FakeStt('Working STT', () => 'what time is it')
+    rig = startVoiceSessionRig({ stt: [broken, working] })
+    await askAndCommit()
+    rig.client('speechStart', 't2')
+    await rig.run(600, 'speech')
+    rig.client('endOfUtterance', 't2')
+    await rig.run(1500)
+    expect(broken.calls).toHaveLength(1)
+    expect(working.calls).toHaveLength(2)
+    expect(rig.notices).toHaveLength(1)
+  })
+
+  it('when every STT provider fails, the turn fails with an error notice and the session goes on', async () => {
+    const broken = new FakeStt('Broken STT', () => new ProviderError('timeout', 'no answer within 4000 ms'))
+    rig = startVoiceSessionRig({ stt: [broken] })
+    await askAndCommit()
+    expect(rig.notices.map((n) => n.level)).toEqual(['error', 'error'])
+    expect(rig.notices[0]!.message).toBe('Speech to text: Broken STT failed: no answer within 4000 ms — no other provider left')
+    expect(rig.notices[1]!.message).toMatch(/^Turn failed: Speech to text: every provider failed — Broken STT: no answer within 4000 ms/)
+    expect(rig.lastTrace('t1')!.status).toBe('failed')
+    expect(rig.llm.calls).toHaveLength(0)
+    broken.answer = () => 'hello'
+    rig.client('speechStart', 't2')
+    await rig.run(600, 'speech')
+    rig.client('endOfUtterance', 't2')
+    await rig.run(1500)
+    expect(rig.lastTrace('t2')).toMatchObject({ status: 'done', transcript: 'hello' })
+  })
+
+  it('configure swaps the providers; the chains a running turn uses close when that turn ends; no STT configured is a warning', async () => {
+    rig = startVoiceSessionRig()
+    rig.llm.hold = true
+    await rig.run(500)
+    rig.client('vadActive')
+    rig.client('speechStart', 't1')
+    await rig.run(600, 'speech')
+    rig.client('endOfUtterance', 't1')
+    await rig.run(100)
+    expect(rig.chainEvents).toMatchObject({ built: 1, closed: 0 })
+    const labels = rig.session.configure({ stt: [], llm: [], tts: [], systemPrompt: 'Be brief.' })
+    expect(labels).toEqual({ stt: ['Fake STT'], llm: ['Fake LLM'], tts: ['Fake TTS'] })
+    expect(rig.chainEvents).toMatchObject({ built: 2, closed: 0 }) // the running turn still uses the old ones
+    expect(rig.notices.at(-1)).toEqual({ level: 'warning', message: 'No speech-to-text provider is configured for the voice loop: set one in Settings → Providers.' })
+    rig.llm.release()
+    await rig.run(1500)
+    expect(rig.chainEvents).toMatchObject({ built: 2, closed: 1 })
+    rig.client('speechStart', 't2')
+    await rig.run(600, 'speech')
+    rig.client('endOfUtterance', 't2')
+    await rig.run(200)
+    expect(rig.llm.calls.at(-1)!.messages[0]).toEqual({ role: 'system', content: 'Be brief.' })
+  })
+})
