@@ -4,12 +4,15 @@ import { SIGNALING_PROTOCOL_VERSION } from '../shared/contract/signaling'
 import type { BackendConfig } from './config'
 import { ensureWorkerBinEnv } from '../node/mediasoupWorkerBinary'
 import { findFreeRtcPort } from './net'
-import { attachSignalingServer } from './signalingServer'
+import { attachSignalingServer, type SignalingTimeouts } from './signalingServer'
 import { SessionManager, type SessionManagerOptions } from './sessions/sessionManager'
 import type { WorkerSlot } from './sessions/workerSlot'
 import { createSessionHandlers } from './sessions/signalingHandlers'
 import { createObserveSessionHandler } from './voice/voiceSignaling'
 import { attachRelay, type BackendRelayOptions, type RelayAttachment } from './relay/backendRelay'
+import type { ConnectionGate } from './auth/connectionGate'
+import { ProviderAuthority } from './auth/providerAuthority'
+import type { FairLimits } from './limits/fairLimits'
 
 export const SERVER_VERSION = '0.1.0'
 export const SIGNALING_PATH = '/signaling'
@@ -33,6 +36,19 @@ export interface StartBackendOptions {
   sessions?: SessionManagerOptions
   /** Put the workers behind an edge relay (src/server/relay): ICE candidates become the relay's one public port. */
   relay?: BackendRelayOptions
+  /** Who may connect and what they may do. The entry (main.ts) always sets it; tests may leave it out. */
+  access?: BackendAccess
+}
+
+export interface BackendAccess {
+  /** Decided at the WebSocket upgrade (auth/connectionGate.ts). Default: open, loopback pages only. */
+  gate?: ConnectionGate
+  /** Who decides the voice providers. Default: only the operator's (none configured): client providers refused. */
+  providers?: ProviderAuthority
+  /** Fairness limits (limits/fairLimits.ts); unset fields keep their defaults. */
+  limits?: Partial<FairLimits>
+  /** Signaling liveness timeouts (ping/pong, idle, handshake). */
+  timeouts?: Partial<SignalingTimeouts>
 }
 
 /**
@@ -51,7 +67,9 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   })
   let signaling: ReturnType<typeof attachSignalingServer> | null = null
   let relay: RelayAttachment | null = null
-  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), ...opts.sessions })
+  const access = opts.access ?? {}
+  const providers = access.providers ?? new ProviderAuthority({ clientProviders: 'none' })
+  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), limits: access.limits, ...opts.sessions })
   const closeAll = async (): Promise<void> => {
     await sessions.closeAll()
     await signaling?.close()
@@ -81,11 +99,14 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
       server: httpServer,
       path: SIGNALING_PATH,
       log,
+      gate: access.gate,
+      timeouts: access.timeouts,
+      connectionsPerAddress: access.limits?.connectionsPerAddress,
       handlers: {
-        hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length }),
+        hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length, providers: providers.summary }),
         ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
         ...(relay ? relay.wrapHandlers(createSessionHandlers(sessions)) : createSessionHandlers(sessions)),
-        observeSession: createObserveSessionHandler(sessions)
+        observeSession: createObserveSessionHandler(sessions, providers)
       }
     })
     await new Promise<void>((resolve, reject) => {
