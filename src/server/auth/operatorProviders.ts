@@ -55,13 +55,13 @@ export async function loadOperatorProviders(path: string, env: NodeJS.ProcessEnv
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    throw new Error(`cannot read the providers file ${path}: ${(error as Error).message}`)
+    throw new Error(`cannot read the providers file ${path}: ${(error as Error).message}`, { cause: error })
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw new Error(`the providers file ${path} is not JSON: ${(error as Error).message}`)
+    throw new Error(`the providers file ${path} is not JSON: ${(error as Error).message}`, { cause: error })
   }
   return parseOperatorProviders(json, env, path)
 }
