@@ -67,7 +67,7 @@ describe.skipIf(skip)('a half-open peer (its link removed after join) loses its 
       ip('netns', 'exec', ns, 'ip', 'link', 'set', nsIf, 'up')
     } catch (error) {
       teardown()
-      throw new Error(`could not build the namespace: ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`)
+      throw new Error(`could not build the namespace: ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`, { cause: error })
     }
     const secret = makeSecret()
     backend = spawn(
