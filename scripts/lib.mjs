@@ -77,6 +77,8 @@ export function parseCli(argv, { options, positionals = [] }) {
       const unknown = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(options, t.name))
       throw new UsageError(`unknown option ${unknown?.rawName ?? '?'}; known: ${knownOptions(options)}${positionals.length ? `; arguments: ${positionals.join(' ')}` : ''}`)
     }
+    const missing = error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(error.message) ? /--[\w-]+/.exec(error.message)?.[0] : undefined
+    if (missing) throw new UsageError(`${missing} needs a value; options: ${knownOptions(options)}`)
     throw new UsageError(`${error.message}; options: ${knownOptions(options)}`)
   }
   if (parsed.positionals.length > positionals.length) {

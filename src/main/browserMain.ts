@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { startBrowserMode } from './browserMode'
-import { findAppRoot, resolveBackendCommand } from './services/backendCommand'
+import { browserModeOrigins, findAppRoot, resolveBackendCommand } from './services/backendCommand'
 import { AppCore } from './services/appCore'
 import vadWorkerPath from './services/vad/vadWorker?modulePath'
 import sttWorkerPath from '../node/stt/sttWorker?modulePath'
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const pkg = (await import(join(appRoot, 'package.json'), { with: { type: 'json' } })) as { default: { version: string; productName: string } }
+  let pageOrigins: string[] = []
   const core = new AppCore({
     appInfo: {
       name: pkg.default.productName,
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
       modeReason: process.env.VOICE_BROWSER_MODE_REASON ?? 'started in browser mode'
     },
     userDataDir: defaultUserDataDir(),
-    backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: false }),
+    // The embedded backend accepts signaling only from this server's own pages (known once it listens, below).
+    backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: false, appOrigins: () => pageOrigins }),
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
     vadWorkerPath,
     sttWorkerPath,
@@ -47,8 +49,11 @@ async function main(): Promise<void> {
     secretsCipher: process.env[SECRETS_KEY_FILE_ENV] ? await fileKeyCipher(process.env[SECRETS_KEY_FILE_ENV]) : undefined,
     log: (line) => console.log(line)
   })
-  await core.start()
+  // Listen first, so the backend that core.start() launches knows this page's origin. Nobody can use the api before
+  // the URL with its token is printed below.
   const server = await startBrowserMode({ core, rendererDir, port, log: (line) => console.log(line) })
+  pageOrigins = browserModeOrigins(server.port)
+  await core.start()
   console.log(`Voice Assistant (browser mode) is at ${server.url}`)
   if (!noOpen) openInBrowser(server.url)
   const shutdown = (): void => {

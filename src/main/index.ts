@@ -18,7 +18,7 @@ import { installStatusPill } from './tray/electronStatusPill'
 import { installTray } from './tray/electronTray'
 import { iconsDir } from '../node/resourcePaths'
 import { launchedHidden, loginItemSettings } from './tray/desktopShell'
-import { rendererBaseOf, secureWebPreferences } from './securityPolicy'
+import { originOf, rendererBaseOf, secureWebPreferences } from './securityPolicy'
 import { AppCore } from './services/appCore'
 import vadWorkerPath from './services/vad/vadWorker?modulePath'
 import sttWorkerPath from '../node/stt/sttWorker?modulePath'
@@ -46,7 +46,8 @@ async function start(): Promise<void> {
   const core = new AppCore({
     appInfo: { name: app.getName(), version: app.getVersion(), mode: 'electron', platform: platform(), modeReason: null },
     userDataDir: app.getPath('userData'),
-    backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: true }),
+    // The embedded backend accepts signaling only from this origin's pages (and the main process, which sends none).
+    backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: true, appOrigins: () => [originOf(new URL(indexUrl))] }),
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
     secretsCipher: safeStorageCipher(safeStorage, platform()),
     vadWorkerPath,

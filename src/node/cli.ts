@@ -41,7 +41,11 @@ export function parseCli<const O extends CliOptions>(argv: readonly string[], sp
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${unknownOption(argv, options) ?? '?'}; known: ${knownOptions(options)}${positionals.length ? `; arguments: ${positionals.join(' ')}` : ''}`)
-    throw new UsageError(`${(error as Error).message}; options: ${knownOptions(options)}`)
+    const message = (error as Error).message
+    // "Option '-l, --listen <value>' argument missing" → "--listen needs a value"
+    const missing = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message) ? /--[\w-]+/.exec(message)?.[0] : undefined
+    if (missing) throw new UsageError(`${missing} needs a value; options: ${knownOptions(options)}`)
+    throw new UsageError(`${message}; options: ${knownOptions(options)}`)
   }
   if (parsed.positionals.length > positionals.length) {
     const takes = positionals.length ? `at most ${positionals.length} positional argument${positionals.length > 1 ? 's' : ''} (${positionals.join(', ')})` : 'no positional arguments'

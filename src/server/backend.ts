@@ -4,7 +4,7 @@ import { SIGNALING_PROTOCOL_VERSION } from '../shared/contract/signaling'
 import type { BackendConfig } from './config'
 import { ensureWorkerBinEnv } from '../node/mediasoupWorkerBinary'
 import { findFreeRtcPort } from './net'
-import { attachSignalingServer } from './signalingServer'
+import { attachSignalingServer, type SignalingTimeouts } from './signalingServer'
 import { SessionManager, type SessionManagerOptions } from './sessions/sessionManager'
 import type { WorkerSlot } from './sessions/workerSlot'
 import { createSessionHandlers } from './sessions/signalingHandlers'
@@ -13,6 +13,9 @@ import { VoiceRuntime } from './voice/voiceRuntime'
 import { pipelineFactories } from './pipelines'
 import { attachRelay, type BackendRelayOptions, type RelayAttachment } from './relay/backendRelay'
 import { WorkerRecovery } from './workerRecovery'
+import type { ConnectionGate } from './auth/connectionGate'
+import { ProviderAuthority } from './auth/providerAuthority'
+import type { FairLimits } from './limits/fairLimits'
 
 export const SERVER_VERSION = '0.1.0'
 export const SIGNALING_PATH = '/signaling'
@@ -39,6 +42,19 @@ export interface StartBackendOptions {
   sessions?: SessionManagerOptions
   /** Put the workers behind an edge relay (src/server/relay): ICE candidates become the relay's one public port. */
   relay?: BackendRelayOptions
+  /** Who may connect and what they may do. The entry (main.ts) always sets it; tests may leave it out. */
+  access?: BackendAccess
+}
+
+export interface BackendAccess {
+  /** Decided at the WebSocket upgrade (auth/connectionGate.ts). Default: open, loopback pages only. */
+  gate?: ConnectionGate
+  /** Who decides the voice providers. Default: only the operator's (none configured): client providers refused. */
+  providers?: ProviderAuthority
+  /** Fairness limits (limits/fairLimits.ts); unset fields keep their defaults. */
+  limits?: Partial<FairLimits>
+  /** Signaling liveness timeouts (ping/pong, idle, handshake). */
+  timeouts?: Partial<SignalingTimeouts>
 }
 
 /**
@@ -60,7 +76,9 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   // What every voice session of this process shares (ticker, batched server VAD, TTS pool, observer registry).
   const voice = new VoiceRuntime({ log })
   const pipelines = { ...pipelineFactories(voice), ...opts.sessions?.pipelines }
-  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), ...opts.sessions, pipelines })
+  const access = opts.access ?? {}
+  const providers = access.providers ?? new ProviderAuthority({ clientProviders: 'none' })
+  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), limits: access.limits, ...opts.sessions, pipelines })
   const closeAll = async (): Promise<void> => {
     recovery.close()
     await sessions.closeAll()
@@ -114,11 +132,14 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
       server: httpServer,
       path: SIGNALING_PATH,
       log,
+      gate: access.gate,
+      timeouts: access.timeouts,
+      connectionsPerAddress: access.limits?.connectionsPerAddress,
       handlers: {
-        hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length }),
+        hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length, providers: providers.summary }),
         ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
         ...recovery.wrapHandlers(relay ? relay.wrapHandlers(createSessionHandlers(sessions)) : createSessionHandlers(sessions)),
-        observeSession: createObserveSessionHandler(sessions, voice)
+        observeSession: createObserveSessionHandler(sessions, voice, providers)
       }
     })
     await new Promise<void>((resolve, reject) => {

@@ -53,10 +53,16 @@ export function connectSignaling(url: string, factory: WebSocketFactory, openTim
       clearTimeout(openTimer)
       resolve(client)
     }
-    socket.onerror = () => undefined // the close event that follows carries the outcome
+    // The close event that follows carries the outcome; a refused upgrade's status is only in the error (`ws`: "Unexpected
+    // server response: 401"; browsers give no detail), so it is kept for the message.
+    let openError = ''
+    socket.onerror = (ev) => {
+      const message = (ev as { message?: unknown } | null)?.message
+      if (typeof message === 'string' && message) openError = message
+    }
     socket.onclose = (ev) => {
       clearTimeout(openTimer)
-      reject(new Error(`signaling ${url} closed before it opened (code ${ev.code})`))
+      reject(new Error(`signaling ${url} closed before it opened (code ${ev.code}${openError ? `: ${openError}` : ''})`))
       for (const [id, p] of pending) {
         clearTimeout(p.timer)
         p.reject(new ContractError('unavailable', `signaling closed (code ${ev.code}) before request ${id} was answered`))

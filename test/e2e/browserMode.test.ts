@@ -66,8 +66,35 @@ describe.skipIf(missing)('browser mode end to end', () => {
 
   it('starts the embedded backend and shows it ready with its signaling URL and round trip', async () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="backend-panel"]')?.textContent?.includes('ready'), undefined, { timeout: 60_000 })
-    expect(await page.textContent('[data-testid="backend-url"]')).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/signaling$/)
+    // The URL carries the embedded backend's per-run secret (the backend accepts no connection without it).
+    expect(await page.textContent('[data-testid="backend-url"]')).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/signaling\?token=[\w-]{43}$/)
     expect(app.core.backend.status).toMatchObject({ state: 'ready', workers: 1 })
+  })
+
+  it('the embedded backend takes signaling only with its per-run secret and only from the app\'s own page', async () => {
+    const withToken = app.core.backend.status.signalingUrl!
+    const bare = withToken.split('?')[0]!
+    const opens = (url: string): Promise<boolean> =>
+      page.evaluate(
+        (u) =>
+          new Promise<boolean>((resolve) => {
+            const ws = new WebSocket(u)
+            ws.onopen = () => (ws.close(), resolve(true))
+            ws.onclose = () => resolve(false)
+          }),
+        url
+      )
+    expect(await opens(withToken)).toBe(true)
+    expect(await opens(bare)).toBe(false)
+    // Another page (here: a Node client claiming a foreign origin) is refused even with the secret.
+    const { default: WebSocket } = await import('ws')
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(withToken, { origin: 'https://evil.example' })
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+      ws.on('open', () => resolve(101))
+      ws.on('error', () => undefined)
+    })
+    expect(status).toBe(403)
   })
 
   it('round-trips the api: a setting changed in the UI is saved by the service and on disk', async () => {

@@ -11,6 +11,8 @@ import { BASE_CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissingReason } from '../hel
 import { buildMediaHarness } from '../helpers/mediaHarness'
 import { createTopology, netemUnavailableReason, netnsUnavailableReason, type NetnsTopology } from '../helpers/relay-netns'
 import { killRelay, spawnRelay, type RelayProcess } from '../helpers/relay-process'
+import { issueAccessToken, makeSecret } from '../../src/server/auth/accessToken'
+import { TOKEN_SECRET_ENV } from '../../src/server/config'
 
 const repo = join(import.meta.dirname, '..', '..')
 const skip = netnsUnavailableReason() ?? chromiumMissingReason()
@@ -43,6 +45,9 @@ async function spawnReady(cmd: string[], env: Record<string, string>): Promise<{
 
 describe.skipIf(skip)('multi-host: client, relay and two backends in separate network namespaces', () => {
   const token = randomBytes(24).toString('base64url')
+  /** The backends listen beyond loopback, so they need operator tokens; the harness page's origin is allowed. */
+  const tokenSecret = makeSecret()
+  const accessToken = issueAccessToken(tokenSecret, { sub: 'netns-test', ttlMs: 3_600_000 })
   let topo: NetnsTopology
   let relay: RelayProcess
   const procs: ChildProcess[] = []
@@ -62,12 +67,12 @@ describe.skipIf(skip)('multi-host: client, relay and two backends in separate ne
     })
     for (const b of ['b1', 'b2'] as const) {
       const { proc, ready } = await spawnReady(
-        ['ip', 'netns', 'exec', topo.ns[b], process.execPath, '--import', 'tsx', join(repo, 'src/server/main.ts'), '--listen', topo.ip[b], '--workers', '1', '--signaling-port', '8080'],
-        { VOICE_RELAY_CONTROL_URL: `ws://${b === 'b1' ? topo.ip.relayToB1 : topo.ip.relayToB2}:7010/relay-control`, VOICE_RELAY_TOKEN: token, VOICE_RELAY_BACKEND_ID: b }
+        ['ip', 'netns', 'exec', topo.ns[b], process.execPath, '--import', 'tsx', join(repo, 'src/server/main.ts'), '--listen', topo.ip[b], '--workers', '1', '--signaling-port', '8080', '--allow-origin', 'http://127.0.0.1:8000'],
+        { VOICE_RELAY_CONTROL_URL: `ws://${b === 'b1' ? topo.ip.relayToB1 : topo.ip.relayToB2}:7010/relay-control`, VOICE_RELAY_TOKEN: token, VOICE_RELAY_BACKEND_ID: b, [TOKEN_SECRET_ENV]: tokenSecret }
       )
       procs.push(proc)
       expect(ready.event).toBe('ready')
-      signaling[b] = String(ready.signalingUrl)
+      signaling[b] = `${String(ready.signalingUrl)}?token=${accessToken}`
       // Without netem the link delay is added in userspace, on the backend host, in front of its signaling port.
       const { proc: delayProxy } = await spawnReady(
         ['ip', 'netns', 'exec', topo.ns[b], process.execPath, '--import', 'tsx', join(repo, 'test/helpers/relay-delayProxy.ts'), '--listen', `${topo.ip[b]}:8081`, '--target', `${topo.ip[b]}:8080`, '--delay-ms', String(PROXY_DELAY[b])],

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { startBrowserMode, type BrowserModeServer } from '../../src/main/browserMode'
 import { AppCore } from '../../src/main/services/appCore'
-import { resolveBackendCommand } from '../../src/main/services/backendCommand'
+import { browserModeOrigins, resolveBackendCommand } from '../../src/main/services/backendCommand'
 import type { WebSocketLike } from '../../src/shared/signalingClient'
 import type { SecretCipher } from '../../src/main/services/secretsStore'
 
@@ -24,17 +24,20 @@ export interface BrowserApp {
  */
 export async function startBrowserApp(opts: { userDataDir?: string; autoStartBackend?: boolean; secretsCipher?: SecretCipher } = {}): Promise<BrowserApp> {
   const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'va-e2e-')))
+  let pageOrigins: string[] = []
   const core = new AppCore({
     appInfo: { name: 'Voice Assistant', version: '0.0.0-test', mode: 'browser', platform: process.platform, modeReason: 'end-to-end test' },
     userDataDir,
-    backendCommand: resolveBackendCommand({ moduleDir: join(repoRoot, 'src', 'main', 'services'), appRoot: repoRoot, execPath: process.execPath, isElectron: false }),
+    backendCommand: resolveBackendCommand({ moduleDir: join(repoRoot, 'src', 'main', 'services'), appRoot: repoRoot, execPath: process.execPath, isElectron: false, appOrigins: () => pageOrigins }),
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
     autoStartBackend: opts.autoStartBackend,
     secretsCipher: opts.secretsCipher,
     log: () => undefined
   })
-  await core.start()
+  // As browserMain: listen first, so the embedded backend knows the page origin it must accept.
   const server = await startBrowserMode({ core, rendererDir })
+  pageOrigins = browserModeOrigins(server.port)
+  await core.start()
   return {
     core,
     server,

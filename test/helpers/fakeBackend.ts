@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PassThrough } from 'node:stream'
 import type { ChildProcess } from 'node:child_process'
-import { attachSignalingServer, type SignalingConnection } from '../../src/server/signalingServer'
+import { attachSignalingServer, type SignalingConnection, type SignalingServerOptions, type SignalingStats } from '../../src/server/signalingServer'
 import type { HandlersFor } from '../../src/shared/contract/dispatch'
 import { ContractError } from '../../src/shared/contract/errors'
 import { signalingMethods, type SignalingMethodName } from '../../src/shared/contract/signaling'
@@ -17,11 +17,17 @@ const stubWithoutMediaSessions = Object.fromEntries(
 ) as unknown as Omit<HandlersFor<typeof signalingMethods, SignalingConnection>, 'hello' | 'ping'>
 
 /** A real signaling server (hello + ping) on loopback, standing in for a backend process in unit tests. */
-export async function startSignalingStub(opts: { workers?: number; protocolVersion?: number } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function startSignalingStub(
+  opts: { workers?: number; protocolVersion?: number } & Pick<SignalingServerOptions, 'gate' | 'timeouts' | 'connectionsPerAddress' | 'log'> = {}
+): Promise<{ url: string; server: Server; stats: SignalingStats; close(): Promise<void> }> {
   const server = createServer()
   const signaling = attachSignalingServer({
     server,
     path: '/signaling',
+    gate: opts.gate,
+    timeouts: opts.timeouts,
+    connectionsPerAddress: opts.connectionsPerAddress,
+    log: opts.log,
     handlers: {
       hello: () => ({ protocolVersion: opts.protocolVersion ?? 1, serverVersion: 'stub', workers: opts.workers ?? 2 }),
       ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
@@ -33,6 +39,7 @@ export async function startSignalingStub(opts: { workers?: number; protocolVersi
   return {
     url: `ws://127.0.0.1:${port}/signaling`,
     server,
+    stats: signaling.stats,
     close: async () => {
       await signaling.close()
       server.closeAllConnections()

@@ -27,6 +27,8 @@ export interface ResolveBackendCommandInput {
   execPath: string
   isElectron: boolean
   exists?: (p: string) => boolean
+  /** The renderer's page origins, read at each backend start (see BackendCommand.appOrigins). */
+  appOrigins?: () => readonly string[]
 }
 
 /**
@@ -38,10 +40,16 @@ export function resolveBackendCommand(input: ResolveBackendCommandInput): Backen
   const exists = input.exists ?? existsSync
   const common = ['--listen', '127.0.0.1', '--workers', '1']
   const built = join(input.moduleDir, 'server.js')
+  const origins = input.appOrigins ? { appOrigins: input.appOrigins } : {}
   if (exists(built)) {
-    return { command: input.execPath, args: [built, ...common], env: input.isElectron ? { ELECTRON_RUN_AS_NODE: '1' } : {}, cwd: input.appRoot }
+    return { command: input.execPath, args: [built, ...common], env: input.isElectron ? { ELECTRON_RUN_AS_NODE: '1' } : {}, cwd: input.appRoot, ...origins }
   }
   const source = join(input.appRoot, 'src', 'server', 'main.ts')
   if (!exists(source)) throw new Error(`neither ${built} nor ${source} exists: run npm run build`)
-  return { command: input.execPath, args: ['--import', 'tsx', source, ...common], env: {}, cwd: input.appRoot }
+  return { command: input.execPath, args: ['--import', 'tsx', source, ...common], env: {}, cwd: input.appRoot, ...origins }
+}
+
+/** The origins of browser mode's pages when it serves on loopback `port` (opened as 127.0.0.1 or as localhost). */
+export function browserModeOrigins(port: number): string[] {
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`]
 }

@@ -1,8 +1,9 @@
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import type { BackendRanking, BackendStatus } from '../../shared/contract/api'
 import { backendCandidateUrls, type Settings } from '../../shared/contract/settings'
-import { SIGNALING_PROTOCOL_VERSION } from '../../shared/contract/signaling'
+import { EMBEDDED_ORIGINS_ENV, EMBEDDED_SECRET_ENV, SIGNALING_PROTOCOL_VERSION } from '../../shared/contract/signaling'
 import { backoffDelayMs } from '../../shared/backoff'
 import { connectSignaling, type SignalingClient, type WebSocketFactory } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
@@ -14,6 +15,11 @@ export interface BackendCommand {
   args: string[]
   env?: Record<string, string>
   cwd?: string
+  /**
+   * The page origins of the app's renderer (app://bundle, browser mode's http://127.0.0.1:<port>), read at each
+   * start: the embedded backend refuses a WebSocket from any other page. Browser mode knows its own only once it listens.
+   */
+  appOrigins?: () => readonly string[]
 }
 
 export type SpawnFn = (command: string, args: string[], options: SpawnOptions) => ChildProcess
@@ -306,9 +312,13 @@ export class BackendService {
   }
 
   private spawnEmbedded(generation: number, signal: AbortSignal): Promise<string> {
-    const { command, args, env, cwd } = this.opts.command
+    const { command, args, env, cwd, appOrigins } = this.opts.command
     const spawn = this.opts.spawn ?? nodeSpawn
     this.stderrTail = []
+    // A fresh secret per backend process, only in its environment (argv is visible in ps): without it no connection
+    // is accepted, so a web page or another local user cannot drive the embedded backend. Its ready line's URL
+    // carries it back (?token=), and that URL is what the renderer and this service connect with.
+    const launch = { [EMBEDDED_SECRET_ENV]: randomBytes(32).toString('base64url'), [EMBEDDED_ORIGINS_ENV]: (appOrigins?.() ?? []).join(' ') }
     return new Promise((resolve, reject) => {
       if (signal.aborted) {
         reject(new Error('superseded by a newer start or stop'))
@@ -316,7 +326,7 @@ export class BackendService {
       }
       let child: ChildProcess
       try {
-        child = spawn(command, args, { cwd, env: { ...process.env, ...env, VOICE_BACKEND_EXIT_ON_STDIN_END: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
+        child = spawn(command, args, { cwd, env: { ...process.env, ...env, ...launch, VOICE_BACKEND_EXIT_ON_STDIN_END: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
       } catch (error) {
         reject(new Error(`could not start the backend (${command}): ${(error as Error).message}`))
         return

@@ -4,11 +4,26 @@ import type { SessionPipelineName } from '../../shared/contract/signaling'
 import type { PipelineFactory } from '../pipelines/types'
 import type { WorkerSlot } from './workerSlot'
 import { Session } from './session'
+import { JoinAdmission } from '../limits/joinAdmission'
+import type { FairLimits, SessionOwner } from '../limits/fairLimits'
+
+/**
+ * How long a session whose signaling dropped waits to be resumed. With signaling's ping/pong (a dead link is found
+ * within 10 s, see DEFAULT_SIGNALING_TIMEOUTS) a half-open peer's session is freed within 25 s; 15 s covers the
+ * client's reconnect backoff through its sixth attempt (250 ms doubling: 0.25 + 0.5 + … + 8 s ≈ 15.75 s).
+ */
+export const DEFAULT_DETACHED_GRACE_MS = 15_000
+/** Sessions created without an owner (in-process callers, tests) count against this one. */
+const LOCAL_OWNER: SessionOwner = { principal: 'local', address: 'local' }
 
 export interface SessionManagerOptions {
   /** How long a session whose signaling dropped waits to be resumed before it is closed. */
   detachedGraceMs?: number
+  /** Shorthand for limits.maxSessions. */
   maxSessions?: number
+  /** Fairness limits: join rate, sessions per principal and per address (defaults: DEFAULT_FAIR_LIMITS). */
+  limits?: Partial<FairLimits>
+  now?: () => number
   defaultPipeline?: SessionPipelineName
   /** The pipelines sessions may run, by name (startBackend passes every one, with a caller's replacements). */
   pipelines?: Partial<Record<SessionPipelineName, PipelineFactory>>
@@ -26,9 +41,21 @@ export class SessionManager {
   private readonly perWorker: number[]
   private readonly createdListeners = new Set<(s: Session) => void>()
   private closing = false
+  /** Join rate and session quotas; every session is counted against its owner until it closes. */
+  readonly admission: JoinAdmission
+  private readonly now: () => number
+  private readonly graceMs: number
 
   constructor(private readonly slots: readonly WorkerSlot[], private readonly opts: SessionManagerOptions = {}) {
     this.perWorker = slots.map(() => 0)
+    this.admission = new JoinAdmission({ ...opts.limits, ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}) })
+    this.now = opts.now ?? Date.now
+    this.graceMs = opts.detachedGraceMs ?? DEFAULT_DETACHED_GRACE_MS
+  }
+
+  /** The pipeline a join gets when it names `pipeline` (or none). */
+  pipelineFor(pipeline?: SessionPipelineName): SessionPipelineName {
+    return pipeline ?? this.opts.defaultPipeline ?? 'echo'
   }
 
   get size(): number {
@@ -45,16 +72,17 @@ export class SessionManager {
     return () => this.createdListeners.delete(listener)
   }
 
-  async create(pipeline?: SessionPipelineName): Promise<Session> {
+  /** A new session for `owner`, if the fairness limits admit it (else ContractError limit_exceeded naming the limit). */
+  async create(pipeline?: SessionPipelineName, owner: SessionOwner = LOCAL_OWNER): Promise<Session> {
     if (this.closing) throw new ContractError('unavailable', 'backend is shutting down')
-    if (this.sessions.size >= (this.opts.maxSessions ?? 2000)) throw new ContractError('unavailable', 'backend is full: too many sessions')
     if (this.slots.length === 0) throw new ContractError('unavailable', 'backend has no workers')
+    this.admission.admit(owner, this.now())
     // startBackend fills `slots` after constructing the manager: size the counters to the slots that exist now.
     while (this.perWorker.length < this.slots.length) this.perWorker.push(0)
     let index = 0
     for (let i = 1; i < this.perWorker.length; i++) if (this.perWorker[i]! < this.perWorker[index]!) index = i
     const slot = this.slots[index]!
-    const name = pipeline ?? this.opts.defaultPipeline ?? 'echo'
+    const name = this.pipelineFor(pipeline)
     const factory = this.opts.pipelines?.[name]
     if (!factory) throw new ContractError('unavailable', `this backend runs no ${name} pipeline`)
     this.perWorker[index]!++
@@ -70,12 +98,14 @@ export class SessionManager {
       })
     } catch (error) {
       this.perWorker[index]!--
+      this.admission.release(owner)
       throw error
     }
     this.sessions.set(session.id, session)
     session.onClose(() => {
       this.sessions.delete(session.id)
       this.perWorker[index]!--
+      this.admission.release(owner)
       const timer = this.graceTimers.get(session.id)
       if (timer) clearTimeout(timer)
       this.graceTimers.delete(session.id)
@@ -105,9 +135,9 @@ export class SessionManager {
       session.id,
       setTimeout(() => {
         this.graceTimers.delete(session.id)
-        this.opts.log?.(`session ${session.id} not resumed within ${this.opts.detachedGraceMs ?? 30_000} ms: closing`)
+        this.opts.log?.(`session ${session.id} not resumed within ${this.graceMs} ms: closing it and its transports`)
         void session.close()
-      }, this.opts.detachedGraceMs ?? 30_000)
+      }, this.graceMs)
     )
   }
 

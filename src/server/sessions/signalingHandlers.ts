@@ -12,29 +12,39 @@ export type SessionHandlers = Pick<HandlersFor<typeof signalingMethods, Signalin
 /**
  * Signaling handlers for media sessions. A connection is bound to at most one session (by join, or resume with the
  * session's token); every other method acts on that session only, so another session's ids are simply not found.
- * When the connection closes, the session is detached (kept for a grace period to be resumed), not closed.
+ * A join is counted against the connection's principal and source address (the manager's JoinAdmission) and must be
+ * in the principal's scope. When the connection closes, the session is detached (kept for a grace period to be
+ * resumed), not closed.
  */
 export function createSessionHandlers(manager: SessionManager): SessionHandlers {
   const bound = new Map<number, Session>()
   const watched = new Set<number>()
+  /** A bound connection is exempt from signaling's idle timeout (the session may be quiet for minutes). */
+  const holds = new Map<number, () => void>()
+  const unbind = (connId: number): void => {
+    bound.delete(connId)
+    holds.get(connId)?.()
+    holds.delete(connId)
+  }
 
   const bind = (conn: SignalingConnection, session: Session): void => {
     const previous = bound.get(conn.id)
     if (previous && previous !== session) throw new ContractError('conflict', 'this connection already has a session; leave it first')
     // A resume from a new connection takes the session over from a stale one.
-    for (const [connId, s] of bound) if (s === session && connId !== conn.id) bound.delete(connId)
+    for (const [connId, s] of bound) if (s === session && connId !== conn.id) unbind(connId)
     bound.set(conn.id, session)
+    if (!holds.has(conn.id)) holds.set(conn.id, conn.hold())
     manager.attach(session)
     session.setNotifier((note) => conn.notify(SESSION_NOTIFICATION, note))
     session.onClose(() => {
-      if (bound.get(conn.id) === session) bound.delete(conn.id)
+      if (bound.get(conn.id) === session) unbind(conn.id)
     })
     if (!watched.has(conn.id)) {
       watched.add(conn.id)
       conn.onClose(() => {
         watched.delete(conn.id)
         const s = bound.get(conn.id)
-        bound.delete(conn.id)
+        unbind(conn.id)
         if (s) manager.detach(s)
       })
     }
@@ -64,7 +74,10 @@ export function createSessionHandlers(manager: SessionManager): SessionHandlers 
   return {
     async join({ pipeline }, conn) {
       if (bound.has(conn.id)) throw new ContractError('conflict', 'this connection already has a session; leave it first')
-      const session = await manager.create(pipeline)
+      const name = manager.pipelineFor(pipeline)
+      const scope = conn.principal.pipelines
+      if (scope && !scope.includes(name)) throw new ContractError('forbidden', `your access token does not allow the ${name} pipeline (its scope: ${scope.join(', ')})`)
+      const session = await manager.create(name, { principal: conn.principal.id, address: conn.addressKey })
       try {
         bind(conn, session)
       } catch (error) {
@@ -118,7 +131,7 @@ export function createSessionHandlers(manager: SessionManager): SessionHandlers 
     },
     async leave(_params, conn) {
       const session = current(conn)
-      bound.delete(conn.id)
+      unbind(conn.id)
       await session.close()
       return {}
     }

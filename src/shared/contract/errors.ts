@@ -5,7 +5,9 @@ export const errorCodeSchema = z.enum([
   'bad_message', // not JSON / not an object / envelope fields missing
   'unknown_method',
   'invalid_params',
-  'unauthorized',
+  'unauthorized', // not authenticated for this (no session joined, wrong session token, no or bad access token)
+  'forbidden', // authenticated, but this principal may not do it (token scope, provider authority)
+  'limit_exceeded', // a fairness limit refused it; `limit` says which one, `retryAfterMs` when a rate limit refills
   'not_found',
   'conflict',
   'unavailable',
@@ -14,11 +16,28 @@ export const errorCodeSchema = z.enum([
 ])
 export type ErrorCode = z.infer<typeof errorCodeSchema>
 
+/**
+ * The fairness limits a backend enforces (src/server/limits), named in limit_exceeded refusals so a client (and its
+ * user) can tell "this backend is full" from "you are joining too fast" from "you already hold too many sessions".
+ */
+export const limitNameSchema = z.enum([
+  'sessions_total', // the backend's session slots (--max-sessions)
+  'sessions_per_principal', // sessions one token subject (or the embedded app) holds, detached ones included
+  'sessions_per_address', // sessions from one source address (IPv6: one /64)
+  'join_rate', // joins per source address and per principal (token bucket)
+  'connections_per_address' // open signaling connections from one source address (refused at the upgrade: HTTP 429)
+])
+export type LimitName = z.infer<typeof limitNameSchema>
+
 export const errorBodySchema = z.object({
   code: errorCodeSchema,
   message: z.string(),
   /** For invalid_params: one line per failed field, e.g. "audio.echoCancellation: expected boolean". */
-  issues: z.array(z.string()).optional()
+  issues: z.array(z.string()).optional(),
+  /** For limit_exceeded: which limit refused the request. */
+  limit: limitNameSchema.optional(),
+  /** For a rate limit: when the next attempt can succeed. */
+  retryAfterMs: z.number().int().nonnegative().optional()
 })
 export type ErrorBody = z.infer<typeof errorBodySchema>
 
@@ -26,17 +45,31 @@ export type ErrorBody = z.infer<typeof errorBodySchema>
 export class ContractError extends Error {
   readonly code: ErrorCode
   readonly issues: string[] | undefined
-  constructor(code: ErrorCode, message: string, issues?: string[]) {
+  readonly limit: LimitName | undefined
+  readonly retryAfterMs: number | undefined
+  constructor(code: ErrorCode, message: string, issues?: string[], extra: { limit?: LimitName; retryAfterMs?: number } = {}) {
     super(message)
     this.name = 'ContractError'
     this.code = code
     this.issues = issues
+    this.limit = extra.limit
+    this.retryAfterMs = extra.retryAfterMs
   }
   toBody(): ErrorBody {
-    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message }
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues ? { issues: this.issues } : {}),
+      ...(this.limit ? { limit: this.limit } : {}),
+      ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {})
+    }
   }
   static fromBody(body: ErrorBody): ContractError {
-    return new ContractError(body.code, body.message, body.issues)
+    return new ContractError(body.code, body.message, body.issues, { limit: body.limit, retryAfterMs: body.retryAfterMs })
+  }
+  /** A fairness limit refused the request (see limitNameSchema). */
+  static limit(limit: LimitName, message: string, retryAfterMs?: number): ContractError {
+    return new ContractError('limit_exceeded', message, undefined, { limit, ...(retryAfterMs !== undefined ? { retryAfterMs: Math.ceil(retryAfterMs) } : {}) })
   }
 }
 

@@ -161,13 +161,40 @@ export const voiceConfigSchema = z
   .strict()
 export type VoiceConfig = z.infer<typeof voiceConfigSchema>
 
+/**
+ * A standalone backend's own providers (its operator's config file), picked by name: the client chooses among them
+ * and the backend fills in the URL and key, which the client never sees.
+ */
+export const operatorProviderRefSchema = z.object({ kind: z.literal('operator'), name: z.string().min(1).max(64) }).strict()
+/**
+ * What a client asks a voice session to use: its own provider (URL + key; a backend accepts these only if its
+ * operator allows client providers, and never towards private addresses unless it allows any) or the operator's.
+ */
+export const voiceProviderChoiceSchema = z.discriminatedUnion('kind', [voiceProviderConfigSchema, operatorProviderRefSchema])
+export const voiceConfigRequestSchema = voiceConfigSchema.extend({
+  stt: z.array(voiceProviderChoiceSchema).max(4),
+  llm: z.array(voiceProviderChoiceSchema).max(4),
+  tts: z.array(voiceProviderChoiceSchema).max(4)
+})
+export type VoiceConfigRequest = z.infer<typeof voiceConfigRequestSchema>
+
+/**
+ * Who may bring their own provider URL/key to a backend: none (only the operator's providers), public-https (https
+ * to public addresses only), any (any URL: the embedded backend, whose only client is the app on this machine).
+ */
+export const clientProvidersPolicySchema = z.enum(['none', 'public-https', 'any'])
+export type ClientProvidersPolicy = z.infer<typeof clientProvidersPolicySchema>
+const stageNamesSchema = z.object({ stt: z.array(z.string()), llm: z.array(z.string()), tts: z.array(z.string()) })
+
 export const signalingMethods = {
   hello: {
     params: z.object({ protocolVersion: z.number().int(), client: z.string().max(128) }).strict(),
     result: z.object({
       protocolVersion: z.number().int(),
       serverVersion: z.string(),
-      workers: z.number().int().nonnegative()
+      workers: z.number().int().nonnegative(),
+      /** What observeSession's `voice` may name: the operator's providers by stage, and the client-provider policy. */
+      providers: z.object({ clientProviders: clientProvidersPolicySchema, operator: stageNamesSchema }).optional()
     })
   },
   ping: {
@@ -240,11 +267,12 @@ export const signalingMethods = {
   },
   /**
    * A second connection (the app's main process) watches a session it holds the token of: it receives that session's
-   * turnTrace and voiceNotice notifications and may configure the voice pipeline's providers.
+   * turnTrace and voiceNotice notifications and may configure the voice pipeline's providers (within the backend's
+   * provider authority: a refused provider is answered with `forbidden` and nothing is configured or contacted).
    */
   observeSession: {
-    params: z.object({ sessionId: mediaIdSchema, token: z.string().min(16).max(128), voice: voiceConfigSchema.optional() }).strict(),
-    result: z.object({ pipeline: sessionPipelineSchema, providers: z.object({ stt: z.array(z.string()), llm: z.array(z.string()), tts: z.array(z.string()) }).nullable() })
+    params: z.object({ sessionId: mediaIdSchema, token: z.string().min(16).max(128), voice: voiceConfigRequestSchema.optional() }).strict(),
+    result: z.object({ pipeline: sessionPipelineSchema, providers: stageNamesSchema.nullable() })
   },
   /** Close the session and everything it owns. */
   /**
@@ -281,3 +309,11 @@ export const signalingNotificationSchema = z.object({
 })
 
 export const MAX_SIGNALING_FRAME_BYTES = 64 * 1024
+
+/**
+ * The embedded backend's launch contract (the app's BackendService → src/server/main.ts): the per-run secret every
+ * signaling connection must present (as `?token=`; the backend's ready line carries the URL with it), and the page
+ * origins of the app's renderer (space-separated). In the child's environment, never its argv (visible in ps).
+ */
+export const EMBEDDED_SECRET_ENV = 'VOICE_BACKEND_SECRET'
+export const EMBEDDED_ORIGINS_ENV = 'VOICE_BACKEND_APP_ORIGINS'
