@@ -28,12 +28,23 @@ export const catalogModelSchema = z.object({
   licenseUrl: z.string().url(),
   homepage: z.string().url(),
   revision: z.string(),
+  /** The model offered first (first-run setup, `npm run models -- install` without an id). At most one. */
+  default: z.boolean().optional(),
   checksumNote: z.string().optional(),
   files: z.array(catalogFileSchema).min(1)
 })
 export type CatalogModel = z.infer<typeof catalogModelSchema>
 
-export const catalogSchema = z.object({ version: z.literal(1), models: z.array(catalogModelSchema) })
+export const catalogSchema = z
+  .object({ version: z.literal(1), models: z.array(catalogModelSchema) })
+  .superRefine((catalog, ctx) => {
+    const seen = new Set<string>()
+    catalog.models.forEach((m, i) => {
+      if (seen.has(m.id)) ctx.addIssue({ code: 'custom', path: ['models', i, 'id'], message: `"${m.id}" appears twice` })
+      seen.add(m.id)
+    })
+    if (catalog.models.filter((m) => m.default).length > 1) ctx.addIssue({ code: 'custom', path: ['models'], message: 'more than one model is marked default' })
+  })
 export type Catalog = z.infer<typeof catalogSchema>
 
 export function resolveCatalogPath(startDir: string = dirname(fileURLToPath(import.meta.url))): string {
@@ -61,4 +72,9 @@ export async function loadCatalog(path: string = resolveCatalogPath()): Promise<
 
 export function modelSize(model: CatalogModel): number {
   return model.files.reduce((n, f) => n + f.size, 0)
+}
+
+/** The model marked default, else the first one; null for an empty catalog. */
+export function defaultModel(catalog: Catalog): CatalogModel | null {
+  return catalog.models.find((m) => m.default) ?? catalog.models[0] ?? null
 }
