@@ -63,7 +63,7 @@ export async function loadCatalog(path: string = resolveCatalogPath()): Promise<
   try {
     json = JSON.parse(await readFile(path, 'utf8'))
   } catch (error) {
-    throw new Error(`cannot read the model catalog ${path}: ${(error as Error).message}`)
+    throw new Error(`cannot read the model catalog ${path}: ${(error as Error).message}`, { cause: error })
   }
   const parsed = catalogSchema.safeParse(json)
   if (!parsed.success) throw new Error(`the model catalog ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)

@@ -32,9 +32,9 @@ export interface SttServiceOptions {
 }
 
 /**
- * Default queue bound. A 3 s utterance costs the Tiny model ≈ 0.1–0.25 s on this 2-core machine (`bench stt`), so
- * eight waiting utterances already mean a wait of about a second or more for the last one: past that, failing at once
- * (the caller falls back to another engine or says it could not hear) is better than answering late.
+ * Default queue bound. A 3 s utterance costs the Tiny model ≈ 150 ms on this 2-core machine (`bench stt`, stand-in,
+ * p50 148 ms; Base 209 ms), so the eighth waiting utterance starts about 1.2 s late: past that, failing at once (the
+ * caller falls back to another engine or says it could not hear) is better than answering later still.
  */
 export const DEFAULT_MAX_QUEUED = 8
 const CRASH_WINDOW_MS = 60_000
