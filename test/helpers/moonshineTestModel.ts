@@ -38,18 +38,43 @@ export interface TestMoonshine {
   layers: number
 }
 
-export async function writeTestMoonshine(dir: string): Promise<TestMoonshine> {
-  const layers = 2
-  const heads = 2
-  const hidden = 8
+/** The shape of a scripted stand-in; the defaults are the original 2-layer, 2-head, 8-wide model. */
+export interface TestMoonshineShape {
+  layers?: number
+  heads?: number
+  hidden?: number
+  /** Ids of the start and end tokens (the words take the other ids, in order). */
+  startToken?: number
+  endToken?: number
+  /** Filler tokens after the words, to make the vocabulary bigger than the script needs. */
+  extraVocab?: number
+  /** Key names in config.json: transformers ≥ 4.48 (decoder_num_hidden_layers, …) or 4.47 (num_hidden_layers, …). */
+  configNames?: '4.48' | '4.47'
+  /** Overrides written into config.json as given (to test a config that does not match its graphs). */
+  configOverrides?: Record<string, unknown>
+}
+
+const WORDS = ['<0x21>', '▁turn', '▁on', '▁the', '▁lights', '▁kitchen']
+
+export async function writeTestMoonshine(dir: string, shape: TestMoonshineShape = {}): Promise<TestMoonshine> {
+  const { layers = 2, heads = 2, hidden = 8, startToken = 1, endToken = 2, extraVocab = 0, configNames = '4.48' } = shape
   const headDim = hidden / heads
   const frames = 4
-  const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2, '<0x21>': 3, '▁turn': 4, '▁on': 5, '▁the': 6, '▁lights': 7, '▁kitchen': 8 }
+  const vocab: Record<string, number> = { '<unk>': 0 }
+  vocab['<s>'] = startToken
+  vocab['</s>'] = endToken
+  let nextId = 1
+  const take = (): number => {
+    while (nextId === startToken || nextId === endToken) nextId++
+    return nextId++
+  }
+  for (const word of WORDS) vocab[word] = take()
+  for (let i = 0; i < extraVocab; i++) vocab[`▁filler${i}`] = take()
   const V = Object.keys(vocab).length
-  const script = [4, 5, 6, 8, 7, 3]
+  const script = ['▁turn', '▁on', '▁the', '▁kitchen', '▁lights', '<0x21>'].map((w) => vocab[w]!)
   const steps = script.length + 2
   const table = new Float32Array(steps * V)
-  for (let s = 0; s < steps; s++) table[s * V + (script[s] ?? 2)] = 1 // after the script: </s>
+  for (let s = 0; s < steps; s++) table[s * V + (script[s] ?? endToken)] = 1 // after the script: the end token
 
   // Encoder: last_hidden_state = broadcast(mean(input_values)) to [1, frames, hidden].
   const encoder = model({
@@ -104,9 +129,13 @@ export async function writeTestMoonshine(dir: string): Promise<TestMoonshine> {
   await mkdir(join(dir, 'onnx'), { recursive: true })
   await writeFile(join(dir, 'onnx', 'encoder_model_quantized.onnx'), encoder)
   await writeFile(join(dir, 'onnx', 'decoder_model_merged_quantized.onnx'), decoder)
+  const shapeKeys =
+    configNames === '4.48'
+      ? { decoder_num_hidden_layers: layers, decoder_num_attention_heads: heads, decoder_num_key_value_heads: heads }
+      : { num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: heads }
   await writeFile(
     join(dir, 'config.json'),
-    JSON.stringify({ model_type: 'moonshine', hidden_size: hidden, decoder_num_hidden_layers: layers, decoder_num_attention_heads: heads, decoder_start_token_id: 1, bos_token_id: 1, eos_token_id: 2, vocab_size: V })
+    JSON.stringify({ model_type: 'moonshine', hidden_size: hidden, ...shapeKeys, decoder_start_token_id: startToken, bos_token_id: startToken, eos_token_id: endToken, vocab_size: V, ...shape.configOverrides })
   )
   await writeFile(join(dir, 'preprocessor_config.json'), JSON.stringify({ do_normalize: false, sampling_rate: 16000 }))
   const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })
@@ -116,7 +145,7 @@ export async function writeTestMoonshine(dir: string): Promise<TestMoonshine> {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
+      added_tokens: [special(0, '<unk>'), special(startToken, '<s>'), special(endToken, '</s>')],
       normalizer: null,
       pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
       post_processor: null,

@@ -28,12 +28,23 @@ export const catalogModelSchema = z.object({
   licenseUrl: z.string().url(),
   homepage: z.string().url(),
   revision: z.string(),
+  /** The model offered first (first-run setup, `npm run models -- install` without an id). At most one. */
+  default: z.boolean().optional(),
   checksumNote: z.string().optional(),
   files: z.array(catalogFileSchema).min(1)
 })
 export type CatalogModel = z.infer<typeof catalogModelSchema>
 
-export const catalogSchema = z.object({ version: z.literal(1), models: z.array(catalogModelSchema) })
+export const catalogSchema = z
+  .object({ version: z.literal(1), models: z.array(catalogModelSchema) })
+  .superRefine((catalog, ctx) => {
+    const seen = new Set<string>()
+    catalog.models.forEach((m, i) => {
+      if (seen.has(m.id)) ctx.addIssue({ code: 'custom', path: ['models', i, 'id'], message: `"${m.id}" appears twice` })
+      seen.add(m.id)
+    })
+    if (catalog.models.filter((m) => m.default).length > 1) ctx.addIssue({ code: 'custom', path: ['models'], message: 'more than one model is marked default' })
+  })
 export type Catalog = z.infer<typeof catalogSchema>
 
 export function resolveCatalogPath(startDir: string = dirname(fileURLToPath(import.meta.url))): string {
@@ -52,7 +63,7 @@ export async function loadCatalog(path: string = resolveCatalogPath()): Promise<
   try {
     json = JSON.parse(await readFile(path, 'utf8'))
   } catch (error) {
-    throw new Error(`cannot read the model catalog ${path}: ${(error as Error).message}`)
+    throw new Error(`cannot read the model catalog ${path}: ${(error as Error).message}`, { cause: error })
   }
   const parsed = catalogSchema.safeParse(json)
   if (!parsed.success) throw new Error(`the model catalog ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
@@ -61,4 +72,9 @@ export async function loadCatalog(path: string = resolveCatalogPath()): Promise<
 
 export function modelSize(model: CatalogModel): number {
   return model.files.reduce((n, f) => n + f.size, 0)
+}
+
+/** The model marked default, else the first one; null for an empty catalog. */
+export function defaultModel(catalog: Catalog): CatalogModel | null {
+  return catalog.models.find((m) => m.default) ?? catalog.models[0] ?? null
 }

@@ -19,25 +19,37 @@ import { SttError, type SttEngine, type SttResult } from './engine'
  *    out  logits                                  float32 [batch, tokens, vocab]
  *         present.{i}.decoder.{key,value}         float32 [batch, heads, past_tokens + tokens, head_dim]
  *         present.{i}.encoder.{key,value}         float32 [batch, heads, frames, head_dim]
- *  config.json: decoder_num_hidden_layers, decoder_num_attention_heads, hidden_size, decoder_start_token_id (1),
- *    eos_token_id (2).
+ *  config.json: the decoder's layer count, attention heads (and key/value heads), hidden_size, vocab_size,
+ *    decoder_start_token_id and eos_token_id, under either the transformers ≥ 4.48 names (decoder_num_hidden_layers,
+ *    decoder_num_attention_heads, decoder_num_key_value_heads) or the 4.47 ones (num_hidden_layers, …). Tiny is
+ *    288 wide with 6 decoder layers and 8 heads (head size 36), Base 416 wide with 8 layers and 8 heads (head size 52);
+ *    both have a 32 768-token vocabulary, start token 1 and end token 2. Nothing here is specific to either: the
+ *    numbers come from config.json and are checked against the graphs' own static shapes (the KV cache's heads and
+ *    head size, the logits' vocabulary), so a config that does not belong to the weights is refused at load with
+ *    both numbers named, instead of failing on the first utterance with an ONNX shape error.
  *  tokenizer.json: a byte-fallback BPE (SentencePiece style, "▁" marks spaces); decoded with @huggingface/tokenizers.
  *
  * Decoding is greedy: start token, then feed the argmax back with the cache until the end token or a length cap of
  * 6.5 tokens per second of audio (Moonshine's own guard against repetition loops on noise), at most 448.
  */
 
-interface MoonshineConfig {
+export interface MoonshineConfig {
+  /** Decoder layers (one self- and one cross-attention KV cache each). */
   layers: number
-  heads: number
+  /** Key/value heads of the decoder's attention (the KV cache's second dimension). */
+  kvHeads: number
+  /** hidden_size / attention heads (the KV cache's last dimension). */
   headDim: number
+  hiddenSize: number
+  vocabSize: number
   startToken: number
   endToken: number
   normalize: boolean
 }
 
-const TOKENS_PER_SECOND = 6.5
-const MAX_TOKENS = 448
+/** Moonshine's own cap on output length per second of audio (a guard against repetition loops on noise). */
+export const TOKENS_PER_SECOND = 6.5
+export const MAX_TOKENS = 448
 /** Below ~0.1 s the encoder has too few frames to say anything. */
 const MIN_SAMPLES = 1600
 
@@ -60,13 +72,64 @@ function int(value: unknown, name: string): number {
   return value
 }
 
+/** The first of `keys` present in config.json (newer transformers names first), as a whole number. */
+function field(config: Record<string, unknown>, keys: string[], fallback?: number): number {
+  const key = keys.find((k) => config[k] !== undefined && config[k] !== null)
+  if (key === undefined && fallback !== undefined) return fallback
+  return int(key === undefined ? undefined : config[key], keys[0]!)
+}
+
+/** The numbers the engine needs from a Moonshine config.json (see the header for the names it accepts). */
+export function parseMoonshineConfig(config: Record<string, unknown>, preprocessor: Record<string, unknown> | null): MoonshineConfig {
+  const hiddenSize = field(config, ['hidden_size'])
+  const heads = field(config, ['decoder_num_attention_heads', 'num_attention_heads'])
+  if (heads === 0 || hiddenSize % heads !== 0) throw new SttError('bad_model', `config.json: hidden_size ${hiddenSize} is not divisible by ${heads} attention heads`)
+  const parsed: MoonshineConfig = {
+    layers: field(config, ['decoder_num_hidden_layers', 'num_hidden_layers']),
+    kvHeads: field(config, ['decoder_num_key_value_heads', 'num_key_value_heads'], heads),
+    headDim: hiddenSize / heads,
+    hiddenSize,
+    vocabSize: field(config, ['vocab_size']),
+    startToken: field(config, ['decoder_start_token_id', 'bos_token_id'], 1),
+    endToken: field(config, ['eos_token_id'], 2),
+    normalize: preprocessor?.do_normalize === true
+  }
+  if (parsed.layers === 0) throw new SttError('bad_model', 'config.json: the decoder has no layers')
+  for (const [name, id] of [['decoder_start_token_id', parsed.startToken], ['eos_token_id', parsed.endToken]] as const) {
+    if (id >= parsed.vocabSize) throw new SttError('bad_model', `config.json: ${name} ${id} is outside the ${parsed.vocabSize}-token vocabulary`)
+  }
+  return parsed
+}
+
+type Shape = ReadonlyArray<number | string>
+function shapeOf(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string): Shape | null {
+  const m = metadata.find((v) => v.name === name)
+  return m && m.isTensor ? m.shape : null
+}
+
+/** Compare config.json with the decoder graph's static dimensions; a mismatch means the config is not these weights'. */
+function checkAgainstGraph(cfg: MoonshineConfig, decoder: ort.InferenceSession): void {
+  const problems: string[] = []
+  const graphLayers = decoder.inputNames.filter((n) => /^past_key_values\.\d+\.decoder\.key$/.test(n)).length
+  if (graphLayers !== cfg.layers) problems.push(`config.json has ${cfg.layers} decoder layers, the decoder graph ${graphLayers}`)
+  const cache = shapeOf(decoder.inputMetadata, 'past_key_values.0.decoder.key')
+  if (cache && typeof cache[1] === 'number' && cache[1] !== cfg.kvHeads) problems.push(`config.json has ${cfg.kvHeads} key/value heads, the decoder's KV cache ${cache[1]}`)
+  if (cache && typeof cache[3] === 'number' && cache[3] !== cfg.headDim) problems.push(`config.json gives a head size of ${cfg.headDim} (hidden_size ${cfg.hiddenSize}), the decoder's KV cache ${cache[3]}`)
+  const states = shapeOf(decoder.inputMetadata, 'encoder_hidden_states')
+  if (states && typeof states[2] === 'number' && states[2] !== cfg.hiddenSize) problems.push(`config.json has hidden_size ${cfg.hiddenSize}, the decoder takes encoder states of width ${states[2]}`)
+  const logits = shapeOf(decoder.outputMetadata, 'logits')
+  const vocab = logits?.[logits.length - 1]
+  if (typeof vocab === 'number' && vocab !== cfg.vocabSize) problems.push(`config.json has vocab_size ${cfg.vocabSize}, the decoder's logits ${vocab}`)
+  if (problems.length) throw new SttError('bad_model', `the speech model's config.json does not match its ONNX graphs: ${problems.join('; ')}`)
+}
+
 export class MoonshineEngine implements SttEngine {
   private constructor(
     readonly id: string,
     private readonly encoder: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
     private readonly tokenizer: Tokenizer,
-    private readonly config: MoonshineConfig
+    readonly config: MoonshineConfig
   ) {}
 
   static async load(dir: string, id = 'moonshine'): Promise<MoonshineEngine> {
@@ -74,17 +137,7 @@ export class MoonshineEngine implements SttEngine {
     const pre = await readJson(dir, 'preprocessor_config.json', false)
     const tokenizerJson = (await readJson(dir, 'tokenizer.json', true))!
     const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {}
-    const hidden = int(config.hidden_size, 'hidden_size')
-    const heads = int(config.decoder_num_attention_heads ?? config.num_attention_heads, 'decoder_num_attention_heads')
-    const cfg: MoonshineConfig = {
-      layers: int(config.decoder_num_hidden_layers ?? config.num_hidden_layers, 'decoder_num_hidden_layers'),
-      heads,
-      headDim: hidden / heads,
-      startToken: int(config.decoder_start_token_id ?? config.bos_token_id ?? 1, 'decoder_start_token_id'),
-      endToken: int(config.eos_token_id ?? 2, 'eos_token_id'),
-      normalize: pre?.do_normalize === true
-    }
-    if (!Number.isInteger(cfg.headDim)) throw new SttError('bad_model', `config.json: hidden_size ${hidden} is not divisible by ${heads} heads`)
+    const cfg = parseMoonshineConfig(config, pre)
     let tokenizer: Tokenizer
     try {
       tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig)
@@ -100,10 +153,17 @@ export class MoonshineEngine implements SttEngine {
     }
     const encoder = await open('encoder_model_quantized.onnx')
     const decoder = await open('decoder_model_merged_quantized.onnx')
-    const need = ['input_ids', 'encoder_hidden_states', 'use_cache_branch', ...Array.from({ length: cfg.layers }, (_, i) => `past_key_values.${i}.decoder.key`)]
+    const need = ['input_ids', 'encoder_hidden_states', 'use_cache_branch', 'past_key_values.0.decoder.key']
     const missing = need.filter((n) => !decoder.inputNames.includes(n))
     if (!encoder.inputNames.includes('input_values') || missing.length) {
+      await Promise.all([encoder.release(), decoder.release()])
       throw new SttError('bad_model', `the speech model's ONNX graphs do not have the expected inputs (missing: ${[...(encoder.inputNames.includes('input_values') ? [] : ['input_values']), ...missing].join(', ')})`)
+    }
+    try {
+      checkAgainstGraph(cfg, decoder)
+    } catch (error) {
+      await Promise.all([encoder.release(), decoder.release()])
+      throw error
     }
     return new MoonshineEngine(id, encoder, decoder, tokenizer, cfg)
   }
@@ -112,20 +172,23 @@ export class MoonshineEngine implements SttEngine {
     const t0 = performance.now()
     if (!(audio instanceof Float32Array)) throw new SttError('bad_audio', 'audio must be a Float32Array of 16 kHz samples')
     const audioMs = (audio.length / 16) | 0
-    if (audio.length < MIN_SAMPLES) return { text: '', tokens: [], audioMs, transcriptionMs: performance.now() - t0 }
+    if (audio.length < MIN_SAMPLES) return { text: '', tokens: [], audioMs, transcriptionMs: performance.now() - t0, encoderMs: 0, decoderMs: 0, decodeSteps: 0 }
     for (let i = 0; i < audio.length; i++) if (!Number.isFinite(audio[i]!)) throw new SttError('bad_audio', `audio sample ${i} is not a finite number`)
     const input = this.config.normalize ? normalize(audio) : audio
-    const { layers, heads, headDim, startToken, endToken } = this.config
+    const { layers, kvHeads, headDim, startToken, endToken } = this.config
     try {
       const enc = await this.encoder.run({ input_values: new ort.Tensor('float32', input, [1, input.length]) })
       const hiddenStates = enc.last_hidden_state ?? enc[this.encoder.outputNames[0]!]!
-      const maxTokens = Math.min(MAX_TOKENS, Math.ceil((audio.length / 16000) * TOKENS_PER_SECOND))
-      const empty = new ort.Tensor('float32', new Float32Array(0), [1, heads, 0, headDim])
+      const t1 = performance.now()
+      const maxTokens = maxTokensFor(audio.length)
+      const empty = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim])
       let past: Record<string, ort.Tensor> = {}
       for (let i = 0; i < layers; i++) for (const part of ['decoder', 'encoder']) for (const kv of ['key', 'value']) past[`past_key_values.${i}.${part}.${kv}`] = empty
       const tokens: number[] = []
       let next = startToken
+      let steps = 0
       for (let step = 0; step < maxTokens; step++) {
+        steps++
         const out = await this.decoder.run({
           input_ids: new ort.Tensor('int64', BigInt64Array.from([BigInt(next)]), [1, 1]),
           encoder_hidden_states: hiddenStates,
@@ -145,8 +208,9 @@ export class MoonshineEngine implements SttEngine {
         }
         past = nextPast
       }
+      const t2 = performance.now()
       const text = this.tokenizer.decode(tokens, { skip_special_tokens: true }).trim()
-      return { text, tokens, audioMs, transcriptionMs: performance.now() - t0 }
+      return { text, tokens, audioMs, transcriptionMs: performance.now() - t0, encoderMs: t1 - t0, decoderMs: t2 - t1, decodeSteps: steps }
     } catch (error) {
       if (error instanceof SttError) throw error
       throw new SttError('inference', `speech recognition failed: ${(error as Error).message}`)
@@ -156,6 +220,11 @@ export class MoonshineEngine implements SttEngine {
   async dispose(): Promise<void> {
     await Promise.all([this.encoder.release(), this.decoder.release()])
   }
+}
+
+/** The greedy loop's length cap for `samples` of 16 kHz audio. */
+export function maxTokensFor(samples: number): number {
+  return Math.min(MAX_TOKENS, Math.ceil((samples / 16000) * TOKENS_PER_SECOND))
 }
 
 function argmaxLast(logits: ort.Tensor): number {

@@ -33,7 +33,7 @@ describe('failover to the on-device STT', () => {
     expect(t).toMatchObject({ source: 'local', text: '', engine: 'none' })
     expect(t.error).toMatch(/No on-device speech model is installed/)
     const models = await app.core.dispatch('listModels', {})
-    expect(models).toMatchObject({ ok: true, result: [{ id: 'moonshine-tiny-q8', state: 'not_installed' }] })
+    expect(models).toMatchObject({ ok: true, result: [{ id: 'moonshine-tiny-q8', state: 'not_installed' }, { id: 'moonshine-base-q8', state: 'not_installed' }] })
   })
 
   it('transcribes with the installed model when the backend is unreachable', async () => {
