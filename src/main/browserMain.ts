@@ -10,7 +10,7 @@ import { AppCore } from './services/appCore'
 import vadWorkerPath from './services/vad/vadWorker?modulePath'
 import sttWorkerPath from '../node/stt/sttWorker?modulePath'
 import { fileKeyCipher, SECRETS_KEY_FILE_ENV } from './services/secretsStore'
-import { defaultUserDataDir } from './userData'
+import { defaultUserDataDir } from '../node/userData'
 import type { WebSocketLike } from '../shared/signalingClient'
 
 /**

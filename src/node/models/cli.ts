@@ -8,8 +8,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseCli, parseOrExit, UsageError } from '../cli'
 import { defaultModel, loadCatalog, modelSize, type Catalog, type CatalogModel } from './catalog'
-import { ModelError, type FetchLike } from './modelManager'
-import { modelManagerAt } from './modelManagerAt'
+import { ModelError, ModelManager, type FetchLike } from './modelManager'
 import { defaultModelsDir } from './modelsDir'
 import { parseMirrorBase, withMirror } from './mirror'
 import { formatBytes, formatProgress, TransferMeter } from './transferMeter'
@@ -110,7 +109,7 @@ export async function runModels(cmd: ModelsCommand, io: ModelsCliIo): Promise<nu
 }
 
 async function list(cmd: ModelsCommand, catalog: Catalog, io: ModelsCliIo): Promise<number> {
-  const manager = modelManagerAt(cmd.modelsDir, { catalog })
+  const manager = new ModelManager({ modelsDir: cmd.modelsDir, catalog })
   const infos = await manager.list()
   const fallback = defaultModel(catalog)?.id
   if (cmd.json) {
@@ -135,7 +134,7 @@ async function install(cmd: ModelsCommand, shipped: Catalog, model: CatalogModel
   }
   const catalog = cmd.mirror ? withMirror(shipped, cmd.mirror) : shipped
   const now = io.now ?? (() => performance.now())
-  const manager = modelManagerAt(cmd.modelsDir, { catalog, fetch: io.fetch, progressIntervalMs: io.errIsTty ? 200 : 0 })
+  const manager = new ModelManager({ modelsDir: cmd.modelsDir, catalog, fetch: io.fetch, progressIntervalMs: io.errIsTty ? 200 : 0 })
   if (await manager.installedPath(model.id)) {
     io.out(`${model.id} is already installed in ${manager.modelsDir}`)
     return 0
@@ -185,7 +184,7 @@ async function install(cmd: ModelsCommand, shipped: Catalog, model: CatalogModel
 }
 
 async function verify(cmd: ModelsCommand, catalog: Catalog, model: CatalogModel | null, io: ModelsCliIo): Promise<number> {
-  const manager = modelManagerAt(cmd.modelsDir, { catalog })
+  const manager = new ModelManager({ modelsDir: cmd.modelsDir, catalog })
   const checks = await verifyInstalled(manager.modelsDir, catalog, model ? [model.id] : undefined)
   const relevant = model ? checks : checks.filter((c) => c.state !== 'not_installed')
   const failed = relevant.some((c) => c.state !== 'ok')
@@ -206,7 +205,7 @@ async function verify(cmd: ModelsCommand, catalog: Catalog, model: CatalogModel 
 }
 
 async function remove(cmd: ModelsCommand, catalog: Catalog, model: CatalogModel, io: ModelsCliIo): Promise<number> {
-  const manager = modelManagerAt(cmd.modelsDir, { catalog })
+  const manager = new ModelManager({ modelsDir: cmd.modelsDir, catalog })
   const info = (await manager.list()).find((m) => m.id === model.id)!
   if (info.state !== 'installed' && info.receivedBytes === 0) {
     io.out(`${model.id} is not installed in ${manager.modelsDir}`)

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ModelInfo, ModelProgress } from '../../shared/contract/models'
@@ -35,7 +35,10 @@ export class ModelError extends Error {
 export type FetchLike = (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>
 
 export interface ModelManagerOptions {
-  userDataDir: string
+  /** The app's user data folder: models live in `<userDataDir>/models`. */
+  userDataDir?: string
+  /** The models folder itself (the command line's and the standalone backend's `--models-dir`); wins over userDataDir. */
+  modelsDir?: string
   catalog: Catalog
   fetch?: FetchLike
   /** Minimum time between progress events per model. */
@@ -61,7 +64,9 @@ export class ModelManager {
   private readonly lastError = new Map<string, string>()
 
   constructor(private readonly opts: ModelManagerOptions) {
-    this.modelsDir = join(opts.userDataDir, 'models')
+    const dir = opts.modelsDir ?? (opts.userDataDir === undefined ? undefined : join(opts.userDataDir, 'models'))
+    if (dir === undefined) throw new Error('ModelManager needs modelsDir or userDataDir')
+    this.modelsDir = resolve(dir)
     this.fetchImpl = opts.fetch ?? ((url, init) => fetch(url, { ...init, redirect: 'follow' }))
   }
 
@@ -262,6 +267,11 @@ export class ModelManager {
       if (response.status === 404) {
         await response.body?.cancel()
         throw new ModelError('not_found', `${file.path} was not found at ${file.url} (HTTP 404); the model catalog may be out of date`)
+      }
+      if (response.status >= 500 || response.status === 429) {
+        // A busy or failing server is worth another try (the automatic resume above, with backoff); a 4xx is not.
+        await response.body?.cancel()
+        throw new ModelError('network', `downloading ${file.path} failed: the server answered HTTP ${response.status}; try again — it resumes where it stopped`)
       }
       if (response.status !== 200 && response.status !== 206) {
         await response.body?.cancel()

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -246,5 +246,30 @@ describe('ModelManager against a local HTTP server', () => {
     expect(moonshine.files.map((f) => f.path)).toContain('onnx/encoder_model_quantized.onnx')
     expect(moonshine.files.every((f) => f.url.startsWith('https://huggingface.co/onnx-community/moonshine-tiny-ONNX/resolve/'))).toBe(true)
     expect(moonshine.files.reduce((n, f) => n + f.size, 0)).toBe(32_079_635)
+  })
+})
+
+describe('ModelManager on a models folder given as is (--models-dir)', () => {
+  const catalog: Catalog = {
+    version: 1,
+    models: [{ id: 'm1', name: 'M1', engine: 'moonshine', language: 'en', description: '', license: 'MIT', licenseUrl: 'https://l.example', homepage: 'https://h.example', revision: 'r', files: [{ path: 'a.bin', url: 'https://h.example/a.bin', size: 10, sha256: 'a'.repeat(64) }] }]
+  }
+
+  it('finds, lists and deletes models in that folder, not in a "models" folder under it', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'models-dir-')), 'speech')
+    await mkdir(join(dir, 'm1'), { recursive: true })
+    await writeFile(join(dir, 'm1', 'manifest.json'), JSON.stringify({ id: 'm1' }))
+    const manager = new ModelManager({ modelsDir: dir, catalog })
+    expect(manager.modelsDir).toBe(dir)
+    expect(await manager.installedPath('m1')).toBe(join(dir, 'm1'))
+    expect(await manager.list()).toMatchObject([{ id: 'm1', state: 'installed' }])
+    await manager.delete('m1')
+    expect(await manager.installedPath('m1')).toBeNull()
+  })
+
+  it('resolves a relative folder against the working directory; the app layout is <userDataDir>/models; one of the two is needed', () => {
+    expect(new ModelManager({ modelsDir: 'rel/models', catalog }).modelsDir).toBe(join(process.cwd(), 'rel/models'))
+    expect(new ModelManager({ userDataDir: '/data/va', catalog }).modelsDir).toBe('/data/va/models')
+    expect(() => new ModelManager({ catalog })).toThrow(/needs modelsDir or userDataDir/)
   })
 })

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { defaultUserDataDir } from '../../../../src/main/userData'
+import { defaultUserDataDir } from '../../../../src/node/userData'
 import { defaultModelsDir } from '../../../../src/node/models/modelsDir'
 
 describe('the default models folder', () => {
@@ -12,7 +12,7 @@ describe('the default models folder', () => {
     ['win32', {}, 'C:\\Users\\u'],
     ['linux', { VOICE_ASSISTANT_USER_DATA: '/data/va' }, '/home/u']
   ]
-  it.each(cases)("is the app's <user data>/models (%s, %j): the same rule as src/main/userData.ts", (os, env, home) => {
+  it.each(cases)("is the app's <user data>/models (%s, %j): the same rule as src/node/userData.ts", (os, env, home) => {
     expect(defaultModelsDir(env, os, home)).toBe(join(defaultUserDataDir(env, os, home), 'models'))
   })
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { defaultUserDataDir } from '../../../src/main/userData'
+import { defaultUserDataDir } from '../../../src/node/userData'
 
 describe('defaultUserDataDir (Electron userData outside Electron)', () => {
   it('VOICE_ASSISTANT_USER_DATA wins on every platform', () => {
