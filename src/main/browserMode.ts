@@ -100,11 +100,13 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text)
   }
 
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const send = (frame: WsServerFrame): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame))
     }
-    for (const notice of opts.core.drainNotices()) send({ type: 'event', event: 'notice', payload: notice })
+    // The talk command line (src/main/talkClient.ts) is not a window: the notices wait for one.
+    const talkClient = new URL(req.url ?? '/', 'http://x').searchParams.get('client') === 'talk'
+    if (!talkClient) for (const notice of opts.core.drainNotices()) send({ type: 'event', event: 'notice', payload: notice })
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         // Binary frames are capture-tap audio for the local VAD (float32 LE, 16 kHz mono); see contract/voice.ts.
