@@ -1,6 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 
-export type XServer = { ok: true; display: string; close(): Promise<void> } | { ok: false; reason: string }
+export type XServer = {
+  ok: true
+  display: string
+  close(): Promise<void>
+  /** Signal it to stop without waiting: for process exit, when this process itself has X connections open (a
+   * server that goes away under a live Xlib connection makes Xlib exit the process). */
+  closeAtExit(): void
+} | { ok: false; reason: string }
 
 /**
  * A private X server (Xvfb) for tests that need real X11 input: it picks a free display itself (-displayfd) and
@@ -40,6 +47,12 @@ export async function startXvfb(timeoutMs = 10_000): Promise<XServer> {
   return {
     ok: true,
     display,
+    closeAtExit: () => {
+      process.once('exit', () => child.kill('SIGTERM'))
+      // Nor may it keep this process alive.
+      child.unref()
+      for (const stream of child.stdio) (stream as { unref?: () => void } | null)?.unref?.()
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve()

@@ -359,17 +359,17 @@ export function wirePushToTalk(core: PushToTalkCore, deps: TalkKeyDeps): TalkKey
         deps.log?.(`hotkeys: ${error.message}`)
         if (mine !== generation) return
         const notes = error instanceof PushToTalkUnavailableError ? error.holdNotes : []
-        const failure =
-          error instanceof PushToTalkUnavailableError && error.kind === 'no-shortcuts'
-            ? `${formatChord(accelerator, deps.platform)} cannot be heard by this process${notes.length > 0 ? '' : ': it needs a global key hook'}.`
-            : describeRegistrationFailure({ actionLabel: 'Push to talk', accelerator, platform: deps.platform, waylandSession: deps.waylandSession })
-        setStatus({
-          source: 'none',
-          mode,
-          accelerator,
-          detail: `${failure}${notes.length > 0 ? ` (${notes.join('; ')})` : ''} Until then, bind the command below to a key in your desktop's keyboard settings.`,
-          cliBinding: deps.cliBinding
-        })
+        const bind = "bind the command below to a key in your desktop's keyboard settings."
+        let failure: string
+        let detail: string
+        if (error instanceof PushToTalkUnavailableError && error.kind === 'no-shortcuts') {
+          failure = `${formatChord(accelerator, deps.platform)} cannot be heard here: ${notes.length > 0 ? notes.join('; ') : 'no global key hook'}.`
+          detail = `${failure} For a talk key, ${bind}`
+        } else {
+          failure = describeRegistrationFailure({ actionLabel: 'Push to talk', accelerator, platform: deps.platform, waylandSession: deps.waylandSession })
+          detail = `${failure}${notes.length > 0 ? ` Hold-to-talk is not available: ${notes.join('; ')}.` : ''} Meanwhile, ${bind}`
+        }
+        setStatus({ source: 'none', mode, accelerator, detail, cliBinding: deps.cliBinding })
         deps.notify?.(failure)
       }
     )
