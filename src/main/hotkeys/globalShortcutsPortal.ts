@@ -237,7 +237,7 @@ export async function openGlobalShortcutsPortal(opts: PortalOptions): Promise<Ho
     try {
       await bus.call({ destination: PORTAL_NAME, path: PORTAL_PATH, interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [SHORTCUTS_IFACE, 'version'] })
     } catch (error) {
-      throw new Error(`this desktop's portal has no GlobalShortcuts (${(error as Error).message})`)
+      throw new Error(`this desktop's portal has no GlobalShortcuts (${(error as Error).message})`, { cause: error })
     }
     await addMatch(`type='signal',sender='${PORTAL_NAME}',interface='${REQUEST_IFACE}',member='Response'`)
     await addMatch(`type='signal',sender='${PORTAL_NAME}',interface='${SHORTCUTS_IFACE}'`)

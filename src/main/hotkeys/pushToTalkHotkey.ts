@@ -363,7 +363,8 @@ export function wirePushToTalk(core: PushToTalkCore, deps: TalkKeyDeps): TalkKey
         let failure: string
         let detail: string
         if (error instanceof PushToTalkUnavailableError && error.kind === 'no-shortcuts') {
-          failure = `${formatChord(accelerator, deps.platform)} cannot be heard here: ${notes.length > 0 ? notes.join('; ') : 'no global key hook'}.`
+          const why = notes.length > 0 ? notes.join('; ') : 'press-to-toggle needs the desktop app\'s global shortcuts (hold-to-talk would use the global key hook)'
+          failure = `${formatChord(accelerator, deps.platform)} cannot be heard here: ${why}.`
           detail = `${failure} For a talk key, ${bind}`
         } else {
           failure = describeRegistrationFailure({ actionLabel: 'Push to talk', accelerator, platform: deps.platform, waylandSession: deps.waylandSession })

@@ -332,7 +332,7 @@ const CODE_KEYS: Record<string, string> = {
  * modifiers are held or for keys accelerators cannot express.
  */
 export function acceleratorFromKeyChord(chord: KeyChord, platform: HotkeyPlatform): string | null {
-  let key: string | null = null
+  let key: string | null
   const { code } = chord
   if (/^Key[A-Z]$/.test(code)) key = code.slice(3)
   else if (/^Digit[0-9]$/.test(code)) key = code.slice(5)

@@ -216,7 +216,7 @@ function TalkKeyLine(): React.JSX.Element | null {
   if (!status) return null
   return (
     <p className="small subtle" data-testid="settings-talk-key">
-      {status.detail} Command-line trigger, for a shortcut in your desktop&apos;s keyboard settings: <code>{status.cliBinding}</code>
+      {status.detail} Command-line trigger to bind: <code>{status.cliBinding}</code>
     </p>
   )
 }
