@@ -29,8 +29,8 @@ export async function measureRealKeyDown(opts: {
   const x = await startXvfb()
   if (!x.ok) return { ok: false, reason: x.reason }
   // libuiohook keeps X connections open in this process after the hook stops (one from load time for its system
-  // properties): the server must outlive them, or Xlib ends this process ("X connection to :0 broken").
-  x.closeAtExit()
+  // properties): the server must outlive this process, or Xlib ends it ("X connection to :0 broken", then SIGSEGV).
+  x.closeAfterExit()
   const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: x.display }
   delete env.XDG_SESSION_TYPE
   // uiohook-napi opens the display named by this process's DISPLAY when it starts: always the private server, never the

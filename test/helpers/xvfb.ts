@@ -4,9 +4,9 @@ export type XServer = {
   ok: true
   display: string
   close(): Promise<void>
-  /** Signal it to stop without waiting: for process exit, when this process itself has X connections open (a
-   * server that goes away under a live Xlib connection makes Xlib exit the process). */
-  closeAtExit(): void
+  /** Stop it only after this process has exited: for a process that has X connections open itself (a server that
+   * goes away under a live Xlib connection makes Xlib end the process, at exit with a segmentation fault). */
+  closeAfterExit(): void
 } | { ok: false; reason: string }
 
 /**
@@ -47,9 +47,11 @@ export async function startXvfb(timeoutMs = 10_000): Promise<XServer> {
   return {
     ok: true,
     display,
-    closeAtExit: () => {
-      process.once('exit', () => child.kill('SIGTERM'))
-      // Nor may it keep this process alive.
+    closeAfterExit: () => {
+      // A watcher stops the server once this process is gone for good: its X connections close only when the kernel
+      // ends it, after Node's own teardown (which already closes pipes, so an end-of-file would be too early).
+      const watcher = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill ${child.pid}`], { stdio: 'ignore' })
+      watcher.unref()
       child.unref()
       for (const stream of child.stdio) (stream as { unref?: () => void } | null)?.unref?.()
     },
