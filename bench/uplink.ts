@@ -1,6 +1,7 @@
 import { numberOption, parseCli, parseOrExit } from '../src/node/cli'
 import { pct, round } from './_proc'
 import { startMediaRig } from '../test/helpers/mediaHarness'
+import { measureRealKeyDown } from './_realKey'
 
 /**
  * uplink: how fast the user's first audio reaches the server.
@@ -12,6 +13,9 @@ import { startMediaRig } from '../test/helpers/mediaHarness'
  *    the first frame at the receiver. What this browser needs for any new WebRTC audio path, server or not; the
  *    report says cold join = floor + X. (The page gets media permission from a fake device only so that host
  *    candidates are plain loopback-routed addresses, not mDNS names that would need multicast to resolve.)
+ *  - real key-down: the push-to-talk chord pressed on a private X server (Xvfb + xdotool), heard by uiohook-napi
+ *    through the app's push-to-talk adapter, which resumes the mic: from the X server's timestamp of the key-down to
+ *    the first RTP at the server (bench/_realKey.ts). Goal ≤ 25 ms p50. Null, with the reason, without Xvfb/xdotool.
  * Backend in this process (1 worker, loopback), renderer media module in headless Chromium, mic = WebAudio source.
  * Usage: npm run bench -- uplink [--presses N] [--joins N]
  */
@@ -98,6 +102,24 @@ try {
     await new Promise((r) => setTimeout(r, 150 + Math.random() * 40))
   }
   console.log(`push-to-talk press → first RTP at server: ${ptt.map((x) => x.toFixed(1)).join(' ')} ms`)
+  // The same warm session, pressed by a real key.
+  await rig.page.evaluate(() => mediaHarness.talk(false))
+  await new Promise((r) => setTimeout(r, 300))
+  const realKey = await measureRealKeyDown({
+    presses,
+    talk: async (on) => void (await rig.page.evaluate((o) => mediaHarness.talk(o), on)),
+    nextFirstRtp: () => {
+      const before = list.length
+      return waitFor(() => (list.length > before ? list[before] : undefined))
+    }
+  })
+  if (realKey.ok) {
+    console.log(`real key-down (X server time) → first RTP at server: ${realKey.keyDownToFirstRtp.map((x) => x.toFixed(1)).join(' ')} ms`)
+    console.log(`  of which key event → key hook callback: p50 ${pct(realKey.keyEventToHook, 50).toFixed(1)} ms`)
+  } else console.log(`real key-down → first RTP: not measured (${realKey.reason})`)
+  const keyDownFigure = realKey.ok
+    ? { p50: round(pct(realKey.keyDownToFirstRtp, 50)), p95: round(pct(realKey.keyDownToFirstRtp, 95)), n: realKey.keyDownToFirstRtp.length, goal_p50: 25, key_event_to_hook_p50: round(pct(realKey.keyEventToHook, 50)) }
+    : { p50: null, p95: null, n: 0, goal_p50: 25, reason: realKey.reason }
   console.log(`cold join steps, p50 ms after the send transport was requested: ${Object.entries(breakdown).map(([n, v]) => [n, pct(v, 50)] as const).sort((a, b) => a[1] - b[1]).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}`)
   const stats = (v: number[]) => ({ p50: round(pct(v, 50)), p95: round(pct(v, 95)), n: v.length })
   console.log(`cold join p50 ${pct(cold, 50).toFixed(1)} ms = floor p50 ${pct(floor, 50).toFixed(1)} ms + ${(pct(cold, 50) - pct(floor, 50)).toFixed(1)} ms`)
@@ -106,6 +128,7 @@ try {
     JSON.stringify({
       bench: 'uplink',
       ptt_press_to_first_rtp_ms: { p50: round(pct(ptt, 50)), p95: round(pct(ptt, 95)), n: ptt.length, goal_p50: 20 },
+      key_down_to_first_rtp_ms: keyDownFigure,
       cold_join_to_first_rtp_ms: { p50: round(pct(cold, 50)), p95: round(pct(cold, 95)), n: cold.length, goal_p50: 35 },
       cold_join_floor_ms: stats(floor),
       cold_join_added_over_floor_p50_ms: round(pct(cold, 50) - pct(floor, 50)),

@@ -14,8 +14,10 @@ export const APT_PACKAGES = {
   workerBuild: ['meson', 'ninja-build', 'pkg-config', 'g++', 'libssl-dev', 'nlohmann-json3-dev', 'libuv1-dev', 'libsrtp2-dev', 'libusrsctp-dev', 'libabsl-dev'],
   // espeak-ng: the embedded text-to-speech voice.
   runtime: ['espeak-ng'],
-  // chromium: browser mode and the end-to-end tests; sox: test audio; iproute2: network-namespace tests.
-  test: ['chromium', 'sox', 'iproute2', 'espeak-ng']
+  // chromium: browser mode and the end-to-end tests; sox: test audio; iproute2: network-namespace tests;
+  // xvfb + xdotool: real X11 key events for the talk key test and `bench uplink`'s key-down figure; dbus-daemon: a
+  // private session bus for the Wayland GlobalShortcuts portal test.
+  test: ['chromium', 'sox', 'iproute2', 'espeak-ng', 'xvfb', 'xdotool', 'dbus-daemon']
 }
 
 function checkNode() {

@@ -12,6 +12,12 @@ import sttWorkerPath from '../node/stt/sttWorker?modulePath'
 import { fileKeyCipher, SECRETS_KEY_FILE_ENV } from './services/secretsStore'
 import { defaultUserDataDir } from '../node/userData'
 import type { WebSocketLike } from '../shared/signalingClient'
+import { toHotkeyPlatform } from '../shared/hotkeys/accelerator'
+import { loadUiohookNapi, wirePushToTalk } from './hotkeys/pushToTalkHotkey'
+import { openGlobalShortcutsPortal } from './hotkeys/globalShortcutsPortal'
+import { parseTalkArgv, talkCliBinding } from './hotkeys/talkCommand'
+import { removeRunFile, runFilePath, writeRunFile } from './runFile'
+import { runTalkCli } from './talkClient'
 
 /**
  * Browser mode entry (`npm start` when no Electron binary is installed): the same services as the desktop app,
@@ -19,6 +25,12 @@ import type { WebSocketLike } from '../shared/signalingClient'
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
+  // `npm start -- --toggle` (any talk flag): a command for the running instance, found through its run file.
+  const talk = parseTalkArgv(args)
+  if (!talk.ok || talk.command) {
+    if (!talk.ok) console.error(`voice-assistant: ${talk.error}`)
+    process.exit(talk.ok ? await runTalkCli([`--${talk.command}`], process.env, console.log, console.error) : 2)
+  }
   const portIndex = args.indexOf('--port')
   const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 0
   const noOpen = args.includes('--no-open') || process.env.CI === 'true'
@@ -56,8 +68,26 @@ async function main(): Promise<void> {
   await core.start()
   console.log(`Voice Assistant (browser mode) is at ${server.url}`)
   if (!noOpen) openInBrowser(server.url)
+  // The talk key in Node: the global key hook (X11) or the GlobalShortcuts portal (Wayland); there is no press-only
+  // globalShortcut here. The run file lets `npm run talk -- --toggle` reach these services.
+  const log = (line: string): void => console.log(line)
+  const waylandSession = process.platform === 'linux' && process.env.XDG_SESSION_TYPE === 'wayland'
+  const talkKey = wirePushToTalk(core, {
+    loadUiohook: loadUiohookNapi,
+    openPortal: waylandSession ? (request) => openGlobalShortcutsPortal({ ...request, log }) : undefined,
+    platform: toHotkeyPlatform(platform()),
+    waylandSession,
+    cliBinding: talkCliBinding({ mode: 'browser', appRoot }),
+    showWindow: () => (noOpen ? log(`talk: --show: open ${server.url}`) : openInBrowser(server.url)),
+    onStatus: (status) => core.events.emit('talkKeyStatus', status),
+    log
+  })
+  core.talkKey = talkKey
+  const runFile = runFilePath()
+  await writeRunFile(runFile, { version: 1, pid: process.pid, port: server.port, token: server.token, startedAt: Date.now() })
   const shutdown = (): void => {
-    void Promise.all([server.close(), core.stop()]).finally(() => process.exit(0))
+    talkKey.dispose()
+    void Promise.all([removeRunFile(runFile), server.close(), core.stop()]).finally(() => process.exit(0))
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)

@@ -194,7 +194,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   }, opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS)
   pingTimer.unref()
 
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     health.set(ws, { alive: true, overSince: null, paused: false })
     ws.on('pong', () => {
       const h = health.get(ws)
@@ -202,7 +202,9 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     })
     ws.on('close', () => health.delete(ws))
     const send = (frame: WsServerFrame): void => sendText(ws, JSON.stringify(frame))
-    for (const notice of opts.core.drainNotices()) send({ type: 'event', event: 'notice', payload: notice })
+    // The talk command line (src/main/talkClient.ts) is not a window: the notices wait for one.
+    const talkClient = new URL(req.url ?? '/', 'http://x').searchParams.get('client') === 'talk'
+    if (!talkClient) for (const notice of opts.core.drainNotices()) send({ type: 'event', event: 'notice', payload: notice })
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         // Binary frames are capture-tap audio for the local VAD (float32 LE, 16 kHz mono); see contract/voice.ts.

@@ -8,6 +8,9 @@ import type { WebSocketLike } from '../shared/signalingClient'
 import { forwardEvents, registerIpc } from './electron/ipc'
 import { registerCaptureAudioPort } from './electron/captureAudioPort'
 import { loadUiohookNapi, wirePushToTalk } from './hotkeys/pushToTalkHotkey'
+import { parseTalkArgv, talkCliBinding } from './hotkeys/talkCommand'
+import { openGlobalShortcutsPortal } from './hotkeys/globalShortcutsPortal'
+import { secondInstanceDataSchema } from '../shared/contract/talk'
 import { wireGlobalHotkeys } from './hotkeys/globalHotkeys'
 import { toHotkeyPlatform } from '../shared/hotkeys/accelerator'
 import { safeStorageCipher } from './electron/safeStorageCipher'
@@ -31,9 +34,17 @@ const log = (line: string): void => console.log(line)
 // app:// must be registered as a privileged (secure, standard) scheme before the app is ready.
 registerAppSchemePrivileged(protocol)
 
-if (!app.requestSingleInstanceLock()) {
+// `voice-assistant --toggle` (and the other talk flags): a second instance hands the command to the running one
+// through the single-instance lock and quits; the first instance's second-instance handler carries it out.
+const ownTalk = parseTalkArgv(process.argv)
+if (!ownTalk.ok) {
+  console.error(`voice-assistant: ${ownTalk.error}`)
+  process.exit(2)
+}
+if (!app.requestSingleInstanceLock({ talkCommand: ownTalk.command })) {
   app.quit()
 } else {
+  if (ownTalk.command && ownTalk.command !== 'show') log(`talk: --${ownTalk.command} is for a running instance; none was running, so the app starts`)
   void app.whenReady().then(start)
 }
 
@@ -88,6 +99,11 @@ async function start(): Promise<void> {
   // Global hotkeys, from settings and re-registered when they change: push-to-talk (hold via uiohook-napi where it
   // works, globalShortcut toggle otherwise) and the press hotkeys. Wired once the window listens, so a chord the OS
   // refuses at startup reaches it as a notice.
+  const showWindow = (): void => {
+    if (win.isMinimized()) win.restore()
+    win.show()
+    win.focus()
+  }
   const hotkeyDeps = {
     globalShortcut,
     platform: toHotkeyPlatform(platform()),
@@ -95,7 +111,18 @@ async function start(): Promise<void> {
     notify: (message: string) => core.events.emit('notice', { level: 'warning', message }),
     log
   }
-  const stopPushToTalk = wirePushToTalk(core, { ...hotkeyDeps, loadUiohook: loadUiohookNapi })
+  const waylandSession = hotkeyDeps.waylandSession
+  const talkKey = wirePushToTalk(core, {
+    ...hotkeyDeps,
+    loadUiohook: loadUiohookNapi,
+    openPortal: waylandSession ? (request) => openGlobalShortcutsPortal({ ...request, log }) : undefined,
+    cliBinding: app.isPackaged
+      ? talkCliBinding({ mode: 'packaged', executable: process.env.APPIMAGE ?? process.execPath })
+      : talkCliBinding({ mode: 'electron-dev', electron: process.execPath, appPath: app.getAppPath() }),
+    showWindow,
+    onStatus: (status) => core.events.emit('talkKeyStatus', status)
+  })
+  core.talkKey = talkKey
   const stopGlobalHotkeys = wireGlobalHotkeys(core, {
     ...hotkeyDeps,
     toggleWindow: () => {
@@ -106,7 +133,7 @@ async function start(): Promise<void> {
     }
   })
   app.on('will-quit', () => {
-    stopPushToTalk()
+    talkKey.dispose()
     stopGlobalHotkeys()
   })
 
@@ -128,10 +155,13 @@ async function start(): Promise<void> {
   applyLoginItem()
   core.events.on('settingsChanged', applyLoginItem)
 
-  app.on('second-instance', () => {
-    if (win.isMinimized()) win.restore()
-    win.show()
-    win.focus()
+  app.on('second-instance', (_event, argv, _cwd, additionalData) => {
+    // The second instance parsed its own argv; an older one sent no data, so its argv is parsed here.
+    const data = secondInstanceDataSchema.safeParse(additionalData)
+    const talk = data.success ? { ok: true as const, command: data.data.talkCommand } : parseTalkArgv(argv)
+    if (!talk.ok) return log(`talk: ignored a second instance: ${talk.error}`)
+    if (talk.command === null || talk.command === 'show') return showWindow()
+    talkKey.command(talk.command)
   })
   app.on('window-all-closed', () => app.quit())
   app.on('before-quit', () => void core.stop())

@@ -17,6 +17,7 @@ import { applySettingsPatch, hotkeyActionLabels } from '../../shared/contract/se
 import { findHotkeyProblems, toHotkeyPlatform } from '../../shared/hotkeys/accelerator'
 import type { AssistantStatus } from '../../shared/contract/api'
 import { ConversationObserver } from './conversationObserver'
+import type { TalkKeyService } from '../hotkeys/pushToTalkHotkey'
 
 export type ApiEventMap = { [E in ApiEventName]: ApiEventPayload<E> }
 
@@ -58,6 +59,8 @@ export class AppCore {
   private readonly log: (line: string) => void
   /** Observes the renderer's backend session: turn traces (with the backend clock offset) and voice notices. */
   readonly conversation: ConversationObserver
+  /** The talk key (src/main/hotkeys), attached by the entry once wired; the api's talk methods reach it here. */
+  talkKey: Pick<TalkKeyService, 'command' | 'status'> | null = null
 
   constructor(private readonly opts: AppCoreOptions) {
     this.log = opts.log ?? ((line) => console.log(line))
@@ -154,6 +157,8 @@ export class AppCore {
         cancelDownload: ({ id }) => withModels((m) => (m.cancel(id), m.list())),
         deleteModel: ({ id }) => withModels(async (m) => (await m.delete(id), m.list())),
         observeConversation: ({ sessionId, token }) => this.conversation.observe(sessionId, token, this.backend.status.signalingUrl),
+        talkCommand: ({ command }) => this.requireTalkKey().command(command),
+        getTalkKeyStatus: () => this.requireTalkKey().status(),
         vadControl: ({ action }) => {
           if (action === 'flush') this.vad.flush()
           else this.vad.reset()
@@ -170,6 +175,11 @@ export class AppCore {
   /** Hand over (and forget) the notices no window has seen yet; adapters call this when a window connects. */
   drainNotices(): Array<ApiEventPayload<'notice'>> {
     return this.pendingNotices.splice(0)
+  }
+
+  private requireTalkKey(): Pick<TalkKeyService, 'command' | 'status'> {
+    if (!this.talkKey) throw new ContractError('unavailable', 'the talk key is not set up in this process')
+    return this.talkKey
   }
 
   get assistantStatus(): AssistantStatus {

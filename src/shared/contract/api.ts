@@ -7,6 +7,7 @@ import { vadControlSchema, vadEventSchema, vadStatusSchema } from './voice'
 import { modelIdParamsSchema, modelInfoSchema, modelProgressSchema } from './models'
 import { transcriptSchema } from './transcript'
 import { turnTraceSchema } from '../latency/trace'
+import { talkCommandParamsSchema, talkCommandResultSchema, talkKeyStatusSchema } from './talk'
 
 /**
  * The app api: what the renderer may ask of the main-process services. The same contract is served over Electron
@@ -112,7 +113,11 @@ export const apiMethods = {
   observeConversation: {
     params: z.object({ sessionId: z.string().min(1).max(64), token: z.string().min(16).max(128) }).strict(),
     result: z.object({ pipeline: z.string(), providers: z.object({ stt: z.array(z.string()), llm: z.array(z.string()), tts: z.array(z.string()) }).nullable() })
-  }
+  },
+  /** The command-line talk trigger (`npm run talk -- --toggle` in browser mode), or any client: drives push-to-talk. */
+  talkCommand: { params: talkCommandParamsSchema, result: talkCommandResultSchema },
+  /** How the talk key reaches the app here (key hook, portal, globalShortcut, none) and the command to bind. */
+  getTalkKeyStatus: { params: noParams, result: talkKeyStatusSchema }
 } as const
 
 export const apiEvents = {
@@ -130,7 +135,8 @@ export const apiEvents = {
   /** A transcript from the on-device fallback STT (backend unreachable, or the user chose local). */
   transcript: transcriptSchema,
   /** One voice turn's timing marks so far (sent again as marks arrive; the latest per turnId wins). */
-  turnTrace: turnTraceSchema
+  turnTrace: turnTraceSchema,
+  talkKeyStatus: talkKeyStatusSchema
 } as const
 
 export type ApiMethodName = keyof typeof apiMethods

@@ -239,6 +239,34 @@ export function findHotkeyProblems(
   return problems
 }
 
+export interface HotkeyWarning {
+  actions: string[]
+  message: string
+}
+
+/**
+ * Chords that can be registered but misbehave: warned about while typing, never refused. On Windows a chord whose
+ * only modifier is Alt (Alt+K, Alt+Shift+Space) fights the focused app's menus: Alt+letter is a menu access key in
+ * most Windows apps, and where the chord's key is taken by the system hotkey the app sees Alt go down and up alone,
+ * which opens its menu bar and takes the keyboard focus from what the user was typing in.
+ */
+export function findHotkeyWarnings(bindings: Record<string, string | null>, platform: HotkeyPlatform, labels: Record<string, string> = {}): HotkeyWarning[] {
+  if (platform !== 'win32') return []
+  const warnings: HotkeyWarning[] = []
+  for (const [action, text] of Object.entries(bindings)) {
+    if (text === null) continue
+    const parsed = parseAccelerator(text)
+    if (!parsed.ok || reservedReason(parsed.accelerator, platform)) continue
+    const mods = resolveChord(parsed.accelerator, platform).split('+').slice(0, -1)
+    if (!mods.includes('alt') || mods.some((m) => m !== 'alt' && m !== 'shift')) continue
+    warnings.push({
+      actions: [action],
+      message: `${labels[action] ?? action}: ${formatAccelerator(parsed.accelerator, platform)} uses Alt as its only modifier; on Windows that opens the focused app's menus (Alt+letter is a menu key, and Alt pressed and released alone opens the menu bar). Add Ctrl or Win.`
+    })
+  }
+  return warnings
+}
+
 export function platformName(platform: HotkeyPlatform): string {
   return platform === 'darwin' ? 'macOS' : platform === 'win32' ? 'Windows' : 'Linux'
 }
@@ -304,7 +332,7 @@ const CODE_KEYS: Record<string, string> = {
  * modifiers are held or for keys accelerators cannot express.
  */
 export function acceleratorFromKeyChord(chord: KeyChord, platform: HotkeyPlatform): string | null {
-  let key: string | null = null
+  let key: string | null
   const { code } = chord
   if (/^Key[A-Z]$/.test(code)) key = code.slice(3)
   else if (/^Digit[0-9]$/.test(code)) key = code.slice(5)

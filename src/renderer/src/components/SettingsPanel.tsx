@@ -2,7 +2,8 @@ import type React from 'react'
 import { useEffect, useState } from 'react'
 import { secretNames, type SecretName } from '../../../shared/contract/secrets'
 import { hotkeyActionLabels, type HotkeyAction, type Settings } from '../../../shared/contract/settings'
-import { acceleratorFromKeyChord, findHotkeyProblems, toHotkeyPlatform } from '../../../shared/hotkeys/accelerator'
+import { acceleratorFromKeyChord, findHotkeyProblems, findHotkeyWarnings, toHotkeyPlatform } from '../../../shared/hotkeys/accelerator'
+import type { TalkKeyStatus } from '../../../shared/contract/talk'
 import { useAppStore } from '../stores/appStore'
 import { useSettingsPageStore, type SettingsSection } from '../stores/settingsPageStore'
 import { InputDeviceSelect } from './InputDeviceSelect'
@@ -139,6 +140,7 @@ function HotkeysSection({ settings, platform }: { settings: Settings; platform: 
   const hotkeyPlatform = toHotkeyPlatform(platform)
   const bindings = Object.fromEntries(hotkeyActions.map((a) => [a, draft[a].trim() || null]))
   const problems = findHotkeyProblems(bindings, hotkeyPlatform, hotkeyActionLabels)
+  const warnings = findHotkeyWarnings(bindings, hotkeyPlatform, hotkeyActionLabels)
 
   return (
     <Section id="hotkeys" title="Global hotkeys" onSave={() => void save('hotkeys', { hotkeys: bindings })}>
@@ -190,7 +192,32 @@ function HotkeysSection({ settings, platform }: { settings: Settings; platform: 
           ))}
         </ul>
       )}
+      {warnings.length > 0 && (
+        <ul className="detail" data-testid="settings-hotkey-warnings">
+          {warnings.map((w) => (
+            <li key={w.message}>{w.message}</li>
+          ))}
+        </ul>
+      )}
+      <TalkKeyLine />
     </Section>
+  )
+}
+
+/** How the talk key reaches the app here (or which fallback is in use), and the command to bind on any desktop. */
+function TalkKeyLine(): React.JSX.Element | null {
+  const api = useAppStore((s) => s.api)
+  const [status, setStatus] = useState<TalkKeyStatus | null>(null)
+  useEffect(() => {
+    if (!api) return
+    api.getTalkKeyStatus({}).then(setStatus, () => setStatus(null))
+    return api.on('talkKeyStatus', setStatus)
+  }, [api])
+  if (!status) return null
+  return (
+    <p className="small subtle" data-testid="settings-talk-key">
+      {status.detail} Command-line trigger to bind: <code>{status.cliBinding}</code>
+    </p>
   )
 }
 

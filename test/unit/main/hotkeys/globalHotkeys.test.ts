@@ -206,15 +206,15 @@ describe('wirePushToTalk', () => {
     const notices: string[] = []
     const stop = wirePushToTalk(
       {
-        events: { on: () => () => undefined, emit: () => undefined },
+        events: { on: () => () => undefined, emit: () => undefined } as never,
         settings: { get: () => settings },
         vad: { flush: () => undefined, reset: () => undefined }
       },
-      { globalShortcut: shortcut, loadUiohook: async () => null, platform: 'linux', notify: (m) => notices.push(m) }
+      { globalShortcut: shortcut, loadUiohook: async () => null, platform: 'linux', notify: (m) => notices.push(m), cliBinding: 'voice-assistant --toggle' }
     )
     await expect.poll(() => notices).toEqual([
       'Could not register Ctrl+Shift+Space for Push to talk: another application (or the system) already uses it. Pick a different combination in Settings → Hotkeys.'
     ])
-    stop()
+    stop.dispose()
   })
 })

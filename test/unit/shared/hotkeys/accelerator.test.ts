@@ -3,6 +3,7 @@ import {
   acceleratorFromKeyChord,
   describeRegistrationFailure,
   findHotkeyProblems,
+  findHotkeyWarnings,
   formatAccelerator,
   parseAccelerator,
   resolveChord,
@@ -108,6 +109,25 @@ describe('hotkey conflict detection', () => {
     )
     expect(describeRegistrationFailure({ actionLabel: 'push to talk', accelerator: 'Alt+K', platform: 'linux', waylandSession: true })).toContain('Wayland')
     expect(describeRegistrationFailure({ actionLabel: 'push to talk', accelerator: 'K', platform: 'linux' })).toContain('needs a modifier')
+  })
+})
+
+describe('hotkey warnings', () => {
+  const labels = { pushToTalk: 'Push to talk', toggleMute: 'Mute' }
+
+  it('warns on Windows about chords whose only modifier is Alt (with or without Shift); refuses nothing', () => {
+    const bindings = { pushToTalk: 'Alt+K', toggleMute: 'Alt+Shift+Space', a: 'Control+Alt+K', b: 'Alt+Super+K', c: 'F9', d: 'Alt+F4', e: null }
+    const warnings = findHotkeyWarnings(bindings, 'win32', labels)
+    expect(warnings.map((w) => w.actions)).toEqual([['pushToTalk'], ['toggleMute']])
+    expect(warnings[0]!.message).toBe(
+      "Push to talk: Alt+K uses Alt as its only modifier; on Windows that opens the focused app's menus (Alt+letter is a menu key, and Alt pressed and released alone opens the menu bar). Add Ctrl or Win."
+    )
+    expect(findHotkeyProblems({ pushToTalk: 'Alt+K', toggleMute: 'Alt+Shift+Space' }, 'win32', labels)).toEqual([]) // a warning, not a refusal
+  })
+
+  it('does not warn on Linux or macOS, where Alt-only chords do not open menus', () => {
+    expect(findHotkeyWarnings({ pushToTalk: 'Alt+K' }, 'linux')).toEqual([])
+    expect(findHotkeyWarnings({ pushToTalk: 'Alt+K' }, 'darwin')).toEqual([])
   })
 })
 
