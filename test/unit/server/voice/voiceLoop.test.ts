@@ -4,28 +4,10 @@ import { EspeakTts } from '../../../../src/server/providers/espeakTts'
 import { FallbackChain, type FallbackSwitch } from '../../../../src/server/providers/fallbackChain'
 import { OpenAiLlm, OpenAiStt } from '../../../../src/server/providers/openaiCompatible'
 import type { LlmProvider, SttProvider, TtsProvider } from '../../../../src/server/providers/types'
-import { SentenceSplitter } from '../../../../src/server/voice/sentenceSplitter'
 import { REPLY_FRAME_SAMPLES, type TurnSink } from '../../../../src/server/voice/conversationTurn'
 import { VoiceLoop } from '../../../../src/server/voice/voiceLoop'
 import { turnMarkNames, type TurnTrace } from '../../../../src/shared/latency/trace'
 import { startOpenAiStub, type OpenAiStub } from '../../../helpers/openaiStub'
-
-describe('SentenceSplitter', () => {
-  it('emits sentences as soon as they end, across token boundaries', () => {
-    const s = new SentenceSplitter()
-    const out: string[] = []
-    for (const t of ['It', "'s 3", '.5 de', 'grees. Dr. Smith', ' says hi!', ' Anything', ' else?', ' Bye']) out.push(...s.push(t))
-    expect(out).toEqual(["It's 3.5 degrees.", 'Dr. Smith says hi!', 'Anything else?'])
-    expect(s.flush()).toBe('Bye')
-    expect(s.flush()).toBeNull()
-  })
-
-  it('cuts a run-on at a comma so TTS never waits for a paragraph', () => {
-    const s = new SentenceSplitter(60)
-    const out = s.push('This sentence goes on and on, with clauses and more clauses, and it never seems to end at all')
-    expect(out[0]).toBe('This sentence goes on and on, with clauses and more clauses,')
-  })
-})
 
 let stub: OpenAiStub
 const espeak = new EspeakTts({ wordsPerMinute: 220 })
@@ -52,7 +34,6 @@ function recorder(): TurnSink & { frames: Array<{ at: number; pcm: Int16Array }>
   const traces: TurnTrace[] = []
   return { frames, traces, frame: (pcm) => frames.push({ at: performance.now(), pcm }), trace: (t) => traces.push(t) }
 }
-
 describe('VoiceLoop', () => {
   it('answers offline (embedded skills + espeak-ng) with 20 ms frames and ordered marks, and keeps history', async () => {
     const loop = new VoiceLoop({ ...chains([new EmbeddedSkillsLlm()]), systemPrompt: 'You are a voice assistant.' })

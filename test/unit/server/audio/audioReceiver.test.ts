@@ -1,58 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { AudioReceiver, type AudioFrame } from '../../../../src/server/audio/audioReceiver'
 import { FRAME_SAMPLES, OpusFrameEncoder } from '../../../../src/server/audio/opusCodec'
-import { ReorderBuffer } from '../../../../src/server/audio/reorderBuffer'
-import { buildRtp, parseRtp, seqDelta } from '../../../../src/server/audio/rtp'
+import { buildRtp } from '../../../../src/server/audio/rtp'
 
 function tone(n: number, freq = 440, amp = 0.3, phase = 0): Int16Array {
   const out = new Int16Array(n)
   for (let i = 0; i < n; i++) out[i] = Math.round(Math.sin((2 * Math.PI * freq * (i + phase)) / 48_000) * amp * 32767)
   return out
 }
-
-describe('RTP parsing', () => {
-  it('round-trips a built packet and strips CSRCs, extensions and padding', () => {
-    const payload = Uint8Array.from([1, 2, 3, 4])
-    const p = parseRtp(buildRtp({ payloadType: 111, marker: true, sequenceNumber: 65535, timestamp: 0xfffffff0, ssrc: 0xdeadbeef, payload }))!
-    expect(p).toMatchObject({ payloadType: 111, marker: true, sequenceNumber: 65535, timestamp: 0xfffffff0, ssrc: 0xdeadbeef, padded: false })
-    expect([...p.payload]).toEqual([1, 2, 3, 4])
-    // V=2, P=1, X=1, CC=1; one CSRC; a one-word extension; payload [9]; 3 bytes of padding.
-    const raw = Uint8Array.from([0xb1, 111, 0, 7, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xbe, 0xde, 0, 1, 0x10, 0xff, 0, 0, 9, 0, 0, 3])
-    const q = parseRtp(raw)!
-    expect([...q.payload]).toEqual([9])
-    expect(q.padded).toBe(true)
-    // Padding-only (Chrome's probes): empty payload.
-    expect(parseRtp(Uint8Array.from([0xa0, 111, 0, 8, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 4]))!.payload.length).toBe(0)
-  })
-
-  it('rejects malformed packets instead of throwing', () => {
-    for (const bad of [[], [0x80], [0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0x8f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9], [0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200]]) {
-      expect(parseRtp(Uint8Array.from(bad))).toBeNull()
-    }
-    expect(seqDelta(65535, 0)).toBe(1)
-    expect(seqDelta(0, 65535)).toBe(-1)
-  })
-})
-
-describe('ReorderBuffer', () => {
-  it('releases in-order packets at once and reorders within the hold time', () => {
-    const rb = new ReorderBuffer<string>(60)
-    expect(rb.push(65534, 'a', 0)).toEqual([{ kind: 'packet', seq: 65534, item: 'a' }])
-    expect(rb.push(0, 'c', 5)).toEqual([]) // 65535 missing: hold
-    expect(rb.push(65535, 'b', 10).map((o) => o.kind === 'packet' && o.item)).toEqual(['b', 'c'])
-    expect(rb.push(65535, 'late', 11)).toEqual([])
-    expect(rb.stats.late).toBe(1)
-  })
-
-  it('declares a gap lost once the hold time runs out', () => {
-    const rb = new ReorderBuffer<string>(60)
-    rb.push(10, 'a', 0)
-    expect(rb.push(12, 'c', 20)).toEqual([])
-    expect(rb.poll(50)).toEqual([])
-    expect(rb.poll(81)).toEqual([{ kind: 'lost', seq: 11 }, { kind: 'packet', seq: 12, item: 'c' }])
-    expect(rb.stats.lost).toBe(1)
-  })
-})
 
 describe('AudioReceiver', () => {
   it('decodes Opus RTP, skips padding-only packets in the sequence, conceals a lost frame by timestamp', () => {
@@ -145,42 +100,5 @@ describe('AudioReceiver decoder choice', () => {
       }
     }
     expect(10 * Math.log10(signal / Math.max(1, error))).toBeGreaterThan(30)
-  })
-})
-
-describe('OpusLossDecoder (FEC and PLC through @evan/opus WebAssembly libopus)', () => {
-  it('rebuilds a lost frame from the next packet much better than silence, conceals runs by PLC, rejects junk', async () => {
-    const { OpusLossDecoder } = await import('../../../../src/server/audio/opusLossDecoder')
-    const enc = new OpusFrameEncoder({ expectedLossPercent: 10 })
-    const src: Int16Array[] = []
-    const packets: Uint8Array[] = []
-    for (let i = 0; i < 60; i++) {
-      const pcm = tone(FRAME_SAMPLES, 300 + (i % 7) * 40, 0.3, i * FRAME_SAMPLES)
-      src.push(pcm)
-      packets.push(enc.encode(pcm))
-    }
-    const reference = new OpusLossDecoder()
-    const withFec = new OpusLossDecoder()
-    const ref: number[] = []
-    const got: number[] = []
-    for (let i = 0; i < packets.length; i++) {
-      ref.push(...reference.decode(packets[i]!))
-      if (i % 6 === 3) continue // lost; rebuilt below from packet i + 1
-      if (i % 6 === 4) got.push(...withFec.decodeFec(packets[i]!, FRAME_SAMPLES))
-      got.push(...withFec.decode(packets[i]!))
-    }
-    const corr = (a: number[], b: number[]): number => {
-      let ab = 0, aa = 0, bb = 0
-      for (let i = 0; i < a.length; i++) (ab += a[i]! * b[i]!), (aa += a[i]! ** 2), (bb += b[i]! ** 2)
-      return ab / Math.sqrt(aa * bb)
-    }
-    expect(got.length).toBe(ref.length)
-    expect(corr(ref, got)).toBeGreaterThan(0.95)
-    expect(withFec.conceal(FRAME_SAMPLES)).toHaveLength(FRAME_SAMPLES)
-    expect(() => withFec.decode(new Uint8Array(0))).toThrow()
-    expect(() => withFec.decode(new Uint8Array(4000))).toThrow()
-    withFec.close()
-    expect(() => withFec.decode(packets[0]!)).toThrow(/closed/)
-    reference.close()
   })
 })

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { AudioFrame } from '../../../../src/server/audio/audioReceiver'
 import { FRAME_SAMPLES } from '../../../../src/server/audio/opusCodec'
 import { clickFrame, createClickPipeline } from '../../../../src/server/pipelines/click'
-import { createEchoPipeline } from '../../../../src/server/pipelines/echo'
-import { EnergyGate, frameDbfs } from '../../../../src/server/pipelines/energyGate'
 import type { PipelineContext } from '../../../../src/server/pipelines/types'
 
 const silence = (): Int16Array => new Int16Array(FRAME_SAMPLES)
@@ -15,28 +13,6 @@ function ctx(): PipelineContext & { replies: Int16Array[]; notes: string[] } {
   const notes: string[] = []
   return { sessionId: 's', replies, notes, reply: (p) => replies.push(p), flushReply: () => (replies.length = 0), notify: (t) => notes.push(t) }
 }
-
-describe('EnergyGate', () => {
-  it('opens on loud frames and closes after the hangover of quiet ones', () => {
-    expect(frameDbfs(silence())).toBe(-100)
-    expect(frameDbfs(loud(3277))).toBeCloseTo(-20, 0)
-    const g = new EnergyGate({ hangoverFrames: 3 })
-    const events = [silence(), loud(3000), loud(3000), silence(), loud(3000), silence(), silence(), silence(), silence()].map((p) => g.push(p))
-    expect(events).toEqual([null, 'onset', null, null, null, null, null, 'end', null])
-  })
-})
-
-describe('echo pipeline', () => {
-  it('plays each utterance back (with pre-roll, without the trailing hangover) once it ends', () => {
-    const c = ctx()
-    const p = createEchoPipeline(c, { preRollFrames: 2, hangoverFrames: 5 })
-    const input = [silence(), silence(), silence(), loud(1000), loud(2000), loud(3000), ...Array.from({ length: 5 }, silence)]
-    input.forEach((pcm, i) => p.onFrame(frame(pcm, i)))
-    expect(c.notes).toEqual(['utteranceStart', 'utteranceEnd', 'replyStart'])
-    // 2 pre-roll + 3 loud + 5 hangover - (5 - 2) trimmed = 7 frames, starting with pre-roll silence.
-    expect(c.replies.map((r) => r[0])).toEqual([0, 0, 1000, 2000, 3000, 0, 0])
-  })
-})
 
 describe('click pipeline', () => {
   it('answers each onset with one click, and needs quiet before the next', () => {
