@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: bootstrap (system packages, npm deps, mediasoup worker), typecheck, build, then unit and end-to-end
+// `npm test`: bootstrap (system packages, npm deps, mediasoup worker), typecheck, lint, build, then unit and end-to-end
 // tests. Extra arguments go to vitest (e.g. `npm test -- test/unit/shared`). Ends with one line
 // "N passed, N failed, N skipped".
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
@@ -15,6 +15,8 @@ const bin = (pkg, file) => join(repoRoot, 'node_modules', pkg, file)
 
 say('typecheck (tsc --noEmit)')
 if ((await run(process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', 'tsconfig.json'])) !== 0) fail('typecheck failed (see above)')
+say('lint (eslint)')
+if ((await run(process.execPath, [bin('eslint', 'bin/eslint.js'), '.'])) !== 0) fail('lint failed (see above)')
 say('build (electron-vite build)')
 if ((await run(process.execPath, [bin('electron-vite', 'bin/electron-vite.js'), 'build'], { env })) !== 0) fail('build failed (see above)')
 

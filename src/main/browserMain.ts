@@ -18,10 +18,11 @@ import { openGlobalShortcutsPortal } from './hotkeys/globalShortcutsPortal'
 import { parseTalkArgv, talkCliBinding } from './hotkeys/talkCommand'
 import { removeRunFile, runFilePath, writeRunFile } from './runFile'
 import { runTalkCli } from './talkClient'
+import { numberOption, parseCli, parseOrExit } from '../node/cli'
 
 /**
  * Browser mode entry (`npm start` when no Electron binary is installed): the same services as the desktop app,
- * reachable from a browser tab on loopback. Flags: --port <n>, --no-open.
+ * reachable from a browser tab on loopback. Flags: --port <n>, --no-open (strict: an unknown flag exits 2 naming these).
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
@@ -31,9 +32,21 @@ async function main(): Promise<void> {
     if (!talk.ok) console.error(`voice-assistant: ${talk.error}`)
     process.exit(talk.ok ? await runTalkCli([`--${talk.command}`], process.env, console.log, console.error) : 2)
   }
-  const portIndex = args.indexOf('--port')
-  const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 0
-  const noOpen = args.includes('--no-open') || process.env.CI === 'true'
+  const { port, noOpen } = parseOrExit('voice-assistant', () => {
+    const { values } = parseCli(args, {
+      options: {
+        port: { type: 'string' },
+        'no-open': { type: 'boolean' },
+        // The talk flags are handled above; listed so the strict parse knows them.
+        toggle: { type: 'boolean' },
+        'talk-start': { type: 'boolean' },
+        'talk-stop': { type: 'boolean' },
+        cancel: { type: 'boolean' },
+        show: { type: 'boolean' }
+      }
+    })
+    return { port: numberOption('--port', values.port, 0, { min: 0, max: 65535, integer: true }), noOpen: values['no-open'] === true || process.env.CI === 'true' }
+  })
   const moduleDir = dirname(fileURLToPath(import.meta.url))
   const appRoot = findAppRoot(moduleDir)
   const rendererDir = join(moduleDir, '..', 'renderer')
