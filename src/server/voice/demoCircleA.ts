@@ -1,0 +1,3 @@
+import { defaultUserDataDir } from '../../main/browserMain'
+import { b } from './demoCircleB'
+export function a(): number { return b() + defaultUserDataDir.length }
