@@ -74,8 +74,14 @@ interface RelayChild {
 
 const relayEntry = relayEntryCommand()
 
+/**
+ * Every simulated client of this bench sends from 127.0.0.1, so the relay's per-address flow cap (32 by default,
+ * right for real clients) would cut the 200 sessions to 32 flows (delivered ratio 0.16): lift it for the bench.
+ */
+const PER_ADDRESS_UNCAPPED = ['--max-flows-per-address', '1000000']
+
 async function startRelayChild(port = 0, controlPort = 0, measureForward = false): Promise<RelayChild> {
-  const cmd = ['node', ...relayEntry.args, '--listen', '127.0.0.1', '--port', String(port), '--control', `127.0.0.1:${controlPort}`, '--no-tcp', ...(measureForward ? ['--measure-forward'] : [])]
+  const cmd = ['node', ...relayEntry.args, '--listen', '127.0.0.1', '--port', String(port), '--control', `127.0.0.1:${controlPort}`, '--no-tcp', ...PER_ADDRESS_UNCAPPED, ...(measureForward ? ['--measure-forward'] : [])]
   let proc: ChildProcess
   try {
     if (!PIN) throw new Error('unpinned')
