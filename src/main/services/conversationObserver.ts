@@ -84,7 +84,16 @@ export class ConversationObserver {
     this.attach(client)
     const { config, problems } = voiceConfigFromSettings(this.deps.settings(), this.deps.secret, signalingUrl)
     for (const message of problems) this.deps.emit('notice', { level: 'warning', message })
-    const result = await client.request('observeSession', { sessionId, token, voice: config })
+    let result: ApiResult<'observeConversation'>
+    try {
+      result = await client.request('observeSession', { sessionId, token, voice: config })
+    } catch (error) {
+      // A standalone backend decides its own providers (--client-providers, default none): observe with the
+      // operator's providers rather than not at all, and say why the user's settings are not used there.
+      if (!(error instanceof ContractError) || error.code !== 'forbidden') throw error
+      this.deps.emit('notice', { level: 'info', message: `This backend uses its operator's voice providers, not the ones in your settings (${error.message}).` })
+      result = await client.request('observeSession', { sessionId, token })
+    }
     if (this.estimator.estimate === null) await this.pingBurst(client)
     return result
   }
