@@ -28,9 +28,10 @@ const defaultLookup: HostLookup = async (hostname) => (await dnsLookup(hostname,
  * backend makes on the client's behalf from inside its own network: the embedded backend takes any URL from the app
  * that started it (`any`); a standalone backend uses its operator's providers, and a client's own only as far as the
  * operator allows. Every choice is checked before anything is configured: one refused provider refuses the whole
- * request, and nothing is contacted. A name is resolved and every address checked before the provider is accepted.
- * Not closed here: a name that resolves differently later (DNS rebinding) and an HTTP redirect from an accepted
- * server; the provider's HTTP client would have to pin the checked address and refuse redirects for that.
+ * request, and nothing is contacted. A name is resolved and every address checked before the provider is accepted;
+ * under public-https the provider is marked `network: 'public'`, so its HTTP client (providers/publicOnlyFetch.ts)
+ * checks the address again at every connection (a name that resolves elsewhere later, DNS rebinding) and refuses
+ * redirects.
  */
 export class ProviderAuthority {
   private readonly operator: OperatorProviders
@@ -71,7 +72,8 @@ export class ProviderAuthority {
           out[stage].push(provider)
         } else {
           await this.checkClientProvider(stage, choice)
-          out[stage].push(choice)
+          // Checked now; checked again at every connection, with no redirects, under public-https (DNS can change).
+          out[stage].push(this.opts.clientProviders === 'public-https' ? { ...choice, network: 'public' } : choice)
         }
       }
     }

@@ -43,13 +43,13 @@ export function buildVoiceChains(
   opts: { onSwitch?: (s: FallbackSwitch) => void; timeouts?: Partial<ChainTimeouts>; espeak?: EspeakTts; espeakPool?: EspeakProcessPool; onTimerDone?: (text: string) => void } = {}
 ): VoiceChains {
   const t = { ...DEFAULT_CHAIN_TIMEOUTS, ...opts.timeouts }
-  const stt: SttProvider[] = config.stt.map((p, i) => withIndex(new OpenAiStt({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label }), i))
+  const stt: SttProvider[] = config.stt.map((p, i) => withIndex(new OpenAiStt({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label, network: p.network }), i))
   const llm: LlmProvider[] = [
-    ...config.llm.map((p, i) => withIndex(new OpenAiLlm({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label }), i)),
+    ...config.llm.map((p, i) => withIndex(new OpenAiLlm({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label, network: p.network }), i)),
     new EmbeddedSkillsLlm({ onTimerDone: opts.onTimerDone ? (_info, text) => opts.onTimerDone!(text) : undefined })
   ]
   const espeak = opts.espeak ?? new EspeakTts({ pool: opts.espeakPool })
-  const tts: TtsProvider[] = [...config.tts.map((p, i) => withIndex(new OpenAiTts({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label }), i)), espeak]
+  const tts: TtsProvider[] = [...config.tts.map((p, i) => withIndex(new OpenAiTts({ baseUrl: p.baseUrl, apiKey: p.apiKey, model: p.model, label: p.label, network: p.network }), i)), espeak]
   return {
     stt: new FallbackChain(stt, { stage: 'stt', firstChunkTimeoutMs: t.sttMs, idleTimeoutMs: t.sttMs, onSwitch: opts.onSwitch }),
     llm: new FallbackChain(llm, { stage: 'llm', firstChunkTimeoutMs: t.llmFirstTokenMs, idleTimeoutMs: t.llmIdleMs, onSwitch: opts.onSwitch }),

@@ -2,6 +2,7 @@ import OpenAI, { toFile } from 'openai'
 import { ProviderError, toProviderError } from './errors'
 import { Int16Assembler } from '../../node/audio/pcm'
 import { encodeWav16 } from '../../node/audio/wav'
+import { publicOnlyFetch } from './publicOnlyFetch'
 import type { CallOptions, ChatMessage, LlmProvider, PcmAudio, SttProvider, TtsProvider } from './types'
 
 /**
@@ -20,6 +21,8 @@ export interface OpenAiCompatibleConfig {
   label?: string
   /** Whole-request cap; the chain's first-chunk/idle timeouts normally fire first. */
   requestTimeoutMs?: number
+  /** 'public': a URL a client brought; connect only to public addresses and follow no redirect (publicOnlyFetch). */
+  network?: 'public'
 }
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1'
@@ -59,7 +62,8 @@ function clientFor(config: OpenAiCompatibleConfig): OpenAI | ProviderError {
     // Loopback servers without auth still get a syntactically valid header.
     apiKey: config.apiKey ?? 'no-key',
     maxRetries: 0,
-    timeout: config.requestTimeoutMs ?? 60_000
+    timeout: config.requestTimeoutMs ?? 60_000,
+    ...(config.network === 'public' ? { fetch: publicOnlyFetch() } : {})
   })
 }
 

@@ -145,7 +145,13 @@ export const voiceProviderConfigSchema = z
     /** null: no key (loopback servers usually need none). */
     apiKey: z.string().max(4096).nullable(),
     model: z.string().min(1).max(128),
-    label: z.string().max(200).optional()
+    label: z.string().max(200).optional(),
+    /**
+     * 'public': connect only to public addresses, checked at each connection, and follow no redirect. The backend's
+     * provider authority sets it on every URL a client brings under --client-providers public-https; a client can
+     * only ever restrict itself with it.
+     */
+    network: z.literal('public').optional()
   })
   .strict()
 /** The voice pipeline's providers (the embedded LLM and espeak-ng TTS are always appended last) and prompt. */

@@ -48,7 +48,8 @@ describe('provider authority (who decides where the backend sends audio)', () =>
       'v6only.example.com': ['fd12::5']
     })
     const authority = new ProviderAuthority({ clientProviders: 'public-https', lookup: dns })
-    await expect(authority.resolve(request([own('https://api.example.com/v1')]))).resolves.toMatchObject({ stt: [own('https://api.example.com/v1')] })
+    // Accepted, and marked so its HTTP client checks the address again at each connection and follows no redirect.
+    await expect(authority.resolve(request([own('https://api.example.com/v1')]))).resolves.toMatchObject({ stt: [{ ...own('https://api.example.com/v1'), network: 'public' }] })
     const refused: Array<[string, RegExp]> = [
       ['http://api.example.com/v1', /over https:\/\/ only/],
       ['https://127.0.0.1:8443/v1', /a loopback address/],
