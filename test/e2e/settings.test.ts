@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrowserMode, type BrowserModeServer } from '../../src/main/browserMode'
 import { AppCore } from '../../src/main/services/appCore'
 import { fileKeyCipher } from '../../src/main/services/secretsStore'
+import type { Settings } from '../../src/shared/contract/settings'
 import { startBrowserApp, rendererDir, type BrowserApp } from '../helpers/browserApp'
 import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
 
@@ -20,8 +21,9 @@ async function openSettings(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid="settings-hotkeys"]')
 }
 
-async function settingsOnDisk(dir: string): Promise<Record<string, any>> {
-  return JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8')) as Record<string, any>
+/** settings.json as the app wrote it (the assertions check its fields). */
+async function settingsOnDisk(dir: string): Promise<Settings> {
+  return JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8')) as Settings
 }
 
 describe.skipIf(skipReason)('settings page in browser mode', () => {

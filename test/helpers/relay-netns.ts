@@ -72,7 +72,7 @@ export function createTopology(delayMs: { b1: number; b2: number } | null): Netn
     inNs(ns.b2, 'ip', 'route', 'add', 'default', 'via', addr.relayToB2)
   } catch (error) {
     teardown()
-    throw new Error(`could not build the namespace topology: ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`)
+    throw new Error(`could not build the namespace topology: ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`, { cause: error })
   }
   return { ns, ip: addr, teardown }
 }

@@ -44,7 +44,7 @@ export async function fileKeyCipher(keyFile: string): Promise<SecretCipher> {
   try {
     key = await readFile(keyFile)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the secrets key file ${keyFile}: ${(error as Error).message}`)
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the secrets key file ${keyFile}: ${(error as Error).message}`, { cause: error })
     key = randomBytes(32)
     await mkdir(dirname(keyFile), { recursive: true })
     await writeFile(keyFile, key, { mode: 0o600, flag: 'wx' })
@@ -99,7 +99,7 @@ export class SecretsStore {
       text = await readFile(this.file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw new Error(`cannot read ${this.file}: ${(error as Error).message}`)
+      throw new Error(`cannot read ${this.file}: ${(error as Error).message}`, { cause: error })
     }
     let parsed: SecretsFile | null = null
     try {

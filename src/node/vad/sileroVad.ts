@@ -56,7 +56,7 @@ export async function loadSileroSession(modelPath: string = resolveSileroModelPa
   try {
     return await ort.InferenceSession.create(modelPath, vadSessionOptions())
   } catch (error) {
-    throw new Error(`cannot load the Silero VAD model ${modelPath}: ${(error as Error).message}`)
+    throw new Error(`cannot load the Silero VAD model ${modelPath}: ${(error as Error).message}`, { cause: error })
   }
 }
 

@@ -1,4 +1,4 @@
-import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
+import type { Clock, TimerHandle } from '../../shared/clock'
 
 export interface PacedFrame<T> {
   frame: T

@@ -194,7 +194,7 @@ export class EspeakTts implements TtsProvider {
   }
 
   async *synthesize(text: string, opts: CallOptions): AsyncIterable<Int16Array> {
-    const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').trim()
+    const clean = stripControlCharacters(text).trim()
     if (!clean) return
     if (opts.signal.aborted) throw new ProviderError('cancelled', 'cancelled')
     const { child, startError } = this.takeProcess()
@@ -270,4 +270,14 @@ function setRef(child: ChildProcessWithoutNullStreams, on: boolean): void {
     if (on) handle.ref?.()
     else handle.unref?.()
   }
+}
+
+/** Control characters (all but tab and newline) become spaces: espeak-ng reads some of them as commands. */
+function stripControlCharacters(text: string): string {
+  let out = ''
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!
+    out += (code <= 0x08 || (code >= 0x0b && code <= 0x1f) || code === 0x7f) ? ' ' : ch
+  }
+  return out
 }

@@ -135,33 +135,32 @@ export class BatchedServerVad {
     this.batch?.resetStream(slot)
     this.ensureRunning()
     const maxBacklog = this.maxBacklog
-    const self = this
     return {
-      push(samples16k, arrivedAt) {
+      push: (samples16k, arrivedAt) => {
         if (s.closed) return
         for (let i = 0; i < samples16k.length; i++) {
           s.partial[s.partialLength++] = samples16k[i]! / 32768
           if (s.partialLength === SERVER_VAD_FRAME) {
             s.ready.push(s.partial)
             s.readyArrival.push(arrivedAt)
-            s.partial = self.frameSlab.take(SERVER_VAD_FRAME)
+            s.partial = this.frameSlab.take(SERVER_VAD_FRAME)
             s.partialLength = 0
             if (s.ready.length > maxBacklog) {
               s.ready.shift()
               s.readyArrival.shift()
-              self.stats.framesDropped++
+              this.stats.framesDropped++
               // Keep the endpointer's timeline in step with the audio: a dropped frame counts as silence.
-              self.deliver(s, s.endpointer.push(0))
+              this.deliver(s, s.endpointer.push(0))
             }
           }
         }
       },
-      close() {
+      close: () => {
         if (s.closed) return
         s.closed = true
-        self.streams[s.slot] = null
-        self.stats.streams--
-        if (self.stats.streams === 0) self.stop()
+        this.streams[s.slot] = null
+        this.stats.streams--
+        if (this.stats.streams === 0) this.stop()
       },
       get timeMs() {
         return s.endpointer.timeMs

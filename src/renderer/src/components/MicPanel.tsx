@@ -16,10 +16,10 @@ export function MicPanel(): React.JSX.Element {
   const mic = useMicStore()
   const audio = settings?.audio
 
+  // Once per mount: the store's actions are read from the store itself, so the effect depends on nothing.
   useEffect(() => {
-    void mic.refreshDevices()
+    void useMicStore.getState().refreshDevices()
     return () => useMicStore.getState().stop()
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [])
 
   const restartIfLive = (next: Settings['audio']): void => {

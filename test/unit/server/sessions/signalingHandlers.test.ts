@@ -102,7 +102,7 @@ describe('media sessions over signaling (real mediasoup worker)', () => {
     const vt = await victim.request('createTransport', { direction: 'send' })
     const methods = ['join', 'resume', 'createTransport', 'connectTransport', 'restartIce', 'produce', 'setProducerPaused', 'consume', 'resumeConsumer', 'clientEvent', 'leave', 'nope', '']
     const ids = [vt.id, v.sessionId, 'x', '', 'a'.repeat(65), 42, null, { $gt: '' }]
-    const values = [null, true, -1, 1e309, 'x', [], {}, { codecs: 'x' }, opusParams, dtls, { direction: 'sideways' }, { direction: 'send' }, '__proto__']
+    const values = [null, true, -1, Number.POSITIVE_INFINITY, 'x', [], {}, { codecs: 'x' }, opusParams, dtls, { direction: 'sideways' }, { direction: 'send' }, '__proto__']
     const paramsFor = (): unknown => {
       switch (Math.floor(rand() * 5)) {
         case 0:
