@@ -15,3 +15,19 @@ export function backoffDelayMs(attempt: number, policy: BackoffPolicy = DEFAULT_
   const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempt, 30)))
   return Math.round(exp * (1 - policy.jitter * random()))
 }
+
+/** Wait `ms` (a backoff delay); resolves false at once when `signal` aborts first, true when the time has passed. */
+export function delayUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false)
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline'
 import type { BackendRanking, BackendStatus } from '../../shared/contract/api'
 import { backendCandidateUrls, type Settings } from '../../shared/contract/settings'
 import { EMBEDDED_ORIGINS_ENV, EMBEDDED_SECRET_ENV, SIGNALING_PROTOCOL_VERSION } from '../../shared/contract/signaling'
-import { backoffDelayMs } from '../../shared/backoff'
+import { backoffDelayMs, delayUnlessAborted } from '../../shared/backoff'
 import { connectSignaling, type SignalingClient, type WebSocketFactory } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { BackendSelector, type BackendSelectorOptions } from './backendSelector'
@@ -47,21 +47,6 @@ const NO_RANKING: BackendRanking = { backends: [], inUse: null, lastFailover: nu
 
 const STDERR_TAIL_LINES = 20
 
-/** Wait `ms`; false if `signal` aborted first. */
-function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false)
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 /**
  * Owns the connection to the backend: starts the embedded one as a child process (or uses the remote URL from
@@ -191,7 +176,7 @@ export class BackendService {
         const delay = backoffDelayMs(attempt)
         this.log(`backend start-up failed (${(error as Error).message}); retrying in ${delay} ms`)
         this.set({ state: 'starting', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: `${(error as Error).message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${maxRetries + 1})` })
-        if (!(await abortableDelay(delay, signal)) || generation !== this.generation) return this.statusValue
+        if (!(await delayUnlessAborted(delay, signal)) || generation !== this.generation) return this.statusValue
         continue
       }
       return this.connect(url, generation)

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ModelInfo, ModelProgress } from '../../shared/contract/models'
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from '../../shared/backoff'
+import { backoffDelayMs, DEFAULT_BACKOFF, delayUnlessAborted, type BackoffPolicy } from '../../shared/backoff'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { modelSize, type Catalog, type CatalogModel } from './catalog'
 
@@ -222,7 +222,7 @@ export class ModelManager {
         if (failures > maxRetries) throw error
         const delay = backoffDelayMs(failures - 1, this.opts.backoff ?? DEFAULT_BACKOFF)
         this.opts.log?.(`models: ${error.message}; resuming ${file.path} in ${delay} ms`)
-        if (!(await sleep(delay, signal))) throw new ModelError('cancelled', 'download cancelled')
+        if (!(await delayUnlessAborted(delay, signal))) throw new ModelError('cancelled', 'download cancelled')
       }
     }
   }
@@ -331,21 +331,6 @@ export class ModelManager {
 
 type ProgressCell = ModelProgress
 
-/** Wait `ms`; false if `signal` aborted first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false)
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 async function sizeOf(path: string): Promise<number> {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelayMs } from '../../../src/shared/backoff'
+import { backoffDelayMs, delayUnlessAborted } from '../../../src/shared/backoff'
 
 describe('backoffDelayMs', () => {
   const policy = { baseMs: 100, maxMs: 1000, jitter: 0.5 }
@@ -13,5 +13,20 @@ describe('backoffDelayMs', () => {
   })
   it('treats negative attempts as the first', () => {
     expect(backoffDelayMs(-5, policy, () => 0)).toBe(100)
+  })
+})
+
+describe('delayUnlessAborted', () => {
+  it('resolves true after the delay, false at once on abort (before or during), and leaves no timer behind', async () => {
+    expect(await delayUnlessAborted(5, new AbortController().signal)).toBe(true)
+    const aborted = new AbortController()
+    aborted.abort()
+    expect(await delayUnlessAborted(60_000, aborted.signal)).toBe(false)
+    const later = new AbortController()
+    const t0 = Date.now()
+    const waiting = delayUnlessAborted(60_000, later.signal)
+    later.abort()
+    expect(await waiting).toBe(false)
+    expect(Date.now() - t0).toBeLessThan(1000)
   })
 })

@@ -55,6 +55,21 @@ export interface ConversationOptions {
 
 export type ConversationMark = 'joinRequested' | 'joined' | 'sendTransportRequested' | 'sendTransportCreated' | 'sendConnectRequested' | 'sendConnectAnswered' | 'produceRequested' | 'produceAnswered' | 'producing' | 'sendConnected'
 
+/** A connection's state before anything happened. */
+export const INITIAL_CONVERSATION_STATE: Readonly<ConversationState> = Object.freeze({
+  phase: 'connecting',
+  detail: null,
+  sessionId: null,
+  sendState: 'none',
+  recvState: 'none',
+  talking: false,
+  iceRestarts: 0,
+  signalingReconnects: 0,
+  sessionRebuilds: 0,
+  backfilledFrames: 0,
+  backfillAvailable: false
+})
+
 /** Opus for speech over WebRTC: mono, 20 ms packets, FEC for loss, DTX off so every 20 ms has a packet. */
 export const MIC_CODEC_OPTIONS: msc.ProducerCodecOptions = { opusStereo: false, opusDtx: false, opusFec: true, opusPtime: 20 }
 
@@ -77,19 +92,7 @@ export class ConversationConnection {
   private iceRestartInFlight = new Set<'send' | 'recv'>()
   readonly audio: HTMLAudioElement
   readonly replyStream = new MediaStream()
-  private stateValue: ConversationState = {
-    phase: 'connecting',
-    detail: null,
-    sessionId: null,
-    sendState: 'none',
-    recvState: 'none',
-    talking: false,
-    iceRestarts: 0,
-    signalingReconnects: 0,
-    sessionRebuilds: 0,
-    backfilledFrames: 0,
-    backfillAvailable: false
-  }
+  private stateValue: ConversationState = { ...INITIAL_CONVERSATION_STATE }
 
   private constructor(private readonly opts: ConversationOptions) {
     this.track = opts.track

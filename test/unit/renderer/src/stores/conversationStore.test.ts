@@ -3,25 +3,13 @@ import { createStore } from 'zustand/vanilla'
 import type { BackendStatus, VoiceApi } from '../../../../../src/shared/contract/api'
 import { applySettingsPatch, defaultSettings, type Settings } from '../../../../../src/shared/contract/settings'
 import type { SessionNotification } from '../../../../../src/shared/contract/signaling'
-import type { ConversationOptions, ConversationState } from '../../../../../src/renderer/src/media/conversationConnection'
+import { INITIAL_CONVERSATION_STATE, type ConversationOptions, type ConversationState } from '../../../../../src/renderer/src/media/conversationConnection'
 import type { VoiceTurns } from '../../../../../src/renderer/src/media/voiceTurns'
 import { createConversationStore, type ConversationAppState, type ConversationLink } from '../../../../../src/renderer/src/stores/conversationStore'
 
 /** The conversation store's transitions, driven with a fake mic, fake connections and a fake app store. */
 
-const initial: ConversationState = {
-  phase: 'connecting',
-  detail: null,
-  sessionId: null,
-  sendState: 'none',
-  recvState: 'none',
-  talking: false,
-  iceRestarts: 0,
-  signalingReconnects: 0,
-  sessionRebuilds: 0,
-  backfilledFrames: 0,
-  backfillAvailable: false
-}
+const initial: ConversationState = INITIAL_CONVERSATION_STATE
 
 class FakeConnection implements ConversationLink {
   state: ConversationState
