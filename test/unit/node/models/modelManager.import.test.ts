@@ -50,7 +50,7 @@ describe('ModelManager.importFrom', () => {
   it('a wrong hash is refused before anything is installed, naming the file and what to do; nothing is left behind', async () => {
     const damaged = { ...bytes['tiny-test']! }
     const encoder = Buffer.from(damaged['onnx/encoder_model_quantized.onnx']!)
-    encoder[1000] ^= 0xff
+    encoder[1000] = encoder[1000]! ^ 0xff
     damaged['onnx/encoder_model_quantized.onnx'] = encoder
     await writeModelFiles(join(dir, 'folder'), damaged)
     await expect(m.importFrom(join(dir, 'folder'), { id: 'tiny-test' })).rejects.toMatchObject({

@@ -86,7 +86,7 @@ describe('readTar', () => {
     execFileSync('tar', ['-C', src, '-cf', file, 'config.json', 'onnx/model.onnx'])
     const good = await readFile(file)
     const damaged = Buffer.from(good)
-    damaged[1024 + 10] ^= 0xff // the second header (onnx/): its name byte changes, the checksum no longer matches
+    damaged[1024 + 10] = damaged[1024 + 10]! ^ 0xff // the second header (onnx/): its name byte changes, the checksum no longer matches
     await expect(readTar([damaged], async () => undefined)).rejects.toThrow(/header at byte 1024 fails its checksum/)
     await expect(readTar([good.subarray(0, 1024 + 512 + 30_000)], async (_e, body) => {
       for await (const _ of body) void _
