@@ -1,5 +1,4 @@
 import type React from 'react'
-import { useEffect } from 'react'
 import { useAppStore } from '../stores/appStore'
 import { useLocalSttStore } from '../stores/localSttStore'
 
@@ -17,8 +16,6 @@ export function LocalSttPanel(): React.JSX.Element {
   const transcription = useAppStore((s) => s.settings?.listening.transcription ?? 'auto')
   const updateSettings = useAppStore((s) => s.updateSettings)
   const { models, progress, transcripts, error, download, cancelDownload, deleteModel } = useLocalSttStore()
-
-  useEffect(() => (api ? useLocalSttStore.getState().attach(api) : undefined), [api])
 
   const noModel = !models.some((m) => m.state === 'installed')
   const lastMissing = transcripts.length > 0 && transcripts[transcripts.length - 1]!.engine === 'none'

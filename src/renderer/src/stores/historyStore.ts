@@ -3,6 +3,8 @@ import { create, type StoreApi, type UseBoundStore } from 'zustand'
 import { TYPED_TURN_NOTE } from '../../../shared/contract/signaling'
 import type { OffsetEstimate } from '../../../shared/latency/clockOffset'
 import { turnTraceSchema, type TurnTrace } from '../../../shared/latency/trace'
+import { budgetVerdict, TOTAL_BUDGET_MS, type BudgetVerdict } from '../../../shared/latencyBudget'
+import { breakdownOf } from './turnStore'
 
 /**
  * The session's conversation as the window shows it: one entry per turn, what the user said (or typed) and what the
@@ -78,6 +80,40 @@ export function historyAfterTrace(entries: readonly HistoryEntry[], trace: TurnT
 export function historyAfterTyped(entries: readonly HistoryEntry[], turnId: string, text: string, at: number): readonly HistoryEntry[] {
   const entry: HistoryEntry = { turnId, typed: true, user: text, assistant: null, status: 'sending', notes: [], at, trace: null, mainOffset: null, error: null }
   return [...entries.filter((e) => e.turnId !== turnId), entry].slice(-MAX_HISTORY)
+}
+
+/**
+ * The latency chip of an entry: voice-to-voice (e2e_latency) when the turn has the client's marks, else what the
+ * backend measured (for a typed turn: from the send to the first sound). null until the turn has a reply.
+ */
+export function entryLatency(entry: Pick<HistoryEntry, 'trace' | 'mainOffset'>): { ms: number; verdict: BudgetVerdict; label: string } | null {
+  const trace = entry.trace
+  if (!trace || !trace.marks.some((m) => m.name === 'playout' || m.name === 'reply_sent')) return null
+  const b = breakdownOf(trace, entry.mainOffset)
+  const ms = Math.round(b.e2eMs ?? b.totalMs)
+  const what = b.e2eMs !== null ? 'voice to voice' : isTypedTrace(trace) ? 'from send to first sound' : 'measured by the backend'
+  return { ms, verdict: budgetVerdict(ms, TOTAL_BUDGET_MS), label: `${ms} ms ${what} (budget ${TOTAL_BUDGET_MS} ms): open the waterfall` }
+}
+
+/** What sending a typed turn uses: the history (shown at once) and the conversation (sent on its session). */
+export interface TypedTurnDeps {
+  history: Pick<HistoryState, 'addTyped' | 'typedFailed'>
+  conversation: { sendTyped(text: string, turnId: string): Promise<boolean>; getError(): string | null }
+  newTurnId(): string
+}
+
+/**
+ * The text box's send: the turn shows in the history at once as sending, then follows its trace; when it cannot be
+ * sent, the entry says why. Blank text sends nothing. Resolves whether it was sent.
+ */
+export async function sendTypedTurn(text: string, deps: TypedTurnDeps): Promise<boolean> {
+  const clean = text.trim()
+  if (!clean) return false
+  const turnId = deps.newTurnId()
+  deps.history.addTyped(turnId, clean)
+  const sent = await deps.conversation.sendTyped(clean, turnId)
+  if (!sent) deps.history.typedFailed(turnId, deps.conversation.getError() ?? 'not sent')
+  return sent
 }
 
 const offsetSchema = z.object({ offsetMs: z.number(), rttMs: z.number(), errorBoundMs: z.number(), samples: z.number() })

@@ -52,6 +52,14 @@ export function talkInputStep(state: TalkInputState, input: TalkInput): { state:
 /** Where a key event happened, as far as the talk keys care. */
 export type KeyTarget = 'talk-button' | 'page' | 'editable' | 'control'
 
+/** The focused element as a talk-key target: the talk button, the page (nothing focused), a text field, or another control. */
+export function keyTargetOf(el: { tagName: string; isContentEditable?: boolean; dataset?: Record<string, string | undefined> } | null): KeyTarget {
+  if (!el || el.tagName === 'BODY' || el.tagName === 'HTML') return 'page'
+  if (el.dataset?.talkButton !== undefined) return 'talk-button'
+  if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable) return 'editable'
+  return 'control'
+}
+
 export interface KeyLike {
   type: 'keydown' | 'keyup'
   key: string

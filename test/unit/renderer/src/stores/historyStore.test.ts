@@ -5,6 +5,8 @@ import type { OffsetEstimate } from '../../../../../src/shared/latency/clockOffs
 import type { TurnTrace } from '../../../../../src/shared/latency/trace'
 import {
   createHistoryStore,
+  entryLatency,
+  sendTypedTurn,
   followTurns,
   HISTORY_STORAGE_KEY,
   historyAfterTrace,
@@ -98,5 +100,35 @@ describe('history store', () => {
     expect(ingested).toEqual(['a', 'b'])
     expect(h.getState().entries.map((e) => e.user)).toEqual(['one', 'two'])
     off()
+  })
+})
+
+describe('latency chip and typed send', () => {
+  it('the chip shows e2e_latency with the client marks, the backend\'s figure for a typed turn, nothing before a reply', () => {
+    const marks = (names: Array<[TurnTrace['marks'][number]['name'], number, TurnTrace['marks'][number]['clock']]>) => names.map(([name, at, clock]) => ({ name, at, clock }))
+    const spoken = trace('t', { status: 'done', marks: marks([['speech_end_mic', 1000, 'renderer'], ['end_of_utterance', 1200, 'renderer'], ['reply_sent', 1500, 'renderer'], ['playout', 1600, 'renderer']]) })
+    expect(entryLatency({ trace: spoken, mainOffset: null })).toEqual({ ms: 600, verdict: 'ok', label: '600 ms voice to voice (budget 800 ms): open the waterfall' })
+    const typed = trace('x', { status: 'done', notes: [TYPED_TURN_NOTE], marks: marks([['end_of_utterance', 1000, 'renderer'], ['transcript', 1000, 'renderer'], ['first_sentence', 1300, 'renderer'], ['tts_first_audio', 1500, 'renderer'], ['playout', 1900, 'renderer']]) })
+    expect(entryLatency({ trace: typed, mainOffset: null })).toMatchObject({ ms: 900, verdict: 'over', label: expect.stringMatching(/from send to first sound/) })
+    expect(entryLatency({ trace: trace('r', { transcript: 'x' }), mainOffset: null })).toBeNull()
+    expect(entryLatency({ trace: null, mainOffset: null })).toBeNull()
+  })
+
+  it('sends the trimmed text with a new turn id, shown at once; a failure marks the entry with the reason; blank sends nothing', async () => {
+    const h = createHistoryStore({ storage: null, now: () => 0 })
+    const sent: Array<[string, string]> = []
+    let ok = true
+    const deps = {
+      history: h.getState(),
+      conversation: { sendTyped: async (text: string, id: string) => (sent.push([text, id]), ok), getError: () => 'Not connected to the assistant yet' },
+      newTurnId: () => `typed-${sent.length + 1}`
+    }
+    expect(await sendTypedTurn('   ', deps)).toBe(false)
+    expect(await sendTypedTurn('  what is 12 times 7 ', deps)).toBe(true)
+    expect(sent).toEqual([['what is 12 times 7', 'typed-1']])
+    expect(h.getState().entries[0]).toMatchObject({ turnId: 'typed-1', status: 'sending', user: 'what is 12 times 7' })
+    ok = false
+    expect(await sendTypedTurn('again', deps)).toBe(false)
+    expect(h.getState().entries[1]).toMatchObject({ status: 'failed', error: 'Not connected to the assistant yet' })
   })
 })

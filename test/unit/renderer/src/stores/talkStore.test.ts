@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TalkCommand } from '../../../../../src/shared/contract/talk'
-import { createTalkStore, INITIAL_TALK_INPUT, TAP_MS, talkInputStep, talkKeyIntent, type KeyLike, type TalkInput, type TalkInputState } from '../../../../../src/renderer/src/stores/talkStore'
+import { createTalkStore, INITIAL_TALK_INPUT, keyTargetOf, TAP_MS, talkInputStep, talkKeyIntent, type KeyLike, type TalkInput, type TalkInputState } from '../../../../../src/renderer/src/stores/talkStore'
 
 /** Feed inputs in order; the commands sent. */
 function run(inputs: TalkInput[]): { state: TalkInputState; commands: TalkCommand[] } {
@@ -56,6 +56,17 @@ describe('talk keys', () => {
   it('Escape cancels only while listening (it stays free otherwise)', () => {
     expect(talkKeyIntent(key('keydown', 'Escape'), 'page', true)).toEqual({ input: 'cancel', prevent: true })
     expect(talkKeyIntent(key('keydown', 'Escape'), 'page', false)).toEqual({ input: null, prevent: false })
+  })
+})
+
+describe('keyTargetOf', () => {
+  it('tells the talk button, the page, text fields and other controls apart', () => {
+    expect(keyTargetOf(null)).toBe('page')
+    expect(keyTargetOf({ tagName: 'BODY' })).toBe('page')
+    expect(keyTargetOf({ tagName: 'BUTTON', dataset: { talkButton: '' } })).toBe('talk-button')
+    expect(keyTargetOf({ tagName: 'INPUT', dataset: {} })).toBe('editable')
+    expect(keyTargetOf({ tagName: 'DIV', isContentEditable: true })).toBe('editable')
+    expect(keyTargetOf({ tagName: 'BUTTON', dataset: {} })).toBe('control')
   })
 })
 
