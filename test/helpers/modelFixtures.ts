@@ -15,7 +15,8 @@ export interface ModelFixture {
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
-export function modelFixture(baseUrl = 'https://models.example/m'): ModelFixture {
+/** `encoderBytes`: the size of Tiny's encoder (Base's is 2.25×; the decoders about twice): bigger for a visible download. */
+export function modelFixture(baseUrl = 'https://models.example/m', encoderBytes = 40_000): ModelFixture {
   const bytes: ModelFixture['bytes'] = {}
   const model = (id: string, name: string, weights: number, isDefault: boolean): CatalogModel => {
     const files: Record<string, Buffer> = {
@@ -39,7 +40,7 @@ export function modelFixture(baseUrl = 'https://models.example/m'): ModelFixture
       files: Object.entries(files).map(([path, data]) => ({ path, url: `${baseUrl}/${id}/${path}`, size: data.length, sha256: sha(data) }))
     }
   }
-  return { catalog: { version: 1, models: [model('tiny-test', 'Tiny (test)', 40_000, true), model('base-test', 'Base (test)', 90_000, false)] }, bytes }
+  return { catalog: { version: 1, models: [model('tiny-test', 'Tiny (test)', encoderBytes, true), model('base-test', 'Base (test)', Math.round(encoderBytes * 2.25), false)] }, bytes }
 }
 
 /** Write `files` (catalog path → bytes) under `dir`. */

@@ -18,6 +18,7 @@ export function AssistantStage(): React.JSX.Element {
     activity: status.activity,
     micMuted: status.micMuted,
     conversationLive: conversation.live,
+    reconnecting: conversation.status?.phase === 'reconnecting',
     connecting: conversation.connecting,
     servicesOpen,
     backendState: backend?.state ?? null,

@@ -135,6 +135,8 @@ export interface AssistantDisplayInputs {
   activity: AssistantActivity
   micMuted: boolean
   conversationLive: boolean
+  /** The live connection lost its link and is recovering (signaling reconnect, ICE restart). */
+  reconnecting: boolean
   /** A connect is under way (auto-connect). */
   connecting: boolean
   /** The app services' connection (browser mode: the api WebSocket) is open. */
@@ -152,8 +154,13 @@ export function assistantDisplay(i: AssistantDisplayInputs): { state: AssistantD
   if (!i.servicesOpen) return { state: 'offline', title: 'Offline', hint: 'Reconnecting to the app services…' }
   if (i.stopped) return { state: 'offline', title: 'Paused', hint: 'The conversation was stopped in Diagnostics. Connect it again there.' }
   if (i.backendState === 'error') return { state: 'offline', title: 'Offline', hint: i.backendDetail ?? 'The assistant\u2019s backend stopped; the app restarts it.' }
+  if (i.backendState === 'starting' || i.backendState === 'stopped') {
+    // The backend is (re)starting: whatever the old connection says, nothing answers until it is back.
+    return i.backendState === 'starting' ? { state: 'connecting', title: 'Connecting…', hint: 'Starting the assistant…' } : { state: 'offline', title: 'Offline', hint: i.backendDetail ?? 'The assistant\u2019s backend is not running.' }
+  }
+  if (i.conversationLive && i.reconnecting) return { state: 'connecting', title: 'Reconnecting…', hint: 'The link dropped; what you say is kept and sent when it is back' }
   if (!i.conversationLive) {
-    if (i.connecting || i.backendState === 'starting' || i.backendState === 'ready') return { state: 'connecting', title: 'Connecting…', hint: i.backendState === 'starting' ? 'Starting the assistant…' : 'Joining the assistant…' }
+    if (i.connecting || i.backendState === 'ready') return { state: 'connecting', title: 'Connecting…', hint: 'Joining the assistant…' }
     return { state: 'offline', title: 'Offline', hint: i.backendDetail ?? 'The assistant\u2019s backend is not running.' }
   }
   switch (i.activity) {

@@ -104,7 +104,7 @@ describe('assistant activity (what the tray, status pill and window show)', () =
 })
 
 describe('assistantDisplay: the state at the centre of the window', () => {
-  const base = { activity: 'idle' as const, micMuted: false, conversationLive: true, connecting: false, servicesOpen: true, backendState: 'ready' as const, backendDetail: null, stopped: false, pushToTalk: true }
+  const base = { activity: 'idle' as const, micMuted: false, conversationLive: true, reconnecting: false, connecting: false, servicesOpen: true, backendState: 'ready' as const, backendDetail: null, stopped: false, pushToTalk: true }
   it('live: the activity with what to do next', () => {
     expect(assistantDisplay(base)).toEqual({ state: 'idle', title: 'Ready', hint: 'Hold Space or the button to talk · Enter starts and stops' })
     expect(assistantDisplay({ ...base, activity: 'listening' }).hint).toBe('Release to send · Esc to cancel')
@@ -120,5 +120,9 @@ describe('assistantDisplay: the state at the centre of the window', () => {
     expect(assistantDisplay({ ...base, conversationLive: false, backendState: 'stopped' })).toMatchObject({ state: 'offline' })
     expect(assistantDisplay({ ...base, servicesOpen: false })).toMatchObject({ state: 'offline', hint: 'Reconnecting to the app services…' })
     expect(assistantDisplay({ ...base, conversationLive: false, stopped: true })).toMatchObject({ state: 'offline', title: 'Paused' })
+    // A live connection recovering, or a backend restarting under it: not "Ready".
+    expect(assistantDisplay({ ...base, reconnecting: true })).toMatchObject({ state: 'connecting', title: 'Reconnecting…' })
+    expect(assistantDisplay({ ...base, backendState: 'starting' })).toMatchObject({ state: 'connecting', hint: 'Starting the assistant…' })
+    expect(assistantDisplay({ ...base, backendState: 'stopped' })).toMatchObject({ state: 'offline' })
   })
 })
