@@ -22,6 +22,7 @@ export function App(): React.JSX.Element {
   const connection = useAppStore((s) => s.connection)
   const connectionDetail = useAppStore((s) => s.connectionDetail)
   const view = useViewStore((s) => s.view)
+  const setReplyElement = useConversationStore((s) => s.setReplyElement)
   useEffect(() => {
     document.documentElement.dataset.theme = theme
   }, [theme])
@@ -76,7 +77,7 @@ export function App(): React.JSX.Element {
       )}
       {view === 'diagnostics' ? <DiagnosticsView /> : <ConversationView />}
       {/* The reply plays here, whichever view is shown. */}
-      <audio ref={useConversationStore.getState().setReplyElement} autoPlay data-testid="conversation-reply" />
+      <audio ref={setReplyElement} autoPlay data-testid="conversation-reply" />
       <SettingsPanel />
       <Notices />
     </div>

@@ -10,12 +10,14 @@ export function HistoryList(): React.JSX.Element {
   const entries = useHistoryStore((s) => s.entries)
   const activity = useAssistantStore((s) => s.status.activity)
   const { clear, openLatency } = useHistoryStore.getState()
-  const end = useRef<HTMLDivElement>(null)
+  const box = useRef<HTMLElement>(null)
   const last = entries.at(-1)
-  // Follow the conversation as it grows (new turns, a reply arriving), as a chat does.
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [entries.length, last?.assistant, last?.user])
+  // Follow the conversation as it grows (new turns, a reply arriving), as a chat does; only the list scrolls.
+  useEffect(() => {
+    if (box.current) box.current.scrollTop = box.current.scrollHeight
+  }, [entries.length, last?.assistant, last?.user])
   return (
-    <section className="history" aria-labelledby="history-title" data-testid="history">
+    <section ref={box} className="history" aria-labelledby="history-title" data-testid="history">
       <div className="history-head">
         <h2 id="history-title">Conversation</h2>
         <button type="button" className="quiet" onClick={clear} disabled={entries.length === 0} data-testid="history-clear">
@@ -33,7 +35,6 @@ export function HistoryList(): React.JSX.Element {
           ))}
         </ol>
       )}
-      <div ref={end} />
     </section>
   )
 }
