@@ -88,7 +88,7 @@ async function main(): Promise<void> {
 
   // --- the main window: idle, mid-conversation, Diagnostics, Settings, a turn's waterfall
   const app = await newApp({ catalogPath, installModel: true })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 960 } })
   await page.goto(app.server.url)
   await waitConnected(page)
   for (const theme of ['light', 'dark'] as const) {
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   for (const theme of ['light', 'dark'] as const) {
     const fresh = await newApp({ catalogPath, installModel: false })
     await fresh.core.dispatch('updateSettings', { ui: { theme } })
-    const p = await browser.newPage({ viewport: { width: 1280, height: 860 } })
+    const p = await browser.newPage({ viewport: { width: 1280, height: 960 } })
     await p.goto(fresh.server.url)
     await p.waitForSelector('[data-testid="stt-setup"]')
     await waitConnected(p)

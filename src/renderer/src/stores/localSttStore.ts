@@ -52,6 +52,14 @@ export function sttSetupNeeded(i: { settings: Settings | null; cloudKey: boolean
   return !i.models.some((m) => m.state === 'installed')
 }
 
+/**
+ * The voice loop's own notice that no speech-to-text is configured says what the first-run setup already says above
+ * the talk button: while the setup is shown, the notice is not shown again as a toast.
+ */
+export function noticeCoveredBySetup(message: string, setupShown: boolean): boolean {
+  return setupShown && /^No speech-to-text provider is configured/.test(message)
+}
+
 /** The model the setup offers: the catalog's recommended one, else the first. */
 export function offeredModel(models: readonly ModelInfo[]): ModelInfo | null {
   return models.find((m) => m.recommended) ?? models[0] ?? null

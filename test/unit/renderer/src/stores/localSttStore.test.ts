@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { ModelInfo, ModelProgress } from '../../../../../src/shared/contract/models'
 import type { Transcript } from '../../../../../src/shared/contract/transcript'
 import { useAppStore } from '../../../../../src/renderer/src/stores/appStore'
-import { downloadStatus, MAX_TRANSCRIPTS, offeredModel, sttSetupNeeded, useLocalSttStore } from '../../../../../src/renderer/src/stores/localSttStore'
+import { downloadStatus, MAX_TRANSCRIPTS, noticeCoveredBySetup, offeredModel, sttSetupNeeded, useLocalSttStore } from '../../../../../src/renderer/src/stores/localSttStore'
 import { useSettingsPageStore } from '../../../../../src/renderer/src/stores/settingsPageStore'
 import { applySettingsPatch, defaultSettings } from '../../../../../src/shared/contract/settings'
 import { fakeVoiceApi } from '../../../../helpers/fakeVoiceApi'
@@ -94,6 +94,12 @@ describe('first-run STT setup (pure)', () => {
     expect(sttSetupNeeded({ settings: null, cloudKey: false, models: [model('not_installed')] })).toBe(false)
     expect(sttSetupNeeded({ settings, cloudKey: null, models: [model('not_installed')] })).toBe(false)
     expect(sttSetupNeeded({ settings, cloudKey: false, models: [] })).toBe(false)
+  })
+  it('the voice loop\'s "no speech-to-text" notice is not repeated as a toast while the setup says it', () => {
+    const notice = 'No speech-to-text provider is configured for the voice loop: set one in Settings → Providers.'
+    expect(noticeCoveredBySetup(notice, true)).toBe(true)
+    expect(noticeCoveredBySetup(notice, false)).toBe(false)
+    expect(noticeCoveredBySetup('LLM: api.openai.com failed: HTTP 401', true)).toBe(false)
   })
   it('offers the recommended model', () => {
     const base = { ...model('not_installed'), id: 'base' }
