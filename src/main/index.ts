@@ -1,4 +1,4 @@
-import { app, BrowserWindow, globalShortcut, ipcMain, protocol, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, globalShortcut, ipcMain, nativeTheme, protocol, safeStorage, session, shell } from 'electron'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -63,6 +63,17 @@ async function start(): Promise<void> {
     secretsCipher: safeStorageCipher(safeStorage, platform()),
     vadWorkerPath,
     sttWorkerPath,
+    // The first-run setup's "import from a folder or archive" (offline machines).
+    chooseModelSource: async (kind) => {
+      const parent = BrowserWindow.getFocusedWindow()
+      const options: Electron.OpenDialogOptions = {
+        title: kind === 'folder' ? 'Folder holding the model files' : 'Model archive (.tar or .tar.gz)',
+        properties: [kind === 'folder' ? 'openDirectory' : 'openFile'],
+        filters: kind === 'archive' ? [{ name: 'Archives', extensions: ['tar', 'gz', 'tgz'] }] : undefined
+      }
+      const chosen = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options)
+      return chosen.canceled ? null : (chosen.filePaths[0] ?? null)
+    },
     log
   })
 
@@ -74,14 +85,18 @@ async function start(): Promise<void> {
   registerCaptureAudioPort(ipcMain, core, rendererBase, log)
   await core.start()
 
+  // The theme setting drives the native theme (menus, dialogs, the page's prefers-color-scheme) and the window's
+  // background (what shows before the page paints), the same colours as the page's --bg.
+  const windowBackground = (): string => (nativeTheme.shouldUseDarkColors ? '#0f1115' : '#f4f6fa')
+  nativeTheme.themeSource = core.settings.get().ui.theme
   const win = new BrowserWindow({
     width: 1100,
     height: 760,
-    minWidth: 720,
+    minWidth: 560,
     minHeight: 520,
     show: false,
     title: 'Voice Assistant',
-    backgroundColor: '#0f1115',
+    backgroundColor: windowBackground(),
     webPreferences: secureWebPreferences(join(moduleDir, '..', 'preload', 'index.cjs'))
   })
   const stopForwarding = forwardEvents(core, win.webContents)
@@ -94,6 +109,10 @@ async function start(): Promise<void> {
     if (!startHidden) win.show()
   })
   win.on('closed', stopForwarding)
+  core.events.on('settingsChanged', (settings) => {
+    nativeTheme.themeSource = settings.ui.theme
+  })
+  nativeTheme.on('updated', () => win.setBackgroundColor(windowBackground()))
   await win.loadURL(indexUrl)
 
   // Global hotkeys, from settings and re-registered when they change: push-to-talk (hold via uiohook-napi where it

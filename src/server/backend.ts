@@ -8,7 +8,7 @@ import { attachSignalingServer, type SignalingTimeouts } from './signalingServer
 import { SessionManager, type SessionManagerOptions } from './sessions/sessionManager'
 import type { WorkerSlot } from './sessions/workerSlot'
 import { createSessionHandlers } from './sessions/signalingHandlers'
-import { createObserveSessionHandler } from './voice/voiceSignaling'
+import { createObserveSessionHandler, createTypedTurnHandler } from './voice/voiceSignaling'
 import { VoiceRuntime } from './voice/voiceRuntime'
 import { pipelineFactories } from './pipelines'
 import { attachRelay, type BackendRelayOptions, type RelayAttachment } from './relay/backendRelay'
@@ -139,7 +139,8 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
         hello: () => ({ protocolVersion: SIGNALING_PROTOCOL_VERSION, serverVersion: SERVER_VERSION, workers: slots.length, providers: providers.summary }),
         ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),
         ...recovery.wrapHandlers(relay ? relay.wrapHandlers(createSessionHandlers(sessions)) : createSessionHandlers(sessions)),
-        observeSession: createObserveSessionHandler(sessions, voice, providers)
+        observeSession: createObserveSessionHandler(sessions, voice, providers),
+        typedTurn: createTypedTurnHandler(sessions, voice)
       }
     })
     await new Promise<void>((resolve, reject) => {

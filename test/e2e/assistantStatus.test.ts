@@ -38,12 +38,14 @@ describe.skipIf(skipReason)('assistant status: userCommand → conversation → 
       if (Date.now() > deadline) throw new Error(`backend not ready: ${JSON.stringify(app.core.backend.status)}`)
       await new Promise((r) => setTimeout(r, 250))
     }
-    // Echo pipeline (no providers needed), push-to-talk: the mic producer starts paused.
-    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 15_000 })
+    // The window connects by itself, push-to-talk (the default: the mic producer starts paused); Diagnostics switches
+    // it to the echo pipeline (no providers needed).
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 30_000 })
+    await page.click('[data-testid="view-diagnostics"]')
     await page.selectOption('[data-testid="conversation-pipeline"]', 'echo')
-    await page.getByLabel('Push to talk').check()
-    await page.click('[data-testid="conversation-connect"]')
-    await page.waitForSelector('[data-testid="conversation-talk"]', { timeout: 30_000 })
+    await page.waitForFunction(() => document.querySelector('[data-testid="conversation-panel"] .status')?.textContent?.trim() === 'connected', undefined, { timeout: 30_000 })
+    await page.click('[data-testid="view-conversation"]')
+    await page.waitForSelector('[data-testid="conversation-talk"]:not([disabled])', { timeout: 30_000 })
   })
 
   afterAll(async () => {

@@ -65,6 +65,7 @@ describe.skipIf(missing)('browser mode end to end', () => {
   })
 
   it('starts the embedded backend and shows it ready with its signaling URL and round trip', async () => {
+    await page.click('[data-testid="view-diagnostics"]')
     await page.waitForFunction(() => document.querySelector('[data-testid="backend-panel"]')?.textContent?.includes('ready'), undefined, { timeout: 60_000 })
     // The URL carries the embedded backend's per-run secret (the backend accepts no connection without it).
     expect(await page.textContent('[data-testid="backend-url"]')).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/signaling\?token=[\w-]{43}$/)

@@ -9,11 +9,12 @@ const missing = chromiumMissingReason()
 
 /**
  * The real app UI in browser mode (built renderer from `npx electron-vite build`, real AppCore and embedded backend):
- * the Conversation panel connects with the echo pipeline and push-to-talk, the user holds "Hold to talk" while the
- * fake mic speaks a sentence, and the echoed sentence is heard on the panel's reply <audio> element (analysed in the
- * page with WebAudio), and only after talking started (push-to-talk keeps the mic silent before).
+ * the conversation connects by itself (push-to-talk, the default), Diagnostics switches it to the echo pipeline, the
+ * user holds the talk button while the fake mic speaks a sentence, and the echoed sentence is heard on the window's
+ * reply <audio> element (analysed in the page with WebAudio), and only after talking started (push-to-talk keeps the
+ * mic silent before).
  */
-describe.skipIf(missing)('Conversation panel (browser mode): connect, push-to-talk, echo heard', () => {
+describe.skipIf(missing)('Conversation (browser mode): connects by itself, push-to-talk, echo heard', () => {
   let app: BrowserApp
   let browser: Browser
   let page: Page
@@ -34,12 +35,13 @@ describe.skipIf(missing)('Conversation panel (browser mode): connect, push-to-ta
   })
 
   it('hears the echoed utterance after holding the talk button', async () => {
-    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
+    // No Connect press: the window joins the backend once it is ready.
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
+    await page.click('[data-testid="view-diagnostics"]')
     await page.selectOption('[data-testid="conversation-pipeline"]', 'echo')
-    await page.getByLabel('Push to talk').check()
-    await page.click('[data-testid="conversation-connect"]')
     await page.waitForFunction(() => document.querySelector('[data-testid="conversation-panel"] .status')?.textContent?.trim() === 'connected', undefined, { timeout: 30_000 })
     expect(await page.textContent('[data-testid="conversation-media"]')).toContain('send connected')
+    await page.click('[data-testid="view-conversation"]')
 
     // Level meter on the reply element's stream: the loudest RMS per 50 ms window since it started.
     await page.evaluate(() => {
@@ -73,8 +75,14 @@ describe.skipIf(missing)('Conversation panel (browser mode): connect, push-to-ta
     console.log(`reply level before talking ${beforeTalk.toFixed(4)}; loud 50 ms windows after ${loudWindows}, peak ${Math.max(...levels).toFixed(3)}`)
     expect(beforeTalk).toBeLessThan(0.01)
     expect(loudWindows).toBeGreaterThanOrEqual(10) // at least half a second of echoed speech
+    await page.click('[data-testid="view-diagnostics"]')
     expect(await page.textContent('[data-testid="conversation-media"]')).toContain('receive connected')
+    // Disconnect keeps it off (no auto-connect behind the user's back) until Connect.
     await page.click('[data-testid="conversation-disconnect"]')
     await page.waitForSelector('[data-testid="conversation-connect"]')
+    await page.waitForTimeout(1500)
+    expect(await page.textContent('[data-testid="connection-state"]')).not.toBe('Connected')
+    await page.click('[data-testid="conversation-connect"]')
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 30_000 })
   })
 })

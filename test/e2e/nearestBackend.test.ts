@@ -32,6 +32,7 @@ describe.skipIf(missing)('nearest backend in the app (browser mode): two signali
     page = await browser.newPage({ viewport: { width: 1180, height: 900 } })
     await page.goto(app.server.url)
     await page.waitForSelector('.app[data-ready="true"]', { timeout: 15_000 })
+    await page.click('[data-testid="view-diagnostics"]')
   })
 
   afterAll(async () => {

@@ -133,6 +133,27 @@ describe.skipIf(skipReason)('settings page in browser mode', () => {
     await expect.poll(() => page.textContent('[data-testid="settings-result-secrets"]')).toContain('API key not saved')
     expect(existsSync(join(app.userDataDir, 'secrets.json'))).toBe(false)
   })
+
+  it('is a modal dialog: focus moves in and stays in, Escape closes it and focus returns to the Settings button; keyboard opens it again', async () => {
+    expect(await page.evaluate(() => document.querySelector('dialog[data-testid="settings-panel"]')?.matches(':modal'))).toBe(true)
+    expect(await page.evaluate(() => document.querySelector('dialog[open]')?.contains(document.activeElement))).toBe(true)
+    // Tab through every control and past the end: focus never leaves the dialog, and every stop shows a focus ring.
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab')
+      const where = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null
+        return { inside: !!el && !!document.querySelector('dialog[open]')?.contains(el), outline: el ? getComputedStyle(el).outlineStyle : 'none', tag: el?.tagName }
+      })
+      expect(where.inside, `tab ${i}: focus left the dialog (${where.tag})`).toBe(true)
+      expect(where.outline, `tab ${i}: ${where.tag} has no visible focus`).not.toBe('none')
+    }
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('[data-testid="settings-panel"]:not([open])', { state: 'attached' })
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('settings-open')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('[data-testid="settings-hotkeys"]')
+    expect(await page.evaluate(() => document.querySelector('dialog[open]')?.contains(document.activeElement))).toBe(true)
+  })
 })
 
 describe.skipIf(skipReason)('API keys in browser mode with an opt-in key file', () => {

@@ -33,6 +33,7 @@ describe.skipIf(missing)('local VAD in browser mode', () => {
     page = await browser.newPage()
     await page.goto(app.server.url)
     await page.waitForSelector('.app[data-ready="true"]')
+    await page.click('[data-testid="view-diagnostics"]')
   })
 
   afterAll(async () => {

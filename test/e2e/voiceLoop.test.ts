@@ -51,6 +51,8 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
     stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : 'what is twelve times seven') }
     app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtempDir(), 'secrets.key')) })
     await app.core.settings.update({
+      // Hands-free: the fake mic talks and the app's VAD hears it (push-to-talk would wait for the talk key).
+      listening: { mode: 'hands-free' },
       providers: {
         stt: { provider: 'openai', model: 'whisper-1', baseUrl: stub.baseUrl },
         llm: { provider: 'openai', model: 'stub-chat', baseUrl: stub.baseUrl }
@@ -74,16 +76,14 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
     browser = await launchChromium({ fakeMicWav: wav })
     page = await browser.newPage({ viewport: { width: 1180, height: 1000 }, acceptDownloads: true })
     if (process.env.VOICE_DEBUG) page.on('console', (m) => console.error('[page]', m.text()))
+    const openedAt = Date.now()
     await page.goto(app.server.url)
     await page.waitForSelector('.app[data-ready="true"]')
-    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
-    expect(await page.getByTestId('conversation-pipeline').inputValue()).toBe('voice')
-    const clickedAt = Date.now()
-    await page.getByTestId('conversation-connect').click()
-    await page.waitForSelector('[data-testid="conversation-disconnect"]', { timeout: 30_000 })
-    const listeningAt = (await debug()).clientEvents.find((e) => e.type === 'vadActive')?.at
-    expect(listeningAt, 'the app reports its VAD to the session once connected').toBeDefined()
-    expect(listeningAt! - clickedAt, 'the app must listen before the fake mic starts speaking').toBeLessThan(spec.leadMs - 1000)
+    // No Connect press: the window joins the (already running) backend by itself, in the voice pipeline.
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
+    await expect.poll(async () => (await debug())?.clientEvents.find((e) => e.type === 'vadActive')?.at, { timeout: 10_000 }).toBeDefined()
+    const listeningAt = (await debug()).clientEvents.find((e) => e.type === 'vadActive')!.at
+    expect(listeningAt - openedAt, 'the app must listen before the fake mic starts speaking').toBeLessThan(spec.leadMs - 1000)
   }
 
   const debug = (): Promise<VoiceTurnsDebug> => page.evaluate(() => (window as unknown as { voiceTurnsDebug: VoiceTurnsDebug }).voiceTurnsDebug)

@@ -7,6 +7,8 @@ import { AppCore } from '../../src/main/services/appCore'
 import { browserModeOrigins, resolveBackendCommand } from '../../src/main/services/backendCommand'
 import type { WebSocketLike } from '../../src/shared/signalingClient'
 import type { SecretCipher } from '../../src/main/services/secretsStore'
+import { wirePushToTalk } from '../../src/main/hotkeys/pushToTalkHotkey'
+import { toHotkeyPlatform } from '../../src/shared/hotkeys/accelerator'
 
 export const repoRoot = join(import.meta.dirname, '..', '..')
 export const rendererDir = join(repoRoot, 'out', 'renderer')
@@ -20,9 +22,12 @@ export interface BrowserApp {
 
 /**
  * The app in browser mode, in-process: the real AppCore (settings on disk in a temp folder, the embedded backend as
- * a child process run through tsx) behind the real loopback HTTP/WebSocket server serving the built renderer.
+ * a child process run through tsx) behind the real loopback HTTP/WebSocket server serving the built renderer. The
+ * talk key is wired as browser mode wires it, without a global key source (no key hook or portal in a test
+ * process): the window's talk button and `talkCommand` drive the same push-to-talk machine. `modelCatalogPath`: a
+ * catalog of generated models (the first-run setup tests).
  */
-export async function startBrowserApp(opts: { userDataDir?: string; autoStartBackend?: boolean; secretsCipher?: SecretCipher } = {}): Promise<BrowserApp> {
+export async function startBrowserApp(opts: { userDataDir?: string; autoStartBackend?: boolean; secretsCipher?: SecretCipher; modelCatalogPath?: string } = {}): Promise<BrowserApp> {
   const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'va-e2e-')))
   let pageOrigins: string[] = []
   const core = new AppCore({
@@ -32,17 +37,21 @@ export async function startBrowserApp(opts: { userDataDir?: string; autoStartBac
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
     autoStartBackend: opts.autoStartBackend,
     secretsCipher: opts.secretsCipher,
+    modelCatalogPath: opts.modelCatalogPath,
     log: () => undefined
   })
   // As browserMain: listen first, so the embedded backend knows the page origin it must accept.
   const server = await startBrowserMode({ core, rendererDir })
   pageOrigins = browserModeOrigins(server.port)
   await core.start()
+  const talkKey = wirePushToTalk(core, { loadUiohook: async () => null, platform: toHotkeyPlatform(process.platform), cliBinding: 'npm run talk -- --toggle' })
+  core.talkKey = talkKey
   return {
     core,
     server,
     userDataDir,
     close: async () => {
+      talkKey.dispose()
       await server.close()
       await core.stop()
     }

@@ -8,7 +8,9 @@ import { AppCore, type AppCoreOptions } from '../../src/main/services/appCore'
  * A started AppCore with settings in a fresh temp folder and no backend (nothing is spawned, no network is used):
  * for tests of the api, settings and secrets.
  */
-export async function startOfflineCore(opts: { appInfo?: Partial<AppInfo>; userDataDir?: string; secretsCipher?: AppCoreOptions['secretsCipher'] } = {}): Promise<AppCore> {
+export async function startOfflineCore(
+  opts: { appInfo?: Partial<AppInfo>; userDataDir?: string; secretsCipher?: AppCoreOptions['secretsCipher']; extra?: Pick<AppCoreOptions, 'modelCatalogPath' | 'chooseModelSource'> } = {}
+): Promise<AppCore> {
   const core = new AppCore({
     appInfo: { name: 'Voice Assistant', version: '0', mode: 'browser', platform: 'linux', modeReason: null, ...opts.appInfo },
     userDataDir: opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'va-core-'))),
@@ -18,7 +20,8 @@ export async function startOfflineCore(opts: { appInfo?: Partial<AppInfo>; userD
     },
     autoStartBackend: false,
     secretsCipher: opts.secretsCipher,
-    log: () => undefined
+    log: () => undefined,
+    ...opts.extra
   })
   await core.start()
   return core

@@ -9,6 +9,7 @@ import { SettingsSaveError, SettingsStore } from './settingsStore'
 import { endpointerConfigFromSettings, VadService } from './vad/vadService'
 import { loadCatalog } from '../../node/models/catalog'
 import { ModelError, ModelManager } from '../../node/models/modelManager'
+import { parseMirrorBase } from '../../node/models/mirror'
 import { transcribeLocally } from './stt/localTranscriber'
 import { SttService } from '../../node/stt/sttService'
 import type { LocalUtterance } from './vad/vadService'
@@ -36,6 +37,10 @@ export interface AppCoreOptions {
   vadWorkerPath?: string
   /** The built STT worker (electron-vite `?modulePath`); unset = the TypeScript source through tsx (tests). */
   sttWorkerPath?: string
+  /** A native file dialog for importing a model (desktop app); unset = unavailable (browser mode: type the path). */
+  chooseModelSource?: (kind: 'folder' | 'archive') => Promise<string | null>
+  /** Another model catalog (tests: generated models served from loopback); default resources/models/catalog.json. */
+  modelCatalogPath?: string
 }
 
 /**
@@ -69,7 +74,7 @@ export class AppCore {
     this.vad = new VadService({ workerPath: opts.vadWorkerPath, config: () => endpointerConfigFromSettings(this.settings.get().listening), log: this.log })
     this.vad.events.on('vadEvent', (event) => this.events.emit('vadEvent', event))
     this.vad.events.on('status', (status) => this.events.emit('vadStatus', status))
-    this.models = loadCatalog().then((catalog) => {
+    this.models = loadCatalog(opts.modelCatalogPath).then((catalog) => {
       const manager = new ModelManager({ userDataDir: opts.userDataDir, catalog, log: this.log })
       manager.events.on('progress', (p) => this.events.emit('modelDownloadProgress', p))
       return manager
@@ -87,7 +92,7 @@ export class AppCore {
       try {
         return await run(manager)
       } catch (error) {
-        if (error instanceof ModelError) throw new ContractError(error.code === 'unknown_model' ? 'not_found' : error.code === 'busy' ? 'conflict' : 'unavailable', error.message)
+        if (error instanceof ModelError) throw new ContractError(modelErrorCode(error), error.message)
         throw error
       }
     }
@@ -150,10 +155,18 @@ export class AppCore {
         listModels: () => withModels((m) => m.list()),
         downloadModel: ({ id }) =>
           withModels(async (m) => {
-            // Runs in the background; progress and the outcome arrive as modelDownloadProgress events.
-            void m.download(id).catch(() => undefined)
+            // Runs in the background; progress and the outcome arrive as modelDownloadProgress events. The mirror
+            // setting (checked when it was saved) moves the files' URLs onto the mirror.
+            const mirror = this.settings.get().models.mirrorBaseUrl
+            const base = mirror === null ? null : parseMirrorBase(mirror)
+            void m.download(id, { mirror: base instanceof URL ? base : null }).catch(() => undefined)
             return m.list()
           }),
+        importModel: ({ path, id }) => withModels(async (m) => ({ ...(await m.importFrom(path, { id })), models: await m.list() })),
+        chooseModelSource: async ({ kind }) => {
+          if (!this.opts.chooseModelSource) throw new ContractError('unavailable', 'no file dialog here: type the path of the folder or archive')
+          return { path: await this.opts.chooseModelSource(kind) }
+        },
         cancelDownload: ({ id }) => withModels((m) => (m.cancel(id), m.list())),
         deleteModel: ({ id }) => withModels(async (m) => (await m.delete(id), m.list())),
         observeConversation: ({ sessionId, token }) => this.conversation.observe(sessionId, token, this.backend.status.signalingUrl),
@@ -236,4 +249,12 @@ export class AppCore {
     await this.stt.stop()
     await this.backend.stop()
   }
+}
+
+/** A model failure as an api error: what the caller got wrong (a bad source, an unknown id) vs what is unavailable. */
+function modelErrorCode(error: ModelError): 'not_found' | 'conflict' | 'invalid_params' | 'unavailable' {
+  if (error.code === 'unknown_model') return 'not_found'
+  if (error.code === 'busy') return 'conflict'
+  if (error.code === 'bad_source' || error.code === 'bad_hash' || error.code === 'bad_size') return 'invalid_params'
+  return 'unavailable'
 }

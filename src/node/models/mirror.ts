@@ -8,19 +8,8 @@ import type { Catalog } from './catalog'
  * mirror cannot change what gets installed.
  */
 
-/** The mirror base as a URL, or an Error saying what is wrong with it. */
-export function parseMirrorBase(raw: string): URL | Error {
-  let url: URL
-  try {
-    url = new URL(raw.trim())
-  } catch {
-    return new Error(`the mirror ${JSON.stringify(raw)} is not a URL; give a base such as https://hf-mirror.com`)
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return new Error(`the mirror must be an http or https URL, not ${url.protocol}`)
-  if (url.search || url.hash) return new Error('the mirror base must not have a ?query or #fragment')
-  if (url.username || url.password) return new Error('the mirror base must not carry a user name or password')
-  return url
-}
+/** The mirror base's rules live in src/shared (the app's settings check the same URL the installer uses). */
+export { parseMirrorBase } from '../../shared/models/mirrorBase'
 
 /** `catalog` with every file's URL moved onto the mirror (origin replaced, path kept after the mirror's own path). */
 export function withMirror(catalog: Catalog, base: URL): Catalog {

@@ -7,7 +7,11 @@ import { pipeline } from 'node:stream/promises'
 import type { ModelInfo, ModelProgress } from '../../shared/contract/models'
 import { backoffDelayMs, DEFAULT_BACKOFF, delayUnlessAborted, type BackoffPolicy } from '../../shared/backoff'
 import { TypedEmitter } from '../../shared/typedEmitter'
-import { modelSize, type Catalog, type CatalogModel } from './catalog'
+import { defaultModel, modelSize, type Catalog, type CatalogModel } from './catalog'
+import { withMirror } from './mirror'
+import { ModelError } from './modelError'
+import { collectModelFiles, matchModel } from './modelImport'
+import { TransferMeter } from './transferMeter'
 
 /**
  * Downloads, verifies and installs on-device models into the user data folder:
@@ -19,18 +23,13 @@ import { modelSize, type Catalog, type CatalogModel } from './catalog'
  *  - every file's size and SHA-256 are checked against the catalog before anything is installed;
  *  - install is atomic: the files are assembled in a staging folder and renamed into `<models>/<id>` in one step,
  *    so a model folder that exists is always complete (a manifest.json inside records what was installed);
- *  - failures are reported as sentences a user can act on (disk full, not found, checksum mismatch, offline).
+ *  - failures are reported as sentences a user can act on (disk full, not found, checksum mismatch, offline);
+ *  - progress events carry the speed and time left (TransferMeter) and, while an automatic resume waits, why and when;
+ *  - a download may come from a mirror of the model host (`download(id, { mirror })`), checked against the same
+ *    SHA-256; `importFrom` installs from a folder or archive (offline machines), verified the same way.
  */
 
-export class ModelError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'http' | 'network' | 'disk_full' | 'bad_hash' | 'bad_size' | 'cancelled' | 'busy' | 'unknown_model' | 'io',
-    message: string
-  ) {
-    super(message)
-    this.name = 'ModelError'
-  }
-}
+export { ModelError } from './modelError'
 
 export type FetchLike = (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>
 
@@ -60,7 +59,9 @@ export class ModelManager {
   readonly events = new TypedEmitter<Events>()
   readonly modelsDir: string
   private readonly fetchImpl: FetchLike
-  private readonly active = new Map<string, { controller: AbortController; progress: ModelProgress; done: Promise<void> }>()
+  private readonly active = new Map<string, { controller: AbortController; progress: ModelProgress; done: Promise<void>; meter: TransferMeter }>()
+  /** Imports in progress: a model being imported is busy for downloads and deletes. */
+  private readonly importing = new Set<string>()
   private readonly lastError = new Map<string, string>()
 
   constructor(private readonly opts: ModelManagerOptions) {
@@ -102,6 +103,7 @@ export class ModelManager {
         license: m.license,
         licenseUrl: m.licenseUrl,
         sizeBytes: modelSize(m),
+        recommended: m.id === defaultModel(this.opts.catalog)?.id,
         state: active ? 'downloading' : installed ? 'installed' : 'not_installed',
         receivedBytes: installed ? modelSize(m) : partial,
         error: this.lastError.get(m.id) ?? null
@@ -110,13 +112,19 @@ export class ModelManager {
     return out
   }
 
-  /** Start (or resume) a download; resolves when it is installed, rejects with a ModelError. */
-  download(id: string): Promise<void> {
-    const model = this.model(id)
+  /**
+   * Start (or resume) a download; resolves when it is installed, rejects with a ModelError. `mirror`: fetch from a
+   * mirror of the model host (same paths under another base URL; the catalog's SHA-256 still decide).
+   */
+  download(id: string, opts: { mirror?: URL | null } = {}): Promise<void> {
+    const catalogModel = this.model(id)
     const existing = this.active.get(id)
     if (existing) return existing.done
+    if (this.importing.has(id)) return Promise.reject(new ModelError('busy', 'the model is being imported; wait for the import to finish'))
+    const model = opts.mirror ? withMirror({ ...this.opts.catalog, models: [catalogModel] }, opts.mirror).models[0]! : catalogModel
     const controller = new AbortController()
-    const progress: ModelProgress = { modelId: id, state: 'downloading', receivedBytes: 0, totalBytes: modelSize(model), error: null }
+    const progress: ModelProgress = { modelId: id, state: 'downloading', receivedBytes: 0, totalBytes: modelSize(model), error: null, bytesPerSecond: null, secondsLeft: null, retry: null, source: new URL(model.files[0]!.url).host }
+    const meter = new TransferMeter(progress.totalBytes)
     const done = this.run(model, controller.signal, progress).then(
       () => {
         this.lastError.delete(id)
@@ -134,7 +142,7 @@ export class ModelManager {
         throw e
       }
     ).finally(() => this.active.delete(id))
-    this.active.set(id, { controller, progress, done })
+    this.active.set(id, { controller, progress, done, meter })
     done.catch(() => undefined) // callers that do not await still must not see an unhandled rejection
     return done
   }
@@ -149,6 +157,7 @@ export class ModelManager {
   async delete(id: string): Promise<void> {
     this.model(id)
     if (this.active.has(id)) throw new ModelError('busy', 'the model is downloading; cancel the download first')
+    if (this.importing.has(id)) throw new ModelError('busy', 'the model is being imported; wait for the import to finish')
     await rm(join(this.modelsDir, id), { recursive: true, force: true })
     await rm(join(this.modelsDir, '.partial', id), { recursive: true, force: true })
     this.lastError.delete(id)
@@ -170,6 +179,12 @@ export class ModelManager {
     const interval = this.opts.progressIntervalMs ?? 200
     if (!force && now - (this.lastEmit.get(progress.modelId) ?? 0) < interval) return
     this.lastEmit.set(progress.modelId, now)
+    const meter = this.active.get(progress.modelId)?.meter
+    if (meter && progress.state === 'downloading') {
+      const reading = meter.update(now, progress.receivedBytes)
+      progress.bytesPerSecond = reading.bytesPerSecond
+      progress.secondsLeft = reading.secondsLeft
+    }
     this.events.emit('progress', { ...progress })
   }
 
@@ -181,35 +196,115 @@ export class ModelManager {
       await mkdir(dirname(part), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
         throw ioError(e, this.modelsDir, modelSize(model))
       })
-      await this.fetchFile(model, file, part, signal, (received) => {
-        progress.receivedBytes = before + received
-        this.emit(progress)
-      })
+      await this.fetchFile(
+        model,
+        file,
+        part,
+        signal,
+        (received) => {
+          progress.receivedBytes = before + received
+          // Bytes again after a drop: the resume worked, say so at once.
+          const resumed = progress.retry !== null && progress.retry !== undefined
+          progress.retry = null
+          this.emit(progress, resumed)
+        },
+        (retry) => {
+          progress.retry = retry
+          this.emit(progress, true)
+        }
+      )
       before += file.size
     }
     // Atomic install: stage next to the destination (same filesystem), then one rename.
-    const staging = join(this.modelsDir, `.staging-${model.id}-${randomBytes(4).toString('hex')}`)
-    const target = join(this.modelsDir, model.id)
+    const staging = this.stagingDir(model.id)
     try {
       for (const file of model.files) {
         const dest = join(staging, file.path)
         await mkdir(dirname(dest), { recursive: true })
         await rename(this.partialPath(model, file), dest)
       }
-      const manifest = { id: model.id, name: model.name, engine: model.engine, revision: model.revision, installedAt: new Date().toISOString(), files: model.files.map(({ path, size, sha256 }) => ({ path, size, sha256 })) }
-      await writeFile(join(staging, MANIFEST), JSON.stringify(manifest, null, 2))
-      await rm(target, { recursive: true, force: true })
-      await rename(staging, target)
-      await rm(join(this.modelsDir, '.partial', model.id), { recursive: true, force: true })
     } catch (error) {
       await rm(staging, { recursive: true, force: true })
       throw ioError(error as NodeJS.ErrnoException, this.modelsDir, modelSize(model))
     }
-    this.opts.log?.(`models: installed ${model.id} into ${target}`)
+    await this.installStaged(model, staging)
+    await rm(join(this.modelsDir, '.partial', model.id), { recursive: true, force: true })
+    this.opts.log?.(`models: installed ${model.id} into ${join(this.modelsDir, model.id)}`)
+  }
+
+  private stagingDir(label: string): string {
+    return join(this.modelsDir, `.staging-${label}-${randomBytes(4).toString('hex')}`)
+  }
+
+  /** The staged, verified files of `model` become `<models>/<id>` in one rename; the manifest is written last inside. */
+  private async installStaged(model: CatalogModel, staging: string): Promise<void> {
+    const target = join(this.modelsDir, model.id)
+    try {
+      const manifest = { id: model.id, name: model.name, engine: model.engine, revision: model.revision, installedAt: new Date().toISOString(), files: model.files.map(({ path, size, sha256 }) => ({ path, size, sha256 })) }
+      await writeFile(join(staging, MANIFEST), JSON.stringify(manifest, null, 2))
+      await rm(target, { recursive: true, force: true })
+      await rename(staging, target)
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true })
+      throw ioError(error as NodeJS.ErrnoException, this.modelsDir, modelSize(model))
+    }
+  }
+
+  /**
+   * Install a model from a folder or a .tar / .tar.gz archive holding its files by their catalog paths (offline
+   * machines; see modelImport.ts). Every file is checked against the catalog's size and SHA-256 before anything is
+   * installed; `id` says which model it must be, else the first catalog model it matches in full. Nothing is left
+   * behind when it fails: the error says which files are missing or damaged.
+   */
+  async importFrom(source: string, opts: { id?: string } = {}): Promise<{ id: string; name: string }> {
+    const catalog = this.opts.catalog
+    const wanted = opts.id === undefined ? null : this.model(opts.id)
+    const candidates = wanted ? [wanted] : [...catalog.models].sort((a, b) => Number(b.id === defaultModel(catalog)?.id) - Number(a.id === defaultModel(catalog)?.id))
+    const busy = candidates.find((m) => this.active.has(m.id) || this.importing.has(m.id))
+    if (busy) throw new ModelError('busy', `${busy.name} is downloading or being imported; cancel or wait for it first`)
+    for (const m of candidates) this.importing.add(m.id)
+    await mkdir(this.modelsDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+      for (const m of candidates) this.importing.delete(m.id)
+      throw ioError(e, this.modelsDir, Math.max(...candidates.map(modelSize)))
+    })
+    const staging = this.stagingDir('import')
+    try {
+      let collected
+      try {
+        collected = await collectModelFiles(source, staging, candidates)
+      } catch (error) {
+        if (error instanceof ModelError) throw error
+        throw ioError(error as NodeJS.ErrnoException, this.modelsDir, Math.max(...candidates.map(modelSize)))
+      }
+      const match = matchModel(candidates, collected.files)
+      if (!match.ok) {
+        const found = collected.files.size === 0 ? `no file of ${match.model.name} was found in the ${collected.kind}` : match.problems.join('; ')
+        const skipped = collected.skipped.length > 0 ? ` (not copied: ${collected.skipped.join('; ')})` : ''
+        throw new ModelError(match.problems.some((p) => p.includes('checksum')) ? 'bad_hash' : 'bad_source', `${source} does not hold ${match.model.name} as the catalog lists it: ${found}${skipped}. Nothing was installed; get the files of revision ${match.model.revision.slice(0, 12)} from ${match.model.homepage}`)
+      }
+      // Only the matched model's files go in (another catalog model's extra files may have been staged too).
+      const keep = new Set(match.model.files.map((f) => f.path))
+      for (const path of collected.files.keys()) if (!keep.has(path)) await rm(join(staging, ...path.split('/')), { force: true })
+      await this.installStaged(match.model, staging)
+      this.lastError.delete(match.model.id)
+      this.opts.log?.(`models: imported ${match.model.id} from ${source}`)
+      this.events.emit('progress', { modelId: match.model.id, state: 'installed', receivedBytes: modelSize(match.model), totalBytes: modelSize(match.model), error: null })
+      return { id: match.model.id, name: match.model.name }
+    } finally {
+      await rm(staging, { recursive: true, force: true })
+      for (const m of candidates) this.importing.delete(m.id)
+    }
   }
 
   /** One file, resumed automatically after a stall or a dropped connection (see the class comment). */
-  private async fetchFile(model: CatalogModel, file: CatalogModel['files'][number], part: string, signal: AbortSignal, onBytes: (n: number) => void): Promise<void> {
+  private async fetchFile(
+    model: CatalogModel,
+    file: CatalogModel['files'][number],
+    part: string,
+    signal: AbortSignal,
+    onBytes: (n: number) => void,
+    onRetry: (retry: NonNullable<ModelProgress['retry']>) => void
+  ): Promise<void> {
     const maxRetries = this.opts.maxRetries ?? 5
     for (let failures = 0; ; ) {
       const before = await sizeOf(part)
@@ -222,6 +317,7 @@ export class ModelManager {
         if (failures > maxRetries) throw error
         const delay = backoffDelayMs(failures - 1, this.opts.backoff ?? DEFAULT_BACKOFF)
         this.opts.log?.(`models: ${error.message}; resuming ${file.path} in ${delay} ms`)
+        onRetry({ attempt: failures, maxAttempts: maxRetries, inMs: delay, reason: error.message })
         if (!(await delayUnlessAborted(delay, signal))) throw new ModelError('cancelled', 'download cancelled')
       }
     }

@@ -1,3 +1,5 @@
+import { formatBytes, formatDuration } from '../../shared/models/transferFormat'
+
 /**
  * Download progress in the words people read: percent, speed and time left. Speed is measured over the last few
  * seconds (a sliding window), so a resumed download does not count the bytes it already had as if they had just
@@ -37,19 +39,7 @@ export class TransferMeter {
   }
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`
-  return `${(bytes / 1e9).toFixed(2)} GB`
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.ceil(seconds)
-  if (s < 60) return `${s} s`
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
-}
+export { formatBytes, formatDuration } from '../../shared/models/transferFormat'
 
 /** "moonshine-tiny-q8  42%  13.4 MB of 31.9 MB  2.1 MB/s  9 s left" */
 export function formatProgress(label: string, receivedBytes: number, totalBytes: number, reading: TransferReading): string {

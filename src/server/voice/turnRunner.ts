@@ -1,4 +1,5 @@
 import type { TurnMark, TurnTrace } from '../../shared/latency/trace'
+import { TYPED_TURN_NOTE } from '../../shared/contract/signaling'
 import type { PipelineContext } from '../pipelines/types'
 import { SERVER_VAD_RATE } from '../vad/serverVad'
 import type { ReplyStream } from './replyStream'
@@ -68,6 +69,25 @@ export class TurnRunner {
       this.currentTurn.addMark({ name: 'uplink_arrival', at: arrival, clock: 'backend' })
     }
     this.signal({ type: 'speechEnd', source: 'server', at })
+  }
+
+  /**
+   * A typed turn (the window's text box): committed at once with the text as its transcript, so STT is skipped and
+   * the LLM → TTS chain runs as for a spoken turn. It supersedes the turn being answered, as a new commit does.
+   * Returns the turn id (the client's, or a new one).
+   */
+  typedTurn(text: string, turnId?: string): string {
+    const id = turnId ?? `${this.d.sessionId.slice(0, 8)}-t${++this.turnCount}`
+    const at = this.d.now()
+    this.committedAt = at
+    if (this.currentTurn) void this.currentTurn.cancel()
+    this.earlyReply = null
+    this.d.reply.keepSteadyAfterSpeech()
+    this.d.reply.cancel()
+    this.d.reply.start(id)
+    this.d.notify('utteranceEnd', { turnId: id, typed: true })
+    this.startTurn({ turnId: id, transcript: text, marks: [{ name: 'end_of_utterance', at, clock: 'backend' }], notes: [TYPED_TURN_NOTE], stt: { computeMs: 0, provider: 'typed (no STT)' } })
+    return id
   }
 
   /** Stop the running turn (the session closes). */

@@ -167,6 +167,14 @@ export class VoiceSession implements SessionPipeline {
     return labels
   }
 
+  /** A typed turn (the window's text box): its text skips STT and goes through LLM → TTS. Returns the turn id. */
+  typedTurn(text: string, turnId?: string): string {
+    if (this.closed) throw new Error('the voice session is closed')
+    const trimmed = text.trim()
+    if (!trimmed) throw new Error('a typed turn needs some text')
+    return this.runner.typedTurn(trimmed, turnId)
+  }
+
   onFrame(frame: Parameters<SessionPipeline['onFrame']>[0]): void {
     if (this.closed) return
     // The session decodes straight to 16 kHz; 48 kHz frames (a session that could not) are decimated here. The STT

@@ -7,6 +7,7 @@ import type { ProviderAuthority } from '../auth/providerAuthority'
 import type { VoiceRuntime } from './voiceRuntime'
 
 type ObserveHandler = HandlersFor<typeof signalingMethods, SignalingConnection>['observeSession']
+type TypedTurnHandler = HandlersFor<typeof signalingMethods, SignalingConnection>['typedTurn']
 
 /**
  * `observeSession`: a connection holding a session's token (the app's main process, told by its renderer) receives
@@ -38,5 +39,19 @@ export function createObserveSessionHandler(manager: SessionManager, voiceRuntim
     }
     const providers = voice ? handle.configure(voice) : handle.labels
     return { pipeline: session.pipelineName, providers }
+  }
+}
+
+/**
+ * `typedTurn`: text typed in the window becomes a turn of the session's voice loop (LLM → TTS, no STT). Any
+ * connection holding the session's token may send it, as for observeSession; a session of another pipeline is a
+ * conflict.
+ */
+export function createTypedTurnHandler(manager: SessionManager, voiceRuntime: VoiceRuntime): TypedTurnHandler {
+  return ({ sessionId, token, text, turnId }) => {
+    const session = manager.resumable(sessionId, token)
+    const handle = voiceRuntime.session(sessionId)
+    if (!handle) throw new ContractError('conflict', `session ${sessionId} runs the ${session.pipelineName} pipeline, not voice: typed turns need the voice pipeline`)
+    return { turnId: handle.typedTurn(text, turnId) }
   }
 }

@@ -4,7 +4,7 @@ import { errorBodySchema } from './errors'
 import { secretNameSchema, secretsStatusSchema, secretValueSchema } from './secrets'
 import { settingsPatchSchema, settingsSchema } from './settings'
 import { vadControlSchema, vadEventSchema, vadStatusSchema } from './voice'
-import { modelIdParamsSchema, modelInfoSchema, modelProgressSchema } from './models'
+import { importModelParamsSchema, importModelResultSchema, modelIdParamsSchema, modelInfoSchema, modelProgressSchema } from './models'
 import { transcriptSchema } from './transcript'
 import { turnTraceSchema } from '../latency/trace'
 import { talkCommandParamsSchema, talkCommandResultSchema, talkKeyStatusSchema } from './talk'
@@ -106,6 +106,13 @@ export const apiMethods = {
   downloadModel: { params: modelIdParamsSchema, result: z.array(modelInfoSchema) },
   cancelDownload: { params: modelIdParamsSchema, result: z.array(modelInfoSchema) },
   deleteModel: { params: modelIdParamsSchema, result: z.array(modelInfoSchema) },
+  /**
+   * Offline install: a folder or a .tar / .tar.gz archive on this machine holding a catalog model's files, verified
+   * against the catalog's SHA-256 before it is installed (nothing is installed otherwise; the error says why).
+   */
+  importModel: { params: importModelParamsSchema, result: importModelResultSchema },
+  /** The desktop app's file dialog for importModel: a folder or an archive; null when the user cancelled. */
+  chooseModelSource: { params: z.object({ kind: z.enum(['folder', 'archive']) }).strict(), result: z.object({ path: z.string().nullable() }) },
   /**
    * The renderer joined a backend session: the main process observes it (turn traces → turnTrace events with the
    * backend clock offset, failover notices → notice events) and configures its voice providers from settings + keys.

@@ -12,6 +12,8 @@ export const modelInfoSchema = z.object({
   license: z.string(),
   licenseUrl: z.string(),
   sizeBytes: z.number().int().nonnegative(),
+  /** The catalog's default: the one the first-run setup offers. */
+  recommended: z.boolean().optional(),
   state: modelStateSchema,
   /** Bytes on disk: partial download (resumable) or the whole model. */
   receivedBytes: z.number().int().nonnegative(),
@@ -25,8 +27,26 @@ export const modelProgressSchema = z.object({
   state: z.enum(['downloading', 'installed', 'cancelled', 'error']),
   receivedBytes: z.number().int().nonnegative(),
   totalBytes: z.number().int().nonnegative(),
-  error: z.string().nullable()
+  error: z.string().nullable(),
+  /** Measured over the last seconds; null until known. */
+  bytesPerSecond: z.number().nonnegative().nullable().optional(),
+  secondsLeft: z.number().nonnegative().nullable().optional(),
+  /**
+   * The transfer dropped or stalled and an automatic resume (Range request) is waiting: the attempt in a row, how many
+   * are made before the download stops with an error, the wait, and what happened. null once bytes flow again.
+   */
+  retry: z
+    .object({ attempt: z.number().int().positive(), maxAttempts: z.number().int().positive(), inMs: z.number().nonnegative(), reason: z.string() })
+    .nullable()
+    .optional(),
+  /** The host the files come from (the model host, or the mirror). */
+  source: z.string().optional()
 })
 export type ModelProgress = z.infer<typeof modelProgressSchema>
 
-export const modelIdParamsSchema = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/) }).strict()
+const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/)
+export const modelIdParamsSchema = z.object({ id: modelIdSchema }).strict()
+
+/** Install from a folder or a .tar / .tar.gz archive on this machine (offline install); `id` when it must be that model. */
+export const importModelParamsSchema = z.object({ path: z.string().trim().min(1).max(4096), id: modelIdSchema.optional() }).strict()
+export const importModelResultSchema = z.object({ id: z.string(), name: z.string(), models: z.array(modelInfoSchema) })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseAccelerator } from '../hotkeys/accelerator'
 import { DEFAULT_REPLY_AFTER_PAUSE_MS } from '../voice/endpointer'
+import { parseMirrorBase } from '../models/mirrorBase'
 
 /**
  * User settings, persisted as JSON. `version` is bumped whenever a change needs a migration (a field renamed, moved
@@ -127,6 +128,24 @@ export const providerSettingsSchema = z.object({
   tts: providerChoiceSchema
 })
 
+/** On-device speech models (the first-run setup, the model downloads). */
+export const modelSettingsSchema = z.object({
+  /**
+   * Download the models from this mirror of the model host (same paths under another base URL, e.g.
+   * https://hf-mirror.com) where the default host is blocked; null = the catalog's own URLs. The catalog's SHA-256
+   * still decide what is installed.
+   */
+  mirrorBaseUrl: z
+    .string()
+    .max(2048)
+    .nullable()
+    .superRefine((value, ctx) => {
+      if (value === null) return
+      const parsed = parseMirrorBase(value)
+      if (parsed instanceof Error) ctx.addIssue({ code: 'custom', message: parsed.message })
+    })
+})
+
 export const settingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
   audio: audioSettingsSchema,
@@ -135,7 +154,8 @@ export const settingsSchema = z.object({
   hotkeys: hotkeySettingsSchema,
   listening: listeningSettingsSchema,
   system: systemSettingsSchema,
-  providers: providerSettingsSchema
+  providers: providerSettingsSchema,
+  models: modelSettingsSchema
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -148,6 +168,7 @@ export const settingsPatchSchema = z
     hotkeys: hotkeySettingsSchema.partial().strict().optional(),
     listening: listeningSettingsSchema.partial().strict().optional(),
     system: systemSettingsSchema.partial().strict().optional(),
+    models: modelSettingsSchema.partial().strict().optional(),
     providers: z
       .object({ stt: providerChoiceSchema.partial().strict(), llm: providerChoiceSchema.partial().strict(), tts: providerChoiceSchema.partial().strict() })
       .partial()
@@ -174,7 +195,8 @@ export function defaultSettings(): Settings {
       stt: { provider: 'openai', model: null, baseUrl: null },
       llm: { provider: 'openai', model: null, baseUrl: null },
       tts: { provider: 'openai', model: null, baseUrl: null }
-    }
+    },
+    models: { mirrorBaseUrl: null }
   }
 }
 
@@ -191,7 +213,8 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
       stt: { ...current.providers.stt, ...patch.providers?.stt },
       llm: { ...current.providers.llm, ...patch.providers?.llm },
       tts: { ...current.providers.tts, ...patch.providers?.tts }
-    }
+    },
+    models: { ...current.models, ...patch.models }
   }
   // Validate the merged result: a patch can be valid alone yet produce an invalid whole in the future (cross-field
   // rules), and this is the single place such rules are enforced.
@@ -261,7 +284,9 @@ export function migrateSettings(raw: unknown): MigrationResult {
     hotkeys: section('hotkeys', hotkeySettingsSchema),
     listening: section('listening', listeningSettingsSchema),
     system: section('system', systemSettingsSchema),
-    providers: migrateProviders(current.providers, defaults.providers, notices)
+    providers: migrateProviders(current.providers, defaults.providers, notices),
+    // New in this version's schema without a version bump: a file without it takes the default (no mirror).
+    models: section('models', modelSettingsSchema)
   }
   // A file from before the backend list: its single URL becomes the list's first entry.
   const backendGiven = isRecord(current.backend) ? current.backend : {}

@@ -135,6 +135,10 @@ export const SESSION_NOTIFICATION = 'session'
 export const TURN_TRACE_NOTIFICATION = 'turnTrace'
 /** Voice pipeline → observers: something the user should see (provider failover, no STT configured). */
 export const VOICE_NOTICE_NOTIFICATION = 'voiceNotice'
+/** The longest typed turn (characters): a question, not a document. */
+export const TYPED_TURN_MAX_CHARS = 2000
+/** The note a typed turn's trace carries (the overlay and the history show the turn as typed by it). */
+export const TYPED_TURN_NOTE = 'typed in the window: no speech recognition'
 export const voiceNoticeSchema = z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string().max(1000) })
 
 /** One provider in a voice stage's failover chain, as the app's main process configures it (keys included). */
@@ -280,7 +284,18 @@ export const signalingMethods = {
     params: z.object({ sessionId: mediaIdSchema, token: z.string().min(16).max(128), voice: voiceConfigRequestSchema.optional() }).strict(),
     result: z.object({ pipeline: sessionPipelineSchema, providers: stageNamesSchema.nullable() })
   },
-  /** Close the session and everything it owns. */
+  /**
+   * A typed turn (the window's text box): the text goes through the session's LLM → TTS chain as a turn of its own,
+   * skipping speech recognition; the reply plays on the session's reply stream like a spoken turn's. Any connection
+   * holding the session's token may send it (the same check as resume and observeSession). `turnId`: the client's id
+   * for the turn (its history entry and the trace share it); the backend makes one when absent.
+   */
+  typedTurn: {
+    params: z
+      .object({ sessionId: mediaIdSchema, token: z.string().min(16).max(128), text: z.string().trim().min(1).max(TYPED_TURN_MAX_CHARS), turnId: z.string().min(1).max(128).optional() })
+      .strict(),
+    result: z.object({ turnId: z.string() })
+  },
   /**
    * Mic audio the server missed while the link was down (answer to an uplinkGap notification): the client's encoded
    * Opus frames by RTP timestamp, in chunks; `done` when the client has sent all it has for that gap.
@@ -294,6 +309,7 @@ export const signalingMethods = {
       .strict(),
     result: z.object({ accepted: z.number().int().nonnegative() })
   },
+  /** Close the session and everything it owns. */
   leave: {
     params: z.object({}).strict(),
     result: z.object({})

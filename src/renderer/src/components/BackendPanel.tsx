@@ -32,6 +32,8 @@ export function BackendPanel(): React.JSX.Element {
         <dd className="mono" data-testid="backend-url">{backend?.signalingUrl ?? '—'}</dd>
         <dt>Workers</dt>
         <dd>{backend?.workers ?? '—'}</dd>
+        <dt>App</dt>
+        <dd>{appInfo ? `v${appInfo.version} · ${appInfo.mode === 'electron' ? 'desktop' : 'browser mode'} · ${appInfo.platform}` : '—'}</dd>
         <dt>Round trip</dt>
         <dd data-testid="backend-rtt">{backend?.rttMs != null ? `${backend.rttMs.toFixed(0)} ms` : '—'}</dd>
       </dl>

@@ -1,15 +1,23 @@
 import type React from 'react'
 import { useAppStore } from '../stores/appStore'
-import { useMicStore } from '../stores/micStore'
+import { useConversationStore } from '../stores/conversationStore'
+import { useViewStore, type View } from '../stores/viewStore'
 import { SettingsButton } from './SettingsPanel'
-import { backendStateTone, StatusDot } from './StatusDot'
 
+const views: Array<{ id: View; label: string }> = [
+  { id: 'conversation', label: 'Conversation' },
+  { id: 'diagnostics', label: 'Diagnostics' }
+]
 
+/** The window's bar: the app, whether the assistant is reachable, the two views and Settings. */
 export function Header(): React.JSX.Element {
   const appInfo = useAppStore((s) => s.appInfo)
   const backend = useAppStore((s) => s.backend)
-  const micLive = useMicStore((s) => s.live)
-  const micPermission = useMicStore((s) => s.permission)
+  const live = useConversationStore((s) => s.live)
+  const view = useViewStore((s) => s.view)
+  const setView = useViewStore((s) => s.setView)
+  const reach = live ? 'ok' : backend?.state === 'error' ? 'error' : 'busy'
+  const reachLabel = live ? 'Connected' : backend?.state === 'error' ? 'Backend stopped' : 'Connecting'
   return (
     <header className="header">
       <div className="brand">
@@ -19,17 +27,23 @@ export function Header(): React.JSX.Element {
         </svg>
         <div>
           <h1>{appInfo?.name ?? 'Voice Assistant'}</h1>
-          <span className="subtle" data-testid="app-mode">
-            {appInfo ? `v${appInfo.version} · ${appInfo.mode === 'electron' ? 'desktop' : 'browser mode'} · ${appInfo.platform}` : 'loading…'}
+          <span className="subtle small" data-testid="app-mode">
+            {appInfo ? (appInfo.mode === 'electron' ? 'desktop' : 'browser mode') : 'loading…'}
           </span>
         </div>
       </div>
+      <nav className="views" aria-label="Views">
+        {views.map((v) => (
+          <button key={v.id} type="button" className={view === v.id ? 'active' : ''} aria-current={view === v.id ? 'page' : undefined} onClick={() => setView(v.id)} data-testid={`view-${v.id}`}>
+            {v.label}
+          </button>
+        ))}
+      </nav>
       <div className="header-status">
-        <StatusDot tone={backend ? backendStateTone[backend.state] : 'off'} label={`Backend: ${backend?.state ?? '—'}`} />
-        <StatusDot
-          tone={micLive ? 'ok' : micPermission === 'denied' || micPermission === 'unavailable' ? 'error' : 'off'}
-          label={micLive ? 'Mic live' : micPermission === 'denied' ? 'Mic blocked' : 'Mic off'}
-        />
+        <span className={`reach reach-${reach}`} data-testid="connection-state">
+          <span className="dot" aria-hidden="true" />
+          {reachLabel}
+        </span>
         <SettingsButton />
       </div>
     </header>

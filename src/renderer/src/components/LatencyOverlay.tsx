@@ -2,15 +2,18 @@ import type React from 'react'
 import { useEffect, useMemo, useState } from 'react'
 import { metricNames, stageMetricName, type StageSegment, type TurnBreakdown } from '../../../shared/latency/breakdown'
 import { summarize } from '../../../shared/latency/stats'
+import type { OffsetEstimate } from '../../../shared/latency/clockOffset'
 import type { TurnTrace } from '../../../shared/latency/trace'
 import { budgetVerdict, latencyStages, TOTAL_BUDGET_MS, type BudgetVerdict, type LatencyStageId } from '../../../shared/latencyBudget'
 import { useAppStore } from '../stores/appStore'
+import { isTypedTrace } from '../stores/historyStore'
 import { breakdownOf, turnsExport, useTurnStore } from '../stores/turnStore'
 import './LatencyOverlay.css'
 
 /**
  * The live latency overlay: a waterfall of the current turn (each stage grows while it runs and is coloured by how
- * much of its budget share it used), per-stage p50/p95 over the session with a small plot, and a JSON export.
+ * much of its budget share it used), per-stage p50/p95 over the session with a small plot, and a JSON export. The
+ * conversation's latency chips open one turn's waterfall (TurnDetail) in a dialog.
  */
 export function LatencyOverlay(): React.JSX.Element {
   const api = useAppStore((s) => s.api)
@@ -61,6 +64,18 @@ export function LatencyOverlay(): React.JSX.Element {
   )
 }
 
+/** One turn's header and waterfall (the conversation's latency chip opens it). */
+export function TurnDetail({ trace, mainOffset }: { trace: TurnTrace; mainOffset: OffsetEstimate | null }): React.JSX.Element {
+  const now = useNow(trace.status === 'running')
+  const breakdown = useMemo(() => breakdownOf(trace, mainOffset, now), [trace, mainOffset, now])
+  return (
+    <div className="latency-overlay lo-detail" data-testid="turn-detail">
+      <TurnHeader trace={trace} breakdown={breakdown} />
+      <Waterfall breakdown={breakdown} />
+    </div>
+  )
+}
+
 function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now())
   useEffect(() => {
@@ -76,17 +91,23 @@ const STATUS_TEXT: Record<TurnTrace['status'], string> = { running: 'in progress
 function TurnHeader({ trace, breakdown }: { trace: TurnTrace; breakdown: TurnBreakdown }): React.JSX.Element {
   const total = breakdown.e2eMs ?? breakdown.totalMs
   const verdict = budgetVerdict(total, TOTAL_BUDGET_MS)
+  const typed = isTypedTrace(trace)
   return (
     <div className="lo-turn">
       <div className="lo-total" data-testid="turn-total">
         <span className={`lo-total-value v-${verdict}`}>{Math.round(total)} ms</span>
         <span className="subtle">
-          {breakdown.e2eMs !== null ? 'e2e_latency' : trace.status === 'running' ? 'so far' : 'measured (no client marks)'} · of {TOTAL_BUDGET_MS} ms
+          {breakdown.e2eMs !== null ? 'e2e_latency' : trace.status === 'running' ? 'so far' : typed ? 'from send to first sound' : 'measured (no client marks)'} · of {TOTAL_BUDGET_MS} ms
         </span>
       </div>
       <div className="lo-turn-text">
         <div>
           <span className={`pill lo-status s-${trace.status}`}>{STATUS_TEXT[trace.status]}</span>{' '}
+          {typed && (
+            <span className="pill lo-typed" data-testid="turn-typed" title="Typed in the window: no speech recognition">
+              typed
+            </span>
+          )}{' '}
           {trace.transcript ? <span className="lo-quote">“{trace.transcript}”</span> : <span className="subtle">…</span>}
         </div>
         {trace.reply && <div className="subtle lo-reply">↳ {trace.reply}</div>}
@@ -98,7 +119,7 @@ function TurnHeader({ trace, breakdown }: { trace: TurnTrace; breakdown: TurnBre
               .join(' · ')}
           </div>
         )}
-        {trace.notes?.map((note, i) => (
+        {trace.notes?.filter((note) => !typed || !isTypedTrace({ notes: [note] })).map((note, i) => (
           <div key={i} className="lo-note" role="note">
             ⚠ {note}
           </div>

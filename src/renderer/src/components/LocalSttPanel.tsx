@@ -1,7 +1,6 @@
 import type React from 'react'
-import { useEffect } from 'react'
 import { useAppStore } from '../stores/appStore'
-import { useLocalSttStore } from '../stores/localSttStore'
+import { downloadStatus, useLocalSttStore } from '../stores/localSttStore'
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`
@@ -17,8 +16,6 @@ export function LocalSttPanel(): React.JSX.Element {
   const transcription = useAppStore((s) => s.settings?.listening.transcription ?? 'auto')
   const updateSettings = useAppStore((s) => s.updateSettings)
   const { models, progress, transcripts, error, download, cancelDownload, deleteModel } = useLocalSttStore()
-
-  useEffect(() => (api ? useLocalSttStore.getState().attach(api) : undefined), [api])
 
   const noModel = !models.some((m) => m.state === 'installed')
   const lastMissing = transcripts.length > 0 && transcripts[transcripts.length - 1]!.engine === 'none'
@@ -38,19 +35,27 @@ export function LocalSttPanel(): React.JSX.Element {
       {noModel && (
         <p className={`detail ${lastMissing ? 'detail-error' : ''}`} data-testid="stt-no-model">
           {lastMissing ? 'Speech could not be transcribed: no on-device model is installed. ' : 'No on-device model is installed yet. '}
-          Download one below to keep working when the backend is unavailable.
+          Download one below (or import it from the conversation view&apos;s setup) to keep working when the backend is unavailable.
         </p>
       )}
-      <ul className="small" data-testid="stt-models">
+      <ul className="small model-list" data-testid="stt-models">
         {models.map((m) => {
           const p = progress[m.id]
           const downloading = m.state === 'downloading' || p?.state === 'downloading'
-          const received = p?.state === 'downloading' ? p.receivedBytes : m.receivedBytes
+          const status = downloadStatus(m, p)
           return (
             <li key={m.id} data-model={m.id} data-state={m.state}>
               <strong>{m.name}</strong> · {mb(m.sizeBytes)} · {m.license}
+              {m.recommended && <span className="subtle"> · recommended</span>}
               {downloading && (
-                <progress max={m.sizeBytes} value={received} aria-label={`Downloading ${m.name}`} data-testid={`model-progress-${m.id}`} />
+                <>
+                  <progress max={100} value={status.percent} aria-label={`Downloading ${m.name}`} data-testid={`model-progress-${m.id}`} />
+                  <span className="subtle">
+                    {status.amount}
+                    {status.rate && ` · ${status.rate}`}
+                    {status.message && ` · ${status.message}`}
+                  </span>
+                </>
               )}
               {downloading ? (
                 <button type="button" onClick={() => cancelDownload(m.id)} data-testid={`model-cancel-${m.id}`}>

@@ -1,5 +1,4 @@
 import type React from 'react'
-import { useEffect } from 'react'
 import type { VadEvent } from '../../../shared/contract/voice'
 import { useAppStore } from '../stores/appStore'
 import { useLocalVoiceStore } from '../stores/localVoiceStore'
@@ -19,15 +18,13 @@ function describe(e: VadEvent): string {
 
 /**
  * Local voice: hands-free listening through the capture tap into the main process's Silero VAD, with the
- * endpointing events it sends back. Minimal on purpose; the full listening settings live in the settings page.
+ * endpointing events it sends back (the window attaches the store at start: it follows the talk key while this
+ * panel is not shown). Minimal on purpose; the full listening settings live in the settings dialog.
  */
 export function LocalVoicePanel(): React.JSX.Element {
-  const api = useAppStore((s) => s.api)
   const ready = useAppStore((s) => s.settings !== null)
   const { listening, error, status, events, speaking, start, stop } = useLocalVoiceStore()
 
-  useEffect(() => (api ? useLocalVoiceStore.getState().attach(api) : undefined), [api])
-  useEffect(() => () => useLocalVoiceStore.getState().stop(), [])
 
   return (
     <section className="card" aria-labelledby="local-voice-title" data-testid="local-voice-panel">

@@ -1,19 +1,28 @@
 import type React from 'react'
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { secretNames, type SecretName } from '../../../shared/contract/secrets'
 import { hotkeyActionLabels, type HotkeyAction, type Settings } from '../../../shared/contract/settings'
 import { acceleratorFromKeyChord, findHotkeyProblems, findHotkeyWarnings, toHotkeyPlatform } from '../../../shared/hotkeys/accelerator'
 import type { TalkKeyStatus } from '../../../shared/contract/talk'
 import { useAppStore } from '../stores/appStore'
 import { useSettingsPageStore, type SettingsSection } from '../stores/settingsPageStore'
+import { Dialog } from './Dialog'
 import { InputDeviceSelect } from './InputDeviceSelect'
 import './Settings.css'
 
-/** Opens the settings page; also opened by the tray menu ("Settings…") through the userCommand event. */
+/** Opens the settings dialog; also opened by the tray menu ("Settings…") through the userCommand event. */
 export function SettingsButton(): React.JSX.Element {
   const setOpen = useSettingsPageStore((s) => s.setOpen)
   return (
-    <button type="button" onClick={() => setOpen(true)} data-testid="settings-open">
+    <button type="button" className="settings-button" onClick={() => setOpen(true)} data-testid="settings-open">
+      <svg viewBox="0 0 24 24" aria-hidden="true">
+        <path d="M12 15.5a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7Z" fill="none" strokeWidth="1.8" />
+        <path
+          d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1Z"
+          fill="none"
+          strokeWidth="1.8"
+        />
+      </svg>
       Settings
     </button>
   )
@@ -347,6 +356,20 @@ function InterfaceSection({ settings }: { settings: Settings }): React.JSX.Eleme
   )
 }
 
+function ModelsSection({ settings }: { settings: Settings }): React.JSX.Element {
+  const save = useSettingsPageStore((s) => s.save)
+  const [mirror, setMirror] = useState(settings.models.mirrorBaseUrl ?? '')
+  return (
+    <Section id="models" title="On-device speech models" onSave={() => void save('models', { models: { mirrorBaseUrl: mirror.trim() || null } })}>
+      <label className="field">
+        <span>Download mirror (empty = the model host; for networks where it is blocked, e.g. https://hf-mirror.com)</span>
+        <input value={mirror} onChange={(e) => setMirror(e.target.value)} placeholder="https://hf-mirror.com" data-testid="settings-mirror" />
+      </label>
+      <p className="small subtle">Downloaded or imported models are checked against the catalog&apos;s SHA-256 before they are installed. Diagnostics → Local speech recognition lists them.</p>
+    </Section>
+  )
+}
+
 function SystemSection({ settings, desktop }: { settings: Settings; desktop: boolean }): React.JSX.Element {
   const save = useSettingsPageStore((s) => s.save)
   const [startAtLogin, setStartAtLogin] = useState(settings.system.startAtLogin)
@@ -358,8 +381,11 @@ function SystemSection({ settings, desktop }: { settings: Settings; desktop: boo
   )
 }
 
-/** The settings page: a full-window sheet over the dashboard. Each section saves independently. */
-export function SettingsPanel(): React.JSX.Element | null {
+/**
+ * Settings: a modal dialog (focus moves in, stays in, and goes back; Escape closes). Each section saves on its own
+ * and shows its own result.
+ */
+export function SettingsPanel(): React.JSX.Element {
   const open = useSettingsPageStore((s) => s.open)
   const setOpen = useSettingsPageStore((s) => s.setOpen)
   const settings = useAppStore((s) => s.settings)
@@ -373,21 +399,12 @@ export function SettingsPanel(): React.JSX.Element | null {
     })
   }, [api, setOpen])
 
-  useEffect(() => {
-    if (!open) return
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement)) setOpen(false)
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [open, setOpen])
-
-  if (!open) return null
+  const close = useCallback(() => setOpen(false), [setOpen])
   return (
-    <div className="settings-sheet" role="dialog" aria-modal="true" aria-labelledby="settings-title" data-testid="settings-panel">
-      <div className="header">
+    <Dialog open={open} onClose={close} labelledBy="settings-title" className="settings-dialog" testId="settings-panel">
+      <div className="dialog-head">
         <h1 id="settings-title">Settings</h1>
-        <button type="button" onClick={() => setOpen(false)} data-testid="settings-close">
+        <button type="button" onClick={close} data-testid="settings-close">
           Close
         </button>
       </div>
@@ -396,7 +413,7 @@ export function SettingsPanel(): React.JSX.Element | null {
       ) : (
         // Each section is keyed by its stored value: a change saved elsewhere (tray, hotkey) resets that section's
         // draft, while unsaved edits in other sections survive.
-        <div className="grid">
+        <div className="settings-sections">
           <AudioSection key={JSON.stringify(settings.audio)} settings={settings} />
           <ListeningSection key={JSON.stringify(settings.listening)} settings={settings} />
           <HotkeysSection key={JSON.stringify(settings.hotkeys)} settings={settings} platform={appInfo?.platform ?? 'linux'} />
@@ -405,8 +422,9 @@ export function SettingsPanel(): React.JSX.Element | null {
           <SystemSection key={JSON.stringify(settings.system)} settings={settings} desktop={appInfo?.mode === 'electron'} />
           <ProvidersSection key={JSON.stringify(settings.providers)} settings={settings} />
           <ApiKeysSection />
+          <ModelsSection key={JSON.stringify(settings.models)} settings={settings} />
         </div>
       )}
-    </div>
+    </Dialog>
   )
 }

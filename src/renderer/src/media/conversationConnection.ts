@@ -150,6 +150,13 @@ export class ConversationConnection {
     this.set({ talking })
   }
 
+  /** A typed turn on this session: the voice pipeline answers `text` through LLM → TTS (no STT), as turn `turnId`. */
+  async typedTurn(text: string, turnId: string): Promise<void> {
+    const signaling = this.signaling
+    if (!signaling || !this.sessionId || !this.token) throw new ContractError('unavailable', 'not connected')
+    await signaling.request('typedTurn', { sessionId: this.sessionId, token: this.token, text, turnId }, 5000)
+  }
+
   /** Device hot-swap: a new mic track replaces the old on the same producer (no renegotiation). */
   async replaceTrack(track: MediaStreamTrack): Promise<void> {
     this.track = track

@@ -127,3 +127,51 @@ export function nextActivityDeadline(input: AssistantInputs): number | null {
   if (input.turn.phase === 'awaitingReply') return input.turn.since + THINKING_TIMEOUT_MS
   return null
 }
+
+/** What the centre of the window shows: the activity, or why there is none (offline, still connecting). */
+export type AssistantDisplayState = AssistantActivity | 'offline' | 'connecting'
+
+export interface AssistantDisplayInputs {
+  activity: AssistantActivity
+  micMuted: boolean
+  conversationLive: boolean
+  /** The live connection lost its link and is recovering (signaling reconnect, ICE restart). */
+  reconnecting: boolean
+  /** A connect is under way (auto-connect). */
+  connecting: boolean
+  /** The app services' connection (browser mode: the api WebSocket) is open. */
+  servicesOpen: boolean
+  backendState: 'stopped' | 'starting' | 'ready' | 'error' | null
+  /** Why the backend is not ready, in its own words. */
+  backendDetail: string | null
+  /** The user stopped the conversation in Diagnostics. */
+  stopped: boolean
+  pushToTalk: boolean
+}
+
+/** The state at the centre of the window, its one-word title and one line of what to do. Pure. */
+export function assistantDisplay(i: AssistantDisplayInputs): { state: AssistantDisplayState; title: string; hint: string } {
+  if (!i.servicesOpen) return { state: 'offline', title: 'Offline', hint: 'Reconnecting to the app services…' }
+  if (i.stopped) return { state: 'offline', title: 'Paused', hint: 'The conversation was stopped in Diagnostics. Connect it again there.' }
+  if (i.backendState === 'error') return { state: 'offline', title: 'Offline', hint: i.backendDetail ?? 'The assistant\u2019s backend stopped; the app restarts it.' }
+  if (i.backendState === 'starting' || i.backendState === 'stopped') {
+    // The backend is (re)starting: whatever the old connection says, nothing answers until it is back.
+    return i.backendState === 'starting' ? { state: 'connecting', title: 'Connecting…', hint: 'Starting the assistant…' } : { state: 'offline', title: 'Offline', hint: i.backendDetail ?? 'The assistant\u2019s backend is not running.' }
+  }
+  if (i.conversationLive && i.reconnecting) return { state: 'connecting', title: 'Reconnecting…', hint: 'The link dropped; what you say is kept and sent when it is back' }
+  if (!i.conversationLive) {
+    if (i.connecting || i.backendState === 'ready') return { state: 'connecting', title: 'Connecting…', hint: 'Joining the assistant…' }
+    return { state: 'offline', title: 'Offline', hint: i.backendDetail ?? 'The assistant\u2019s backend is not running.' }
+  }
+  switch (i.activity) {
+    case 'listening':
+      return { state: 'listening', title: 'Listening…', hint: i.pushToTalk ? 'Release to send · Esc to cancel' : 'Speak; a pause ends your turn' }
+    case 'thinking':
+      return { state: 'thinking', title: 'Thinking…', hint: 'Working on the answer' }
+    case 'speaking':
+      return { state: 'speaking', title: 'Speaking…', hint: 'Talk to interrupt' }
+    case 'idle':
+      if (i.micMuted) return { state: 'idle', title: 'Muted', hint: 'The microphone is muted (tray or hotkey)' }
+      return { state: 'idle', title: 'Ready', hint: i.pushToTalk ? 'Hold Space or the button to talk · Enter starts and stops' : 'Press Enter or the button to listen hands-free' }
+  }
+}

@@ -15,25 +15,36 @@ import { useLocalVoiceStore } from './localVoiceStore'
  * ends both; while connected, a changed input device or processing choice swaps the mic track on the live producer,
  * and a move to another backend (failover to the next-nearest server, or a settings change) joins the new backend,
  * since a session lives on one backend only. Tray, hotkeys and the status pill follow the live connection through
- * the assistant store. The panel (ConversationPanel.tsx) only shows this and calls its actions.
+ * the assistant store. Push-to-talk follows the settings' listening mode (the producer starts paused and the talk
+ * key, button or command line opens it); hands-free keeps it open with the local VAD leading. The connection is made
+ * by autoConnect.ts (at launch, after a failure, after a wake from sleep); Diagnostics shows this and can stop it.
+ * Typed turns (the window's text box) go to the same session: the voice loop answers them without STT.
  */
 export interface ConversationStoreState {
   /** The connection's state; null when not connected (never, or after Disconnect). */
   status: ConversationState | null
   /** A connection is open and not closed or failed. */
   live: boolean
-  /** The last thing that went wrong (connect, switching the mic, push-to-talk). */
+  /** The last thing that went wrong (connect, switching the mic, a typed turn). */
   error: string | null
   pipeline: SessionPipelineName
-  /** Push-to-talk: the mic producer starts paused and the talk button opens it. */
+  /** The live connection's mode: push-to-talk (the producer starts paused; the talk key opens it) or hands-free. */
   pushToTalk: boolean
+  /** The user wants the conversation (auto-connect keeps it up); false after Disconnect until Connect. */
+  wanted: boolean
+  /** A connect is under way. */
+  connecting: boolean
+  /** Diagnostics: another pipeline (echo, click) for the next connection; a live one is joined again with it. */
   setPipeline(pipeline: SessionPipelineName): void
-  setPushToTalk(pushToTalk: boolean): void
   /** Open the mic and join a session on the current backend (a live connection is closed first). */
   connect(): Promise<void>
+  /** End the conversation and keep it ended (no auto-connect) until connect. */
   disconnect(): void
-  /** Push-to-talk button held (true) or released. */
-  talk(on: boolean): void
+  /**
+   * Send a typed turn on the live session (voice pipeline): `turnId` names it for the history and the trace.
+   * Resolves false, with `error` set, when it could not be sent.
+   */
+  sendTyped(text: string, turnId: string): Promise<boolean>
   /** The element that plays the reply (the panel's <audio>); used by the next connect. */
   setReplyElement(element: HTMLAudioElement | null): void
 }
@@ -43,6 +54,7 @@ export interface ConversationLink {
   readonly state: ConversationState
   setTalking(talking: boolean): Promise<void>
   replaceTrack(track: MediaStreamTrack): Promise<void>
+  typedTurn(text: string, turnId: string): Promise<void>
   close(): void
 }
 
@@ -100,7 +112,7 @@ export function createConversationStore<C extends ConversationLink>(ports: Conve
       joinedUrl = null
       stopMic()
       attempt++
-      set({ live: false })
+      set({ live: false, connecting: false })
     }
 
     return {
@@ -108,10 +120,15 @@ export function createConversationStore<C extends ConversationLink>(ports: Conve
       live: false,
       error: null,
       pipeline: 'voice',
-      pushToTalk: false,
+      pushToTalk: true,
+      wanted: true,
+      connecting: false,
 
-      setPipeline: (pipeline) => set({ pipeline }),
-      setPushToTalk: (pushToTalk) => set({ pushToTalk }),
+      setPipeline: (pipeline) => {
+        if (pipeline === get().pipeline) return
+        set({ pipeline })
+        if (conn) void get().connect()
+      },
       setReplyElement: (element) => {
         replyElement = element
       },
@@ -119,10 +136,13 @@ export function createConversationStore<C extends ConversationLink>(ports: Conve
       async connect() {
         const { backend, settings, api } = ports.app.getState()
         const signalingUrl = backend?.signalingUrl
+        set({ wanted: true })
         if (!signalingUrl || !settings) return
-        const { pipeline, pushToTalk } = get()
+        const { pipeline } = get()
+        const pushToTalk = settings.listening.mode === 'push-to-talk'
         set({ error: null })
         teardown()
+        set({ connecting: true, pushToTalk })
         const mine = attempt
         const superseded = (): boolean => mine !== attempt
         try {
@@ -130,7 +150,9 @@ export function createConversationStore<C extends ConversationLink>(ports: Conve
           if (superseded()) return stopTracks(stream)
           mic = stream
           const track = stream.getAudioTracks()[0]!
-          if (pipeline === 'voice' && api) await ports.ensureLocalVoice()
+          // Hands-free: the local VAD hears everything and leads turn detection. Push-to-talk: the talk key starts it
+          // with the producer (userCommand startListening), so nothing is heard before the key.
+          if (pipeline === 'voice' && api && !pushToTalk) await ports.ensureLocalVoice()
           if (superseded()) return
           const opened = await ports.openConnection({
             signalingUrl,
@@ -153,6 +175,7 @@ export function createConversationStore<C extends ConversationLink>(ports: Conve
           conn = opened
           joinedUrl = signalingUrl
           if (pipeline === 'voice' && api) voice = ports.startVoiceTurns(api, opened, track)
+          set({ connecting: false })
           setStatus(opened.state)
         } catch (e) {
           if (superseded()) return
@@ -163,11 +186,27 @@ export function createConversationStore<C extends ConversationLink>(ports: Conve
 
       disconnect() {
         teardown()
+        set({ wanted: false })
         setStatus(null)
       },
 
-      talk(on) {
-        if (conn && get().pushToTalk) void conn.setTalking(on).catch((e: unknown) => set({ error: (e as Error).message }))
+      async sendTyped(text, turnId) {
+        const live = conn
+        if (!live || !get().live) {
+          set({ error: 'Not connected to the assistant yet: the message was not sent.' })
+          return false
+        }
+        if (get().pipeline !== 'voice') {
+          set({ error: `Typed messages need the voice pipeline (this conversation runs ${get().pipeline}).` })
+          return false
+        }
+        try {
+          await live.typedTurn(text, turnId)
+          return true
+        } catch (e) {
+          set({ error: `Message not sent: ${(e as Error).message}` })
+          return false
+        }
       }
     }
   })
@@ -184,6 +223,11 @@ export function createConversationStore<C extends ConversationLink>(ports: Conve
     if (audio && audioKeys.some((k) => audio[k] !== before?.[k])) {
       const mine = ++micSwitch
       if (conn) void switchMic(audio, mine)
+    }
+    // Push-to-talk ↔ hands-free: the producer and the local VAD start differently, so join again in the new mode.
+    if (conn && app.settings && prev.settings && app.settings.listening.mode !== prev.settings.listening.mode) {
+      void store.getState().connect()
+      return
     }
     // The app moved to another backend: the session stayed on the old one, so join the new backend instead of
     // retrying the old URL.

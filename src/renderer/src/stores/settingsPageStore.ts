@@ -5,7 +5,7 @@ import type { SettingsPatch } from '../../../shared/contract/settings'
 import { useAppStore } from './appStore'
 
 /** The settings page's sections; each saves on its own and shows its own error. */
-export type SettingsSection = 'audio' | 'listening' | 'hotkeys' | 'backend' | 'providers' | 'ui' | 'system'
+export type SettingsSection = 'audio' | 'listening' | 'hotkeys' | 'backend' | 'providers' | 'ui' | 'system' | 'models'
 
 export interface SettingsPageState {
   open: boolean

@@ -40,7 +40,8 @@ describe('ModelManager against a local HTTP server', () => {
     server = createServer((req: IncomingMessage, res) => {
       const path = req.url ?? '/'
       requests.push({ path, range: req.headers.range })
-      const body = files[path]
+      // A mirror of the model host: the same paths under /mirror.
+      const body = files[path] ?? files[path.replace(/^\/mirror(?=\/)/, '')]
       if (!body) return void res.writeHead(404).end('nope')
       let start = 0
       const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '')
@@ -164,6 +165,48 @@ describe('ModelManager against a local HTTP server', () => {
     expect(Number(/\d+/.exec(forA[1]!.range!)![0])).toBeGreaterThanOrEqual(100_000)
     expect(progress.at(-1)).toMatchObject({ state: 'installed', error: null })
     expect(await readFile(join(userDataDir, 'models', 'test-model', 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
+  })
+
+  it('progress says when a dropped connection is being resumed (attempt, wait, why), then the speed once bytes flow again', async () => {
+    behaviour = { cutAfter: { '/m/a.bin': 100_000 } }
+    const { m, progress } = manager()
+    await m.download('test-model')
+    const waiting = progress.filter((p) => p.retry)
+    expect(waiting).toHaveLength(1)
+    expect(waiting[0]).toMatchObject({ state: 'downloading', retry: { attempt: 1, maxAttempts: 5, inMs: 10, reason: expect.stringMatching(/interrupted|ended early/) } })
+    expect(waiting[0]!.receivedBytes).toBeGreaterThanOrEqual(100_000)
+    const after = progress.slice(progress.indexOf(waiting[0]!) + 1)
+    expect(after[0]).toMatchObject({ retry: null })
+    expect(progress.every((p) => p.source === new URL(base).host)).toBe(true)
+    expect(progress.at(-1)).toMatchObject({ state: 'installed' })
+  })
+
+  it('reports speed and time left from the transfer meter while downloading', async () => {
+    behaviour = { slow: { chunk: 16_384, delayMs: 20 } }
+    const { m, progress } = manager()
+    await m.download('test-model')
+    const measured = progress.filter((p) => p.state === 'downloading' && p.bytesPerSecond !== null && p.bytesPerSecond !== undefined)
+    expect(measured.length).toBeGreaterThan(0)
+    const last = measured.at(-1)!
+    expect(last.bytesPerSecond).toBeGreaterThan(50_000) // 16 kB per ~20 ms ≈ 0.8 MB/s; well above this floor
+    expect(last.secondsLeft === null || last.secondsLeft! < 10).toBe(true)
+  })
+
+  it('downloads from a mirror base URL when one is given (same paths under it), checked against the same SHA-256', async () => {
+    // The catalog points at a host that refuses connections; only the mirror can serve.
+    const offline = catalog({ aPath: '/m/a.bin' })
+    const blocked: Catalog = { ...offline, models: offline.models.map((mm) => ({ ...mm, files: mm.files.map((f) => ({ ...f, url: f.url.replace(base, 'http://127.0.0.1:9') })) })) }
+    const { m, progress } = manager(blocked, { maxRetries: 0 })
+    await expect(m.download('test-model')).rejects.toMatchObject({ code: 'network' })
+    await m.download('test-model', { mirror: new URL(`${base}/mirror`) })
+    expect(requests.map((r) => r.path)).toEqual(['/mirror/m/a.bin', '/mirror/m/b.json'])
+    expect(progress.at(-1)).toMatchObject({ state: 'installed', source: new URL(base).host })
+    expect(await readFile(join(userDataDir, 'models', 'test-model', 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
+    // A mirror serving other bytes cannot change what is installed.
+    await m.delete('test-model')
+    const wrong = manager(catalog({ aHash: 'f'.repeat(64) })).m
+    await expect(wrong.download('test-model', { mirror: new URL(`${base}/mirror`) })).rejects.toMatchObject({ code: 'bad_hash' })
+    expect(await wrong.installedPath('test-model')).toBeNull()
   })
 
   it('a stalled transfer times out and resumes where it stopped (idle timeout, Range, backoff)', async () => {

@@ -5,6 +5,7 @@ import WebSocket from 'ws'
 import { ProviderAuthority } from '../../../../src/server/auth/providerAuthority'
 import { startBackend, type RunningBackend } from '../../../../src/server/backend'
 import { connectSignaling, type SignalingClient, type WebSocketLike } from '../../../../src/shared/signalingClient'
+import { TURN_TRACE_NOTIFICATION, TYPED_TURN_NOTE } from '../../../../src/shared/contract/signaling'
 
 const factory = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike
 
@@ -92,5 +93,54 @@ describe('provider authority on observeSession (real backend, voice pipeline)', 
     // The positive control for the tests above: the same turn, with the provider accepted, does reach it.
     await turn(client)
     expect(service.requests).toEqual(['POST /v1/audio/transcriptions'])
+  })
+})
+
+/**
+ * typedTurn on a real backend: the text of the window's text box becomes a turn of the session's voice loop (the
+ * embedded skills answer, espeak-ng speaks) and an observer gets its trace marked typed; a wrong token, or a session
+ * of another pipeline, is refused and runs nothing.
+ */
+describe('typedTurn (real backend)', () => {
+  let backend: RunningBackend
+  const clients: SignalingClient[] = []
+  beforeAll(async () => {
+    backend = await startBackend({ listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: 1, logLevel: 'none' })
+  })
+  afterAll(async () => {
+    for (const c of clients) c.close()
+    await backend?.close()
+  })
+  const client = async (): Promise<SignalingClient> => {
+    const c = await connectSignaling(backend.signalingUrl, factory)
+    clients.push(c)
+    return c
+  }
+
+  it('answers a typed question through LLM → TTS, the trace says typed; the observer on another connection sees it', async () => {
+    const owner = await client()
+    const { sessionId, token } = await owner.request('join', { pipeline: 'voice' })
+    const observer = await client()
+    const traces: Array<{ turnId: string; status: string; transcript?: string; reply?: string; notes?: string[] }> = []
+    observer.onNotification((name, data) => {
+      if (name === TURN_TRACE_NOTIFICATION) traces.push(data as (typeof traces)[number])
+    })
+    await observer.request('observeSession', { sessionId, token })
+    const { turnId } = await observer.request('typedTurn', { sessionId, token, text: 'what is twelve times seven', turnId: 'typed-e2e-1' })
+    expect(turnId).toBe('typed-e2e-1')
+    await expect.poll(() => traces.find((t) => t.turnId === turnId && t.status !== 'running'), { timeout: 15_000 }).toBeTruthy()
+    const done = traces.filter((t) => t.turnId === turnId).at(-1)!
+    expect(done).toMatchObject({ status: 'done', transcript: 'what is twelve times seven', notes: [TYPED_TURN_NOTE] })
+    expect(done.reply).toMatch(/84/)
+  })
+
+  it('a wrong token is unauthorized and an echo session is a conflict; blank text is invalid', async () => {
+    const c = await client()
+    const voice = await c.request('join', { pipeline: 'voice' })
+    await expect(c.request('typedTurn', { sessionId: voice.sessionId, token: 'x'.repeat(32), text: 'hello' })).rejects.toMatchObject({ code: 'unauthorized' })
+    await expect(c.request('typedTurn', { sessionId: voice.sessionId, token: voice.token, text: '   ' })).rejects.toMatchObject({ code: 'invalid_params' })
+    const other = await client()
+    const echo = await other.request('join', { pipeline: 'echo' })
+    await expect(other.request('typedTurn', { sessionId: echo.sessionId, token: echo.token, text: 'hello' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/echo pipeline/) })
   })
 })

@@ -64,4 +64,18 @@ describe('settings contract', () => {
     expect(next.ui).toEqual({ ...defaultSettings().ui, theme: 'light' })
     expect(next.audio).toEqual(defaultSettings().audio)
   })
+
+  it('models.mirrorBaseUrl: no mirror by default; a valid base is kept, a bad one refused with the installer\'s reason', () => {
+    expect(defaultSettings().models).toEqual({ mirrorBaseUrl: null })
+    expect(applySettingsPatch(defaultSettings(), { models: { mirrorBaseUrl: 'https://hf-mirror.com' } }).models.mirrorBaseUrl).toBe('https://hf-mirror.com')
+    expect(() => applySettingsPatch(defaultSettings(), { models: { mirrorBaseUrl: 'hf-mirror.com' } })).toThrow(/is not a URL; give a base such as/)
+    expect(settingsPatchSchema.safeParse({ models: { mirrorBaseUrl: 'https://u:p@m.example/' } }).success).toBe(false)
+    // A file from before the setting existed takes the default; a file with a bad value is reset with a notice.
+    const { models: _, ...older } = defaultSettings()
+    const migrated = migrateSettings(older)
+    expect(migrated).toMatchObject({ ok: true, notices: [] })
+    expect(migrated.ok && migrated.settings.models).toEqual({ mirrorBaseUrl: null })
+    const bad = migrateSettings({ ...defaultSettings(), models: { mirrorBaseUrl: 'ftp://x/' } })
+    expect(bad.ok && bad.notices).toEqual(['models.mirrorBaseUrl had an invalid value and was reset to its default'])
+  })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  assistantDisplay,
   deriveAssistantActivity,
   INITIAL_TURN,
   nextActivityDeadline,
@@ -99,5 +100,29 @@ describe('assistant activity (what the tray, status pill and window show)', () =
     for (const type of ['replyStart', 'replyResumed'] as const) expect(turnEventFromNotification({ type }, 5)).toEqual({ type: 'replyAudio', at: 5 })
     for (const type of ['replyEnd', 'replyCancelled', 'replyPaused'] as const) expect(turnEventFromNotification({ type }, 5)).toEqual({ type: 'replyStopped', at: 5 })
     expect(turnEventFromNotification({ type: 'onset' }, 5)).toBeNull()
+  })
+})
+
+describe('assistantDisplay: the state at the centre of the window', () => {
+  const base = { activity: 'idle' as const, micMuted: false, conversationLive: true, reconnecting: false, connecting: false, servicesOpen: true, backendState: 'ready' as const, backendDetail: null, stopped: false, pushToTalk: true }
+  it('live: the activity with what to do next', () => {
+    expect(assistantDisplay(base)).toEqual({ state: 'idle', title: 'Ready', hint: 'Hold Space or the button to talk · Enter starts and stops' })
+    expect(assistantDisplay({ ...base, activity: 'listening' }).hint).toBe('Release to send · Esc to cancel')
+    expect(assistantDisplay({ ...base, activity: 'listening', pushToTalk: false }).hint).toMatch(/a pause ends your turn/)
+    expect(assistantDisplay({ ...base, activity: 'thinking' }).title).toBe('Thinking…')
+    expect(assistantDisplay({ ...base, activity: 'speaking' }).hint).toBe('Talk to interrupt')
+    expect(assistantDisplay({ ...base, micMuted: true }).title).toBe('Muted')
+  })
+  it('not live: connecting while the backend starts or a join runs; offline with the reason otherwise', () => {
+    expect(assistantDisplay({ ...base, conversationLive: false, backendState: 'starting' })).toMatchObject({ state: 'connecting', hint: 'Starting the assistant…' })
+    expect(assistantDisplay({ ...base, conversationLive: false, connecting: true })).toMatchObject({ state: 'connecting', hint: 'Joining the assistant…' })
+    expect(assistantDisplay({ ...base, conversationLive: false, backendState: 'error', backendDetail: 'mediasoup worker not found' })).toEqual({ state: 'offline', title: 'Offline', hint: 'mediasoup worker not found' })
+    expect(assistantDisplay({ ...base, conversationLive: false, backendState: 'stopped' })).toMatchObject({ state: 'offline' })
+    expect(assistantDisplay({ ...base, servicesOpen: false })).toMatchObject({ state: 'offline', hint: 'Reconnecting to the app services…' })
+    expect(assistantDisplay({ ...base, conversationLive: false, stopped: true })).toMatchObject({ state: 'offline', title: 'Paused' })
+    // A live connection recovering, or a backend restarting under it: not "Ready".
+    expect(assistantDisplay({ ...base, reconnecting: true })).toMatchObject({ state: 'connecting', title: 'Reconnecting…' })
+    expect(assistantDisplay({ ...base, backendState: 'starting' })).toMatchObject({ state: 'connecting', hint: 'Starting the assistant…' })
+    expect(assistantDisplay({ ...base, backendState: 'stopped' })).toMatchObject({ state: 'offline' })
   })
 })

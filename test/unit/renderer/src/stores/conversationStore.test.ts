@@ -18,6 +18,8 @@ class FakeConnection implements ConversationLink {
   tracks: MediaStreamTrack[] = []
   failTalking: Error | null = null
   failReplace: Error | null = null
+  typed: Array<{ text: string; turnId: string }> = []
+  failTyped: Error | null = null
   constructor(readonly opts: ConversationOptions) {
     this.state = { ...initial, talking: !opts.startPaused }
     this.tracks.push(opts.track)
@@ -30,6 +32,10 @@ class FakeConnection implements ConversationLink {
     if (this.failTalking) throw this.failTalking
     this.talking.push(talking)
     this.report({ talking })
+  }
+  async typedTurn(text: string, turnId: string): Promise<void> {
+    if (this.failTyped) throw this.failTyped
+    this.typed.push({ text, turnId })
   }
   async replaceTrack(track: MediaStreamTrack): Promise<void> {
     if (this.failReplace) throw this.failReplace
@@ -152,10 +158,10 @@ function setup(opts: { api?: boolean; openFails?: Error } = {}) {
 const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
 
 describe('conversation store: one owner for the mic and the connection', () => {
-  it('connect opens the mic and joins the backend with the chosen pipeline and push-to-talk; the tray follows once live', async () => {
+  it('connect opens the mic and joins the backend with the chosen pipeline, push-to-talk from the settings; the tray follows once live', async () => {
     const t = setup()
     t.store.getState().setPipeline('echo')
-    t.store.getState().setPushToTalk(true)
+    expect(t.connections).toHaveLength(0) // not connected: the pipeline is for the next connection
     await t.store.getState().connect()
     const conn = t.connections[0]!
     expect(conn.opts).toMatchObject({ signalingUrl: 'ws://a/signaling', pipeline: 'echo', startPaused: true })
@@ -179,9 +185,11 @@ describe('conversation store: one owner for the mic and the connection', () => {
     expect(t.mics).toHaveLength(0)
   })
 
-  it('voice pipeline: starts the local VAD first, has the app observe the session, runs voice turns and hands them notifications', async () => {
+  it('voice pipeline, hands-free: starts the local VAD first, has the app observe the session, runs voice turns and hands them notifications', async () => {
     const t = setup({ api: true })
+    t.app.setState({ settings: applySettingsPatch(defaultSettings(), { listening: { mode: 'hands-free' } }) })
     await t.store.getState().connect()
+    expect(t.connections[0]!.opts.startPaused).toBe(false)
     expect(t.ensureLocalVoice).toHaveBeenCalledTimes(1)
     expect(t.observed).toEqual([{ sessionId: 's1', token: 't' }])
     expect(t.voice.started).toBe(1)
@@ -223,26 +231,61 @@ describe('conversation store: one owner for the mic and the connection', () => {
     expect(t.followed.at(-1)).toEqual({ conn: current, phase: 'connected' })
   })
 
-  it('push-to-talk: talk opens and closes the producer only in push-to-talk mode; a refusal is shown', async () => {
+  it('push-to-talk (the default) starts paused without the local VAD; a switch to hands-free joins again with both on', async () => {
+    const t = setup({ api: true })
+    await t.store.getState().connect()
+    expect(t.connections[0]!.opts.startPaused).toBe(true)
+    expect(t.store.getState().pushToTalk).toBe(true)
+    expect(t.ensureLocalVoice).not.toHaveBeenCalled() // the talk key starts it with the producer
+    t.app.setState({ settings: applySettingsPatch(t.app.getState().settings!, { listening: { mode: 'hands-free' } }) })
+    await flush()
+    expect(t.connections).toHaveLength(2)
+    expect(t.connections[0]!.closed).toBe(true)
+    expect(t.connections[1]!.opts.startPaused).toBe(false)
+    expect(t.store.getState()).toMatchObject({ pushToTalk: false, live: true })
+    expect(t.ensureLocalVoice).toHaveBeenCalledTimes(1)
+  })
+
+  it('another pipeline chosen while live joins again with it; the same one changes nothing', async () => {
     const t = setup()
     await t.store.getState().connect()
-    t.store.getState().talk(true)
+    t.store.getState().setPipeline('voice')
     await flush()
-    expect(t.connections[0]!.talking).toEqual([]) // hands-free: the button does nothing
+    expect(t.connections).toHaveLength(1)
+    t.store.getState().setPipeline('echo')
+    await flush()
+    expect(t.connections).toHaveLength(2)
+    expect(t.connections[1]!.opts.pipeline).toBe('echo')
+  })
+
+  it('disconnect keeps the conversation ended (not wanted) until connect; connecting is true only while opening', async () => {
+    const t = setup()
+    const held = t.holdNextMic()
+    const opening = t.store.getState().connect()
+    expect(t.store.getState()).toMatchObject({ wanted: true, connecting: true })
+    held.resolve(fakeStream('m').stream)
+    await opening
+    expect(t.store.getState()).toMatchObject({ wanted: true, connecting: false, live: true })
     t.store.getState().disconnect()
-    t.store.getState().setPushToTalk(true)
+    expect(t.store.getState()).toMatchObject({ wanted: false, connecting: false, live: false })
     await t.store.getState().connect()
-    const conn = t.connections[1]!
-    t.store.getState().talk(true)
+    expect(t.store.getState()).toMatchObject({ wanted: true, live: true })
+  })
+
+  it('typed turns go to the live voice session with their id; not connected, another pipeline or a refusal is shown', async () => {
+    const t = setup({ api: true })
+    expect(await t.store.getState().sendTyped('hello', 'x1')).toBe(false)
+    expect(t.store.getState().error).toMatch(/Not connected to the assistant yet/)
+    await t.store.getState().connect()
+    expect(await t.store.getState().sendTyped('what time is it', 'x2')).toBe(true)
+    expect(t.connections[0]!.typed).toEqual([{ text: 'what time is it', turnId: 'x2' }])
+    t.connections[0]!.failTyped = new Error('session gone')
+    expect(await t.store.getState().sendTyped('again', 'x3')).toBe(false)
+    expect(t.store.getState().error).toBe('Message not sent: session gone')
+    t.store.getState().setPipeline('echo')
     await flush()
-    expect(t.store.getState().status?.talking).toBe(true)
-    t.store.getState().talk(false)
-    await flush()
-    expect(conn.talking).toEqual([true, false])
-    conn.failTalking = new Error('not connected')
-    t.store.getState().talk(true)
-    await flush()
-    expect(t.store.getState().error).toBe('not connected')
+    expect(await t.store.getState().sendTyped('hi', 'x4')).toBe(false)
+    expect(t.store.getState().error).toMatch(/need the voice pipeline \(this conversation runs echo\)/)
   })
 
   it('a changed input device swaps the track on the live producer and releases the old mic; nothing while disconnected', async () => {
