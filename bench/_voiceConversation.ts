@@ -21,7 +21,11 @@ export interface VoiceConversation {
 export async function openVoiceConversation(opts: { corpus: SpeechCorpus; stub: OpenAiStub; stages: Array<'stt' | 'llm'>; clip: ClipSpec; name: string }): Promise<VoiceConversation> {
   const app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtemp(join(tmpdir(), 'va-bench-')), 'k')) })
   const models = { stt: 'whisper-1', llm: 'stub' }
-  await app.core.settings.update({ providers: Object.fromEntries(opts.stages.map((s) => [s, { provider: 'openai', model: models[s], baseUrl: opts.stub.baseUrl }])) })
+  await app.core.settings.update({
+    // Hands-free: the fake mic talks and the app's VAD hears it (push-to-talk would wait for the talk key).
+    listening: { mode: 'hands-free' },
+    providers: Object.fromEntries(opts.stages.map((s) => [s, { provider: 'openai', model: models[s], baseUrl: opts.stub.baseUrl }]))
+  })
   for (const s of opts.stages) await app.core.secrets.set(`${s}.apiKey`, opts.stub.apiKey)
   const clip = await opts.corpus.clip(opts.clip)
   const browser = await launchChromium({ fakeMicWav: await opts.corpus.writeWav(opts.name, clip.samples, { rate: 48_000 }) })
@@ -33,9 +37,8 @@ export async function openVoiceConversation(opts: { corpus: SpeechCorpus; stub: 
     const page = await browser.newPage({ acceptDownloads: true })
     await page.goto(app.server.url)
     await page.waitForSelector('.app[data-ready="true"]')
-    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
-    await page.getByTestId('conversation-connect').click()
-    await page.waitForSelector('[data-testid="conversation-disconnect"]', { timeout: 30_000 })
+    // No Connect press: the window joins the backend by itself, in the voice pipeline.
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
     return { page, close }
   } catch (error) {
     await close()
