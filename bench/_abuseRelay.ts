@@ -1,11 +1,12 @@
-import { createHmac, randomBytes } from 'node:crypto'
-import { createSocket, type Socket } from 'node:dgram'
+import { fork } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import type { RelayStats } from '../src/shared/contract/relay'
 import { RelayRegistrar } from '../src/server/relay/registrar'
-import { encodeIceBindingRequest } from '../src/server/relay/stun'
 import { spawnRelay, type RelayProcess } from '../test/helpers/relay-process'
 import { pct, round, rssMb } from './_proc'
 import { repeated, sleep, tally, underAttack, type AttackReport, type LegitClient } from './_abuseHarness'
+import { check, closeSocket, passwordOf, udp, type FloodRequest } from './_abuseRelayFlooder'
 
 /**
  * relay_flow_flood: the edge relay (its own process, under `ulimit -n <descriptor limit>` as the probe of issue 14 ran
@@ -18,9 +19,10 @@ import { repeated, sleep, tally, underAttack, type AttackReport, type LegitClien
  * The legitimate side, meanwhile: a client (127.0.0.3) that opened its flow before the attack sends RTP-like packets
  * every 20 ms, each stamped with this process's monotonic clock, so the worker measures client → relay → worker one
  * way; once a second, a newcomer (a fresh address in 127.0.2.x each time) opens a flow and a new backend opens a
- * control connection (hello + stats). RSS is the relay process's. Client, attacker and worker all run in this process,
- * so the forwarding figure also holds this process's own event-loop delay while it floods (p95 5–40 ms over runs on a
- * shared 2-core machine, p50 0.2–0.4 ms): the quiet second before the attack is the reference.
+ * control connection (hello + stats). RSS is the relay process's. The attacker runs in a process of its own
+ * (_abuseRelayFlooder.ts): with it in this one, binding and closing 900 sockets at a time stalled the legitimate
+ * client's sender too (162 of 255 packets sent in 5 s, forward p95 185 ms). The forwarding figure is the relay's delay
+ * plus scheduling on a shared machine; the quiet second before the attack is the reference.
  */
 export interface RelayFloodOptions {
   flows: number
@@ -53,17 +55,7 @@ export interface LegitMedia {
 }
 
 const TOKEN = randomBytes(24).toString('base64url')
-const passwordOf = (ufrag: string): string => `pw${ufrag}0123456789abcdefghijkl`
-const sign = (password: string) => (covered: Uint8Array) => new Uint8Array(createHmac('sha1', password).update(covered).digest())
-const check = (ufrag: string): Buffer =>
-  Buffer.from(encodeIceBindingRequest({ serverUfrag: ufrag, clientUfrag: 'cli1', transactionId: randomBytes(12), useCandidate: true, integrity: sign(passwordOf(ufrag)) }))
-
-async function udp(bindIp: string): Promise<Socket> {
-  const socket = createSocket('udp4')
-  await new Promise<void>((r) => socket.bind(0, bindIp, r))
-  return socket
-}
-const closeSocket = (s: Socket): Promise<void> => new Promise((r) => s.close(() => r()))
+const repo = join(import.meta.dirname, '..')
 
 /** Stop the relay (SIGTERM: it logs its final stats; SIGKILL after 3 s) and wait for its exit. */
 async function stopRelay(relay: RelayProcess): Promise<void> {
@@ -230,30 +222,31 @@ export async function relayFlowFlood(o: RelayFloodOptions): Promise<AttackReport
       }
     }
 
-    /** Open `count` flows, one fresh source port each, cycling through `bindIps` and `ufrags`; how many were answered. */
-    const flood = async (bindIps: string[], ufrags: string[], count: number): Promise<number> => {
-      const sockets: Socket[] = []
-      let answered = 0
-      try {
-        for (let i = 0; i < count; i++) {
-          const s = await udp(bindIps[i % bindIps.length]!)
-          s.once('message', () => answered++)
-          sockets.push(s)
-          s.send(check(ufrags[i % ufrags.length]!), relayPort, '127.0.0.1')
-          if (i % 50 === 49) await sleep(10) // bounded rate: 900 flows in about a quarter of a second
-        }
-        await sleep(300)
-      } finally {
-        await Promise.all(sockets.map(closeSocket))
-      }
-      return answered
-    }
+    // The attacker: its own process (see _abuseRelayFlooder.ts), one flood per request.
+    const attacker = fork(join(repo, 'bench', '_abuseRelayFlooder.ts'), [], { cwd: repo, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const attackerExited = new Promise((r) => attacker.once('exit', r))
+    cleanups.push(async () => {
+      if (attacker.exitCode === null && attacker.signalCode === null) attacker.kill('SIGKILL')
+      await attackerExited
+    })
+    await new Promise<void>((resolve, reject) => {
+      attacker.once('message', () => resolve())
+      attacker.once('exit', (code) => reject(new Error(`the attacker process exited (${code}) before it was ready`)))
+    })
+    const flood = (bindIps: string[], ufrags: string[], count: number): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const onExit = (code: number | null): void => reject(new Error(`the attacker process exited (${code})`))
+        attacker.once('exit', onExit)
+        attacker.once('message', (m: { answered: number }) => (attacker.off('exit', onExit), resolve(m.answered)))
+        attacker.send({ relayPort, bindIps, ufrags, count } satisfies FloodRequest)
+      })
     const phases = {
       one_session: { ips: ['127.0.0.2'], ufrags: attackerUfrags.slice(0, 1) },
       many_sessions: { ips: ['127.0.0.2'], ufrags: attackerUfrags },
       many_addresses: { ips: Array.from({ length: o.addresses }, (_, a) => `127.0.1.${a + 1}`), ufrags: attackerUfrags }
     }
-    type PhaseFigures = { attempts: number; answered: number; flowsHeldAfter: number; evicted: number; refused: Record<string, number> }
+    /** Per phase, summed over rounds; flowsHeldAfter has one entry per round (the relay's table after that phase). */
+    type PhaseFigures = { attempts: number; answered: number; flowsHeldAfter: number[]; evicted: number; refused: Record<string, number> }
     const perPhase: Record<string, PhaseFigures> = {}
     let flowsHeldMax = 0
     const start = await stats()
@@ -265,10 +258,10 @@ export async function relayFlowFlood(o: RelayFloodOptions): Promise<AttackReport
         const answered = await flood(phase.ips, phase.ufrags, o.flows)
         const after = await stats()
         const d = delta(before, after)
-        const p = (perPhase[name] ??= { attempts: 0, answered: 0, flowsHeldAfter: 0, evicted: 0, refused: {} })
+        const p = (perPhase[name] ??= { attempts: 0, answered: 0, flowsHeldAfter: [], evicted: 0, refused: {} })
         p.attempts += o.flows
         p.answered += answered
-        p.flowsHeldAfter = after.flows
+        p.flowsHeldAfter.push(after.flows)
         p.evicted += d.evicted
         for (const [k, v] of Object.entries(d.dropped)) tally(p.refused, k, v)
         flowsHeldMax = Math.max(flowsHeldMax, after.flows)
