@@ -24,8 +24,8 @@ export interface VoiceChains {
   /** Labels per stage, in chain order (what the UI shows), of the providers available now. */
   readonly labels: { stt: string[]; llm: string[]; tts: string[] }
   /**
-   * The user is speaking: start the embedded TTS's spare process (the reply will need it soon) and look at the
-   * models folder again (a model installed meanwhile is used for this utterance).
+   * The user is speaking: start the embedded TTS's spare process (the reply will need it soon), look at the models
+   * folder again (a model installed meanwhile is used for this utterance) and load that model if it is new.
    */
   warmUp(): void
   /** Look again at what the providers can do now (the on-device models folder). */
@@ -77,7 +77,7 @@ export function buildVoiceChains(
     },
     warmUp: () => {
       espeak.warmUp()
-      void onDevice?.refresh()
+      onDevice?.warmUp()
     },
     refresh: async () => {
       await onDevice?.refresh()

@@ -87,6 +87,8 @@ export class OnDeviceStt implements SttProvider {
   private installed: InstalledModel | null = null
   private checkedAt = -Infinity
   private checking: Promise<InstalledModel | null> | null = null
+  /** The model folder the worker was last warmed up for. */
+  private warmedFor: string | null = null
   private closed = false
   private readonly now: () => number
 
@@ -140,6 +142,7 @@ export class OnDeviceStt implements SttProvider {
     const samples = new Float32Array(audio.samples.length)
     for (let i = 0; i < samples.length; i++) samples[i] = audio.samples[i]! / 32768
     this.service ??= new SttService({ workerPath: this.opts.workerPath ?? resolveSttWorkerPath(), log: this.opts.log })
+    this.warmedFor = model.dir
     let result: SttServiceResult
     try {
       result = await this.service.transcribe(model.id, model.dir, samples, { signal: opts.signal })
@@ -148,6 +151,21 @@ export class OnDeviceStt implements SttProvider {
     }
     this.opts.onResult?.({ ...result, modelId: model.id })
     return { text: result.text, computeMs: result.computeMs, queueMs: result.queueMs }
+  }
+
+  /**
+   * The user started speaking: look at the models folder again and, the first time a model is seen, start the
+   * worker and load the model now (a 0.1 s silent utterance), so the load overlaps the speech instead of delaying
+   * the first transcript.
+   */
+  warmUp(): void {
+    if (this.closed) return
+    void this.refresh().then((model) => {
+      if (!model || this.warmedFor === model.dir || this.closed) return
+      this.warmedFor = model.dir
+      this.service ??= new SttService({ workerPath: this.opts.workerPath ?? resolveSttWorkerPath(), log: this.opts.log })
+      this.service.transcribe(model.id, model.dir, new Float32Array(1600)).catch((error: Error) => this.opts.log?.(`stt: could not load ${model.id}: ${error.message}`))
+    })
   }
 
   /** Stop the worker thread (pending utterances fail); the provider stays unavailable. */

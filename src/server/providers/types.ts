@@ -44,11 +44,6 @@ export interface SttProvider extends ProviderBase {
   transcribe(audio: PcmAudio, opts: CallOptions): Promise<string | SttTranscript>
 }
 
-/** A provider's answer as an SttTranscript. */
-export function asTranscript(answer: string | SttTranscript): SttTranscript {
-  return typeof answer === 'string' ? { text: answer } : answer
-}
-
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant'
   content: string

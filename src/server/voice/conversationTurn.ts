@@ -2,7 +2,7 @@ import { isCancelled, ProviderError } from '../providers/errors'
 import { FallbackExhaustedError, type FallbackChain } from '../providers/fallbackChain'
 import { Framer } from '../../node/audio/pcm'
 import { StreamingResampler } from '../../node/audio/resample'
-import { asTranscript, type ChatMessage, type LlmProvider, type PcmAudio, type SttProvider, type TtsProvider } from '../providers/types'
+import type { ChatMessage, LlmProvider, PcmAudio, SttProvider, TtsProvider } from '../providers/types'
 import type { TurnMark, TurnMarkName, TurnStatus, TurnTrace } from '../../shared/latency/trace'
 import { OPUS_FRAME_SAMPLES, OPUS_SAMPLE_RATE } from '../../shared/audio/format'
 import { SentenceSplitter } from './sentenceSplitter'
@@ -224,7 +224,7 @@ export class ConversationTurn implements Turn {
       const { value, provider } = await this.deps.stt.once((p, signal) => p.transcribe(audio, { signal }), this.abort.signal, {
         onSwitch: (s) => trace.notes!.push(s.message)
       })
-      const transcript = asTranscript(value)
+      const transcript = typeof value === 'string' ? { text: value, computeMs: undefined } : value
       trace.compute!.stt = transcript.computeMs ?? this.deps.monotonic() - t0
       trace.providers!.stt = provider.label
       this.transcript = transcript.text.trim()

@@ -1,5 +1,5 @@
 import type { FallbackChain } from '../providers/fallbackChain'
-import { asTranscript, type SttProvider } from '../providers/types'
+import type { SttProvider } from '../providers/types'
 import { SERVER_VAD_RATE } from '../vad/serverVad'
 
 export interface SpeculativeTranscript {
@@ -48,7 +48,7 @@ export class SpeculativeTranscription {
     const result = stt.once((p, s) => p.transcribe({ samples, sampleRate: SERVER_VAD_RATE }, { signal: s }), abort.signal, { onSwitch: (s) => notes.push(s.message) }).then(
       ({ value, provider }) => {
         const doneAt = this.hooks.now()
-        const t = asTranscript(value)
+        const t = typeof value === 'string' ? { text: value, computeMs: undefined } : value
         const r: SpeculativeTranscript = { text: t.text, provider: provider.label, doneAt, computeMs: t.computeMs ?? doneAt - startedAt, notes }
         if (!abort.signal.aborted) this.hooks.onTranscript(utterance, t.text)
         return r

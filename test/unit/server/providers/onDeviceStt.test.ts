@@ -62,6 +62,18 @@ describe('OnDeviceStt: the backend on-device speech recognition provider', () =>
     expect(results[0]).toMatchObject({ modelId: 'moonshine-tiny-q8', text: 'what is twelve times seven', audioMs: 1500 })
   })
 
+  it('warmUp (the user started speaking) loads a newly seen model, so the first transcript does not wait for the load', async () => {
+    const dir = await modelsFolder()
+    const results: OnDeviceResult[] = []
+    const stt = provider(dir, { onResult: (r) => results.push(r) })
+    stt.warmUp() // nothing installed: nothing to load
+    await installTestMoonshine(dir, 'moonshine-tiny-q8', { words: WORDS })
+    stt.warmUp()
+    await stt.transcribe({ samples: utterance(), sampleRate: 16000 }, { signal: signal() })
+    expect(results).toHaveLength(1) // the warm-up itself is not a transcription anyone asked for
+    expect(results[0]!.loadMs).toBe(0) // loaded by the warm-up, before this utterance's turn on the worker
+  })
+
   it('a folder that was looked at long ago is looked at again when the chain asks whether it is available', async () => {
     const dir = await modelsFolder()
     let now = 0
