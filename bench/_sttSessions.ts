@@ -166,11 +166,11 @@ export async function runSttSessions(opts: { sessions: number; seconds: number; 
         think(user) // no reply came: ask again anyway
       }
     }
-    measuring = false
     if (timer) clearInterval(timer)
     timer = null
-    // Let the last transcriptions and replies finish before counting.
+    // Let the transcriptions of what was already said finish before counting (no new speech meanwhile).
     await new Promise((r) => setTimeout(r, 3000))
+    measuring = false
 
     const queue = results.map((r) => r.queueMs)
     const compute = results.map((r) => r.computeMs)

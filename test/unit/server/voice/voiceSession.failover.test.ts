@@ -104,7 +104,7 @@ describe('VoiceSession: the on-device STT of the runtime', () => {
     return dir
   }
 
-  it('nothing configured and no model installed: configure says how to install one; a spoken turn ends with that notice, no apology', async () => {
+  it('nothing configured and no model installed: configure says how to install one; a spoken turn ends with that notice, no apology; a model installed then is used at the next turn', async () => {
     const dir = await modelsFolder(false)
     rig = startVoiceSessionRig({ stt: [], onDeviceStt: new OnDeviceStt({ modelsDir: dir }) })
     rig.session.configure({ stt: [], llm: [], tts: [] })
@@ -118,6 +118,13 @@ describe('VoiceSession: the on-device STT of the runtime', () => {
     await rig.runUntil(() => rig.lastTrace('t1')?.status === 'failed')
     expect(rig.notices.at(-1)).toEqual({ level: 'error', message: `Turn failed: ${noSpeechToTextMessage(dir)}` })
     expect(rig.tts.sentences).toEqual([]) // nothing to apologize for: there was no recognizer to fail
+    // The user installs the model (the app's setup, or npm run models): the next turn uses it, with no restart.
+    await installTestMoonshine(dir, 'moonshine-tiny-q8', { words: ['what', 'is', 'twelve', 'times', 'seven'] })
+    rig.client('speechStart', 't2')
+    await rig.run(1500, 'speech')
+    rig.client('endOfUtterance', 't2')
+    await rig.runUntil(() => rig.lastTrace('t2')?.status === 'done')
+    expect(rig.lastTrace('t2')).toMatchObject({ transcript: 'what is twelve times seven', providers: { stt: 'on-device Moonshine Tiny' } })
   })
 
   it('nothing configured, a model installed: transcribed on the device once, at the early speech_end; the commit reuses it', async () => {
