@@ -27,17 +27,22 @@ describe('on-device STT in the failover chain: the turn is kept', () => {
   let stub: OpenAiStub
   let modelsDir: string
   let espeak: EspeakTts
+  /** One engine for the cloud-failure cases, loaded before them: the 800 ms chain timeout is for the cloud call. */
+  let warmOnDevice: OnDeviceStt
   const cleanups: Array<() => unknown> = []
   beforeAll(async () => {
     stub = await startOpenAiStub()
     modelsDir = await mkdtemp(join(tmpdir(), 'on-device-failover-'))
     await installTestMoonshine(modelsDir, 'moonshine-tiny-q8', { words: WORDS })
     espeak = new EspeakTts()
+    warmOnDevice = new OnDeviceStt({ modelsDir })
+    await warmOnDevice.transcribe(audio, { signal: new AbortController().signal })
   })
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c()
   })
   afterAll(async () => {
+    await warmOnDevice?.close()
     espeak.close()
     await stub.close()
     await rm(modelsDir, { recursive: true, force: true })
@@ -70,9 +75,7 @@ describe('on-device STT in the failover chain: the turn is kept', () => {
   for (const [name, mode, why] of failures) {
     it(`a cloud STT that fails (${name}) falls back to the on-device engine for that turn; the note says so and the reply is spoken`, async () => {
       stub.transcription = { mode, text: 'never heard' }
-      const stt = onDevice()
-      await stt.refresh()
-      const { loop: l, switches, chains } = loop(cloud(), stt, 800)
+      const { loop: l, switches, chains } = loop(cloud(), warmOnDevice, 800)
       expect(chains.labels.stt).toEqual(['Cloud STT', 'on-device Moonshine Tiny'])
       const { result, frames } = await turn(l, `fail-${name}`)
       expect(result.status).toBe('done')
