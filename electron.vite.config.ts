@@ -14,6 +14,8 @@ export default defineConfig({
           server: resolve('src/server/main.ts'),
           // The backend's server VAD thread (worker_threads), found next to server.js at run time.
           serverVadWorker: resolve('src/server/vad/serverVadWorker.ts'),
+          // The backend's on-device STT thread (SttService's worker), found next to server.js at run time.
+          sttWorker: resolve('src/node/stt/sttWorker.ts'),
           // The edge relay (issue 8): `node out/main/relay.js`, no tsx at run time.
           relay: resolve('src/server/relay/main.ts')
         }

@@ -10,16 +10,25 @@ import type { ClipSpec, SpeechCorpus } from '../test/helpers/speech'
 
 /**
  * The benches' voice conversation through the real media path: the app in browser mode with `stages` pointed at the
- * local OpenAI-compatible stub (the others stay embedded), Chromium with a fake mic looping `clip`, and the
- * conversation connected. close() ends the browser and the app (the stub and corpus belong to the caller).
+ * local OpenAI-compatible stub (the others stay embedded: STT on the device when a model is installed in the user
+ * data folder's models/), Chromium with a fake mic looping `clip`, and the conversation connected. close() ends the
+ * browser and the app (the stub and corpus belong to the caller).
  */
 export interface VoiceConversation {
   page: Page
   close(): Promise<void>
 }
 
-export async function openVoiceConversation(opts: { corpus: SpeechCorpus; stub: OpenAiStub; stages: Array<'stt' | 'llm'>; clip: ClipSpec; name: string }): Promise<VoiceConversation> {
-  const app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtemp(join(tmpdir(), 'va-bench-')), 'k')) })
+export async function openVoiceConversation(opts: {
+  corpus: SpeechCorpus
+  stub: OpenAiStub
+  stages: Array<'stt' | 'llm'>
+  clip: ClipSpec
+  name: string
+  /** The app's user data folder (e.g. with a model installed in its models/); a new temporary one by default. */
+  userDataDir?: string
+}): Promise<VoiceConversation> {
+  const app = await startBrowserApp({ userDataDir: opts.userDataDir, secretsCipher: await fileKeyCipher(join(await mkdtemp(join(tmpdir(), 'va-bench-')), 'k')) })
   const models = { stt: 'whisper-1', llm: 'stub' }
   await app.core.settings.update({
     // Hands-free: the fake mic talks and the app's VAD hears it (push-to-talk would wait for the talk key).

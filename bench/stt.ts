@@ -2,6 +2,9 @@
  * `npm run bench -- stt [--rounds n] [--models tiny,base] [--regenerate]`: what the on-device engine costs per
  * utterance (1 s, 3 s, 8 s of audio): encoder ms, ms per decoded token, compute ms and real-time factor, measured
  * through SttService, i.e. on its worker thread, as the app and the backend run it.
+ * `npm run bench -- stt --sessions 20 [--seconds 60]`: instead, N voice sessions talking at once on one backend's
+ * voice runtime, sharing its one STT thread (Tiny stand-in): how long utterances wait in the STT queue (goal: never
+ * over 1 s with 20 sessions); see bench/_sttSessions.ts.
  *
  * The real weights cannot be downloaded on this machine, so the models are architecture-sized stand-ins
  * (test/helpers/moonshineStandIn.ts): Moonshine Tiny's and Base's published layer counts, widths, heads,
@@ -11,17 +14,14 @@
  * again when the generator changes). The audio is synthetic: with random weights its content changes nothing.
  * Last line: one JSON object.
  */
-import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseCli, parseOrExit, numberOption, UsageError } from '../src/node/cli'
 import { maxTokensFor, TOKENS_PER_SECOND } from '../src/node/stt/moonshineEngine'
 import { SttService, type SttServiceResult } from '../src/node/stt/sttService'
-import { MOONSHINE_BASE, MOONSHINE_TINY, writeMoonshineStandIn, type MoonshineArchitecture } from '../test/helpers/moonshineStandIn'
+import { MOONSHINE_BASE, MOONSHINE_TINY, type MoonshineArchitecture } from '../test/helpers/moonshineStandIn'
 import { pct, round } from './_proc'
+import { standIn, syntheticAudio } from './_sttStandIn'
+import { runSttSessions } from './_sttSessions'
 
 const ARCHITECTURES: Record<string, MoonshineArchitecture> = { tiny: MOONSHINE_TINY, base: MOONSHINE_BASE }
 const DURATIONS_S = [1, 3, 8]
@@ -31,51 +31,36 @@ const GOAL_RTF = 0.08
 const args = parseOrExit(
   'bench stt',
   () => {
-    const { values } = parseCli(process.argv.slice(2), { options: { rounds: { type: 'string' }, models: { type: 'string' }, regenerate: { type: 'boolean' } } })
+    const { values } = parseCli(process.argv.slice(2), {
+      options: { rounds: { type: 'string' }, models: { type: 'string' }, regenerate: { type: 'boolean' }, sessions: { type: 'string' }, seconds: { type: 'string' } }
+    })
     const names = (values.models ?? 'tiny,base').split(',').map((s) => s.trim())
     for (const n of names) if (!ARCHITECTURES[n]) throw new UsageError(`--models: unknown model ${JSON.stringify(n)}; models: ${Object.keys(ARCHITECTURES).join(', ')}`)
-    return { rounds: numberOption('--rounds', values.rounds, 5, { min: 1, max: 50, integer: true }), models: names, regenerate: values.regenerate ?? false }
+    return {
+      rounds: numberOption('--rounds', values.rounds, 5, { min: 1, max: 50, integer: true }),
+      models: names,
+      regenerate: values.regenerate ?? false,
+      sessions: values.sessions === undefined ? null : numberOption('--sessions', values.sessions, 20, { min: 1, max: 200, integer: true }),
+      seconds: numberOption('--seconds', values.seconds, 60, { min: 5, max: 1800 })
+    }
   },
-  'usage: npm run bench -- stt [--rounds n (default 5)] [--models tiny,base] [--regenerate]'
+  'usage: npm run bench -- stt [--rounds n (default 5)] [--models tiny,base] [--regenerate] | --sessions n [--seconds s (default 60)]'
 )
 
-const REPO = fileURLToPath(new URL('..', import.meta.url))
-const CACHE = join(REPO, '.cache', 'stt-standins')
-const GENERATOR = join(REPO, 'test', 'helpers', 'moonshineStandIn.ts')
-
-/** The stand-in's folder, generated when missing or made by another version of the generator. */
-async function standIn(arch: MoonshineArchitecture): Promise<{ dir: string; parameters: number; generated: boolean }> {
-  const generator = createHash('sha256').update(await readFile(GENERATOR)).digest('hex').slice(0, 16)
-  const dir = join(CACHE, arch.name)
-  const stamp = join(dir, 'stand-in.json')
-  if (!args.regenerate && existsSync(stamp)) {
-    const made = JSON.parse(await readFile(stamp, 'utf8')) as { generator: string; parameters: number }
-    if (made.generator === generator) return { dir, parameters: made.parameters, generated: false }
-  }
-  // Built next to the destination and renamed into place, so an interrupted run never leaves half a model.
-  const staging = `${dir}.partial-${process.pid}`
-  await rm(staging, { recursive: true, force: true })
-  const written = await writeMoonshineStandIn(staging, arch)
-  await writeFile(join(staging, 'stand-in.json'), JSON.stringify({ generator, architecture: arch, parameters: written.parameters }, null, 2))
-  await mkdir(CACHE, { recursive: true })
-  await rm(dir, { recursive: true, force: true })
-  await rename(staging, dir)
-  return { dir, parameters: written.parameters, generated: true }
-}
-
-/** Deterministic speech-like audio: a voiced buzz with a moving pitch, syllable-rate envelope, a little noise. */
-function syntheticAudio(seconds: number): Float32Array {
-  const out = new Float32Array(Math.round(seconds * 16000))
-  let phase = 0
-  let seed = 12345
-  for (let i = 0; i < out.length; i++) {
-    const t = i / 16000
-    phase += (2 * Math.PI * (120 + 30 * Math.sin(2 * Math.PI * 0.7 * t))) / 16000
-    seed = (seed * 1103515245 + 12345) >>> 0
-    const envelope = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t)
-    out[i] = 0.3 * envelope * (Math.sin(phase) + 0.5 * Math.sin(2 * phase) + 0.25 * Math.sin(3 * phase)) + 0.01 * (seed / 2 ** 32 - 0.5)
-  }
-  return out
+if (args.sessions !== null) {
+  const summary = await runSttSessions({ sessions: args.sessions, seconds: args.seconds, log: (line) => console.log(line) })
+  console.log(
+    JSON.stringify({
+      bench: 'stt',
+      mode: 'sessions',
+      stand_in: true,
+      note: 'on-device STT = Moonshine Tiny architecture-sized stand-in (random 8-bit weights, not a speech recognizer; decoding always to the engine cap of 6.5 tokens/s); N VoiceSessions on one VoiceRuntime (server VAD thread, one STT thread, espeak-ng pool) fed 16 kHz uplink frames in real time, without WebRTC/Opus; stt_queue_wait_ms = SttService queueMs, stt_compute_ms = its computeMs',
+      cpus: cpus().length,
+      load_avg_1m: round(loadavg()[0]!, 2),
+      ...summary
+    })
+  )
+  process.exit(0)
 }
 
 interface Row {
@@ -96,7 +81,7 @@ console.log(`stt bench: stand-ins with random 8-bit weights (not speech recogniz
 for (const name of args.models) {
   const arch = ARCHITECTURES[name]!
   const t0 = performance.now()
-  const model = await standIn(arch)
+  const model = await standIn(arch, { regenerate: args.regenerate })
   if (model.generated) console.log(`${arch.name}: generated the stand-in into ${model.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const service = new SttService()
   const warm = await service.transcribe(arch.name, model.dir, syntheticAudio(1))

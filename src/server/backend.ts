@@ -73,8 +73,9 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   })
   let signaling: ReturnType<typeof attachSignalingServer> | null = null
   let relay: RelayAttachment | null = null
-  // What every voice session of this process shares (ticker, batched server VAD, TTS pool, observer registry).
-  const voice = new VoiceRuntime({ log })
+  // What every voice session of this process shares (ticker, batched server VAD, TTS pool, on-device STT thread,
+  // observer registry).
+  const voice = new VoiceRuntime({ log, onDeviceStt: config.modelsDir ? { modelsDir: config.modelsDir } : null })
   const pipelines = { ...pipelineFactories(voice), ...opts.sessions?.pipelines }
   const access = opts.access ?? {}
   const providers = access.providers ?? new ProviderAuthority({ clientProviders: 'none' })

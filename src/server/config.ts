@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import type { ParseArgsConfig } from 'node:util'
 import { parseCli, UsageError } from '../node/cli'
+import { defaultModelsDir } from '../node/models/modelsDir'
 import { z } from 'zod'
 import { clientProvidersPolicySchema, sessionPipelineSchema, type ClientProvidersPolicy, type SessionPipelineName } from '../shared/contract/signaling'
 import { parseDuration } from './auth/accessToken'
@@ -22,7 +23,13 @@ export const backendConfigSchema = z.object({
   workers: z.number().int().min(1).max(64),
   logLevel: z.enum(['debug', 'warn', 'error', 'none']),
   /** Pipeline for joins that do not name one (`--pipeline echo|click`); unset = the session manager's default (echo). */
-  defaultPipeline: sessionPipelineSchema.optional()
+  defaultPipeline: sessionPipelineSchema.optional(),
+  /**
+   * Where the on-device speech models are (`--models-dir`; the embedded backend gets the app's `<userData>/models`);
+   * the voice loop transcribes on the device with the one installed there. Unset = no on-device STT (tests and
+   * benches that start a backend in-process); the command line always sets it (default: defaultModelsDir()).
+   */
+  modelsDir: z.string().min(1).optional()
 })
 export type BackendConfig = z.infer<typeof backendConfigSchema>
 
@@ -60,6 +67,8 @@ export const USAGE = `usage:
 options:
   --listen <ip>  --announced-ip <ip>  --port <rtc-port>  --signaling-port <port>  --workers <n>
   --log-level debug|warn|error|none  --pipeline ${PIPELINES}
+  --models-dir <dir>  the on-device speech models (default $VOICE_ASSISTANT_MODELS_DIR, else <user data>/models;
+                      install one with: npm run models -- install --models-dir <dir>)
   access:   --token-secret-file <file> (or $${TOKEN_SECRET_ENV})  --allow-origin <origin> (repeatable)
             --client-providers none|public-https|any  --providers <file.json>
   limits:   --max-sessions <n>  --sessions-per-principal <n>  --sessions-per-address <n>  --connections-per-address <n>
@@ -74,6 +83,7 @@ const SERVE_OPTIONS = {
   workers: { type: 'string' },
   'log-level': { type: 'string' },
   pipeline: { type: 'string' },
+  'models-dir': { type: 'string' },
   'token-secret-file': { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
   'client-providers': { type: 'string' },
@@ -108,7 +118,7 @@ export { UsageError }
  * Parse `npm run server` arguments (node:util parseArgs, strict): an unknown flag or a missing value is a UsageError
  * that names the flag and lists the known ones.
  */
-export function parseServerArgs(argv: string[], defaults: BackendConfig): ServerCommand {
+export function parseServerArgs(argv: string[], defaults: BackendConfig, env: NodeJS.ProcessEnv = process.env): ServerCommand {
   const [first, ...rest] = argv
   if (first === 'token') {
     const v = strictParse(rest, TOKEN_OPTIONS, 'token')
@@ -142,6 +152,7 @@ export function parseServerArgs(argv: string[], defaults: BackendConfig): Server
   if (v['announced-ip'] !== undefined) raw.announcedIp = v['announced-ip']
   if (v['log-level'] !== undefined) raw.logLevel = v['log-level']
   if (v.pipeline !== undefined) raw.defaultPipeline = v.pipeline
+  raw.modelsDir = v['models-dir'] ?? defaults.modelsDir ?? defaultModelsDir(env)
   for (const [flag, key] of [['port', 'rtcPort'], ['signaling-port', 'signalingPort'], ['workers', 'workers']] as const) {
     const n = int(flag)
     if (n !== undefined) raw[key] = n

@@ -52,6 +52,11 @@ export interface TestMoonshineShape {
   configNames?: '4.48' | '4.47'
   /** Overrides written into config.json as given (to test a config that does not match its graphs). */
   configOverrides?: Record<string, unknown>
+  /**
+   * What the model says, as words (lower-case letters): each becomes one "▁word" token of the tokenizer it ships, and
+   * the decoder spells them in order. Default: "turn on the kitchen lights!" (with a byte-fallback "!").
+   */
+  words?: string[]
 }
 
 const WORDS = ['<0x21>', '▁turn', '▁on', '▁the', '▁lights', '▁kitchen']
@@ -68,10 +73,12 @@ export async function writeTestMoonshine(dir: string, shape: TestMoonshineShape 
     while (nextId === startToken || nextId === endToken) nextId++
     return nextId++
   }
-  for (const word of WORDS) vocab[word] = take()
+  if (shape.words) for (const w of shape.words) if (!/^[a-z]+$/.test(w)) throw new Error(`words: ${JSON.stringify(w)} is not lower-case letters`)
+  const spoken = shape.words ? shape.words.map((w) => `▁${w}`) : ['▁turn', '▁on', '▁the', '▁kitchen', '▁lights', '<0x21>']
+  for (const word of shape.words ? [...new Set(spoken)] : WORDS) vocab[word] = take()
   for (let i = 0; i < extraVocab; i++) vocab[`▁filler${i}`] = take()
   const V = Object.keys(vocab).length
-  const script = ['▁turn', '▁on', '▁the', '▁kitchen', '▁lights', '<0x21>'].map((w) => vocab[w]!)
+  const script = spoken.map((w) => vocab[w]!)
   const steps = script.length + 2
   const table = new Float32Array(steps * V)
   for (let s = 0; s < steps; s++) table[s * V + (script[s] ?? endToken)] = 1 // after the script: the end token
@@ -162,5 +169,15 @@ export async function writeTestMoonshine(dir: string, shape: TestMoonshineShape 
     })
   )
   await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', clean_up_tokenization_spaces: false }))
-  return { dir, script, expectedText: 'turn on the kitchen lights!', layers }
+  return { dir, script, expectedText: shape.words ? shape.words.join(' ') : 'turn on the kitchen lights!', layers }
+}
+
+/**
+ * A scripted test model installed into a models folder as ModelManager leaves one: `<modelsDir>/<id>/` with a
+ * manifest.json naming it (what makes it "installed"); `id` is a catalog id (the backend only uses catalog models).
+ */
+export async function installTestMoonshine(modelsDir: string, id: string, shape: TestMoonshineShape = {}): Promise<TestMoonshine> {
+  const model = await writeTestMoonshine(join(modelsDir, id), shape)
+  await writeFile(join(model.dir, 'manifest.json'), JSON.stringify({ id, name: `test stand-in for ${id}`, engine: 'moonshine', revision: 'test', installedAt: new Date().toISOString(), files: [] }))
+  return model
 }

@@ -5,6 +5,7 @@ import type { ClientEvent, PipelineContext } from '../../src/server/pipelines/ty
 import { ProviderError } from '../../src/server/providers/errors'
 import { FallbackChain } from '../../src/server/providers/fallbackChain'
 import type { VoiceChains } from '../../src/server/providers/fromConfig'
+import { noSpeechToTextMessage, type OnDeviceStt } from '../../src/server/providers/onDeviceStt'
 import type { CallOptions, ChatMessage, LlmProvider, PcmAudio, SttProvider, TtsProvider } from '../../src/server/providers/types'
 import type { FrameBatch } from '../../src/server/vad/frameBatch'
 import { SERVER_VAD_FRAME } from '../../src/server/vad/serverVad'
@@ -113,6 +114,8 @@ export interface RigOptions {
   session?: Omit<VoiceSessionOptions, 'chains'>
   /** Use the real chains (buildVoiceChains: embedded LLM, espeak-ng from the runtime's pool) instead of fakes. */
   realChains?: boolean
+  /** The runtime's on-device STT: last in the fake STT chain too, as buildVoiceChains puts it. */
+  onDeviceStt?: OnDeviceStt
 }
 
 export interface SentFrame {
@@ -125,7 +128,7 @@ export type VoiceSessionRig = ReturnType<typeof startVoiceSessionRig>
 
 export function startVoiceSessionRig(opts: RigOptions = {}) {
   const clock = new FakeClock(10_000)
-  const runtime = new VoiceRuntime({ clock, loadVadBatch: opts.serverVad ? async () => new EnergyBatch() : null })
+  const runtime = new VoiceRuntime({ clock, loadVadBatch: opts.serverVad ? async () => new EnergyBatch() : null, onDeviceStt: opts.onDeviceStt ?? null })
   const stt = opts.stt ?? [new FakeStt('Fake STT', () => 'what time is it')]
   const llm = opts.llm ?? new FakeLlm()
   const tts = opts.tts ?? new FakeTts()
@@ -145,14 +148,24 @@ export function startVoiceSessionRig(opts: RigOptions = {}) {
   const fakeChains: ChainsFactory = (config: VoiceConfig, hooks) => {
     chainEvents.built++
     const chain = <P extends SttProvider | LlmProvider | TtsProvider>(stage: 'stt' | 'llm' | 'tts', providers: P[]): FallbackChain<P> =>
-      new FallbackChain(providers, { stage, firstChunkTimeoutMs: 2000, idleTimeoutMs: 2000, onSwitch: hooks.onSwitch })
+      new FallbackChain(providers, { stage, firstChunkTimeoutMs: 2000, idleTimeoutMs: 2000, onSwitch: hooks.onSwitch, noProviderMessage: () => noSpeechToTextMessage(runtime.onDeviceStt?.modelsDir ?? null) })
+    const onDevice = runtime.onDeviceStt
+    const sttProviders: SttProvider[] = onDevice ? [...stt, onDevice] : stt
     return {
-      stt: chain('stt', stt),
+      stt: chain('stt', sttProviders),
       llm: chain('llm', [llm]),
       tts: chain('tts', [tts]),
       systemPrompt: config.systemPrompt ?? 'You are a test.',
-      labels: { stt: stt.map((p) => p.label), llm: [llm.label], tts: [tts.label] },
-      warmUp: () => void chainEvents.warmUps++,
+      get labels() {
+        return { stt: sttProviders.filter((p) => p.available?.() !== false).map((p) => p.label), llm: [llm.label], tts: [tts.label] }
+      },
+      warmUp: () => {
+        chainEvents.warmUps++
+        void onDevice?.refresh()
+      },
+      refresh: async () => {
+        await onDevice?.refresh()
+      },
       close: () => void chainEvents.closed++
     } satisfies VoiceChains
   }
@@ -202,6 +215,18 @@ export function startVoiceSessionRig(opts: RigOptions = {}) {
         }
         clock.advance(20)
         await settle()
+      }
+    },
+    /**
+     * Like run (silence), in 20 ms steps with a few real ms between them, until `done` or `timeoutMs` of real time:
+     * for work on real threads and files (the on-device STT) that the fake clock does not drive.
+     */
+    async runUntil(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`runUntil: not done within ${timeoutMs} ms`)
+        await this.run(20)
+        await new Promise((r) => setTimeout(r, 5))
       }
     },
     types(): string[] {

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { ApiEventName, ApiEventPayload, AppInfo } from '../../shared/contract/api'
 import { apiMethods } from '../../shared/contract/api'
 import { createDispatcher, type Dispatcher } from '../../shared/contract/dispatch'
@@ -98,6 +99,7 @@ export class AppCore {
     }
     this.backend = new BackendService({
       command: opts.backendCommand,
+      modelsDir: join(opts.userDataDir, 'models'),
       backendSettings: () => this.settings.get().backend,
       wsFactory: opts.wsFactory,
       spawn: opts.spawn,

@@ -26,6 +26,11 @@ export type SpawnFn = (command: string, args: string[], options: SpawnOptions) =
 
 export interface BackendServiceOptions {
   command: BackendCommand
+  /**
+   * The app's models folder (`<userData>/models`, where the model manager installs): the embedded backend is started
+   * with `--models-dir` set to it, so its voice loop transcribes on the device with the model the user installed.
+   */
+  modelsDir?: string
   /** Current backend settings (embedded vs remote URL); read at every (re)start. */
   backendSettings: () => Settings['backend']
   wsFactory: WebSocketFactory
@@ -297,7 +302,8 @@ export class BackendService {
   }
 
   private spawnEmbedded(generation: number, signal: AbortSignal): Promise<string> {
-    const { command, args, env, cwd, appOrigins } = this.opts.command
+    const { command, env, cwd, appOrigins } = this.opts.command
+    const args = this.opts.modelsDir ? [...this.opts.command.args, '--models-dir', this.opts.modelsDir] : this.opts.command.args
     const spawn = this.opts.spawn ?? nodeSpawn
     this.stderrTail = []
     // A fresh secret per backend process, only in its environment (argv is visible in ps): without it no connection

@@ -19,6 +19,16 @@ export interface FallbackChainOptions {
   cooldownMs?: number
   now?: () => number
   onSwitch?: (event: FallbackSwitch) => void
+  /**
+   * What a call says when no provider is there to try (none configured, or none available now): a sentence that
+   * tells the user what to do. Default: "<stage>: no provider configured".
+   */
+  noProviderMessage?: () => string
+}
+
+/** Per call: who wants to hear about this call's switches too (the turn puts them in its trace's notes). */
+export interface CallHooks {
+  onSwitch?: (event: FallbackSwitch) => void
 }
 
 export interface ProviderRef {
@@ -46,12 +56,13 @@ export type ChainItem<T, P> =
 export class FallbackExhaustedError extends ProviderError {
   constructor(
     readonly stage: Stage,
-    readonly attempts: Array<{ provider: ProviderRef; error: ProviderError }>
+    readonly attempts: Array<{ provider: ProviderRef; error: ProviderError }>,
+    noProviderMessage?: string
   ) {
     super(
       attempts.at(-1)?.error.kind ?? 'unavailable',
       attempts.length === 0
-        ? `${stageName(stage)}: no provider configured`
+        ? (noProviderMessage ?? `${stageName(stage)}: no provider configured`)
         : `${stageName(stage)}: every provider failed — ${attempts.map((a) => `${a.provider.label}: ${a.error.message}`).join('; ')}`
     )
     this.name = 'FallbackExhaustedError'
@@ -75,16 +86,20 @@ export class FallbackChain<P extends AnyProvider> {
     this.now = opts.now ?? (() => performance.now())
   }
 
-  /** Providers in the order the next call will try them: healthy ones first, cooling-down ones last. */
+  /**
+   * Providers in the order the next call will try them: healthy ones first, cooling-down ones last. A provider that
+   * says it is not available now (`available()` false: the on-device engine with no model installed) is left out.
+   */
   order(): P[] {
     const t = this.now()
-    const healthy = this.providers.filter((p) => (this.downUntil.get(p.id) ?? -Infinity) <= t)
-    const cooling = this.providers.filter((p) => !healthy.includes(p))
+    const present = this.providers.filter((p) => p.available?.() !== false)
+    const healthy = present.filter((p) => (this.downUntil.get(p.id) ?? -Infinity) <= t)
+    const cooling = present.filter((p) => !healthy.includes(p))
     return [...healthy, ...cooling]
   }
 
   /** A streaming call (LLM tokens, TTS audio). Ends when a provider completes; throws FallbackExhaustedError. */
-  async *stream<T>(call: (provider: P, signal: AbortSignal) => AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<ChainItem<T, P>> {
+  async *stream<T>(call: (provider: P, signal: AbortSignal) => AsyncIterable<T>, signal: AbortSignal, hooks: CallHooks = {}): AsyncGenerator<ChainItem<T, P>> {
     const attempts: Array<{ provider: ProviderRef; error: ProviderError }> = []
     const order = this.order()
     let produced = false
@@ -118,30 +133,36 @@ export class FallbackChain<P extends AnyProvider> {
         attempts.push({ provider: ref(provider), error: failure })
         this.downUntil.set(provider.id, this.now() + (this.opts.cooldownMs ?? DEFAULT_COOLDOWN_MS))
         const to = order[i + 1]
-        this.report(provider, to, failure, produced)
+        this.report(provider, to, failure, produced, hooks)
       } finally {
         signal.removeEventListener('abort', onOuterAbort)
         if (!attempt.signal.aborted) attempt.abort(new ProviderError('cancelled', 'call finished'))
         void iterator?.return?.()?.catch(() => undefined)
       }
     }
-    throw new FallbackExhaustedError(this.opts.stage, attempts)
+    throw new FallbackExhaustedError(this.opts.stage, attempts, attempts.length === 0 ? this.opts.noProviderMessage?.() : undefined)
   }
 
   /** A one-shot call (STT): the same rules, with the first-chunk timeout as the whole call's timeout. */
-  async once<T>(call: (provider: P, signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<{ value: T; provider: P }> {
-    for await (const item of this.stream(async function* (provider, s) {
-      yield await call(provider, s)
-    }, signal)) {
+  async once<T>(call: (provider: P, signal: AbortSignal) => Promise<T>, signal: AbortSignal, hooks: CallHooks = {}): Promise<{ value: T; provider: P }> {
+    for await (const item of this.stream(
+      async function* (provider, s) {
+        yield await call(provider, s)
+      },
+      signal,
+      hooks
+    )) {
       if (item.type === 'chunk') return { value: item.value, provider: item.provider }
     }
     throw new ProviderError('bad_response', `${stageName(this.opts.stage)}: the provider returned nothing`)
   }
 
-  private report(from: P, to: P | undefined, error: ProviderError, afterOutput: boolean): void {
+  private report(from: P, to: P | undefined, error: ProviderError, afterOutput: boolean, hooks: CallHooks): void {
     const what = `${stageName(this.opts.stage)}: ${from.label} ${afterOutput ? 'broke off mid-reply' : 'failed'}: ${error.message}`
     const message = to ? `${what} — using ${to.label}` : `${what} — no other provider left`
-    this.opts.onSwitch?.({ stage: this.opts.stage, from: ref(from), to: to ? ref(to) : null, error, afterOutput, message })
+    const event: FallbackSwitch = { stage: this.opts.stage, from: ref(from), to: to ? ref(to) : null, error, afterOutput, message }
+    this.opts.onSwitch?.(event)
+    hooks.onSwitch?.(event)
   }
 
   /** iterator.next(), but a timeout or an abort wins the race and aborts the attempt. */

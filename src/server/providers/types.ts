@@ -22,12 +22,26 @@ interface ProviderBase {
   readonly id: string
   /** What the user sees in notices ("OpenAI-compatible LLM at http://127.0.0.1:11434/v1"). */
   readonly label: string
+  /**
+   * Whether the provider can be tried now; a chain leaves out one that says false (the on-device STT while no model
+   * is installed). Absent: always.
+   */
+  available?(): boolean
+}
+
+/** A transcription with what it cost, for providers that know more than the call's wall time. */
+export interface SttTranscript {
+  text: string
+  /** The recognizer's own time (ms): for the on-device engine, its worker's compute without the queue wait. */
+  computeMs?: number
+  /** How long the utterance waited for the recognizer (ms): the on-device engine's queue. */
+  queueMs?: number
 }
 
 export interface SttProvider extends ProviderBase {
   readonly stage: 'stt'
-  /** The whole utterance in, its text out. */
-  transcribe(audio: PcmAudio, opts: CallOptions): Promise<string>
+  /** The whole utterance in, its text out (or the text with its cost). */
+  transcribe(audio: PcmAudio, opts: CallOptions): Promise<string | SttTranscript>
 }
 
 export interface ChatMessage {

@@ -1,5 +1,5 @@
 import { isCancelled, ProviderError } from '../providers/errors'
-import type { FallbackChain } from '../providers/fallbackChain'
+import { FallbackExhaustedError, type FallbackChain } from '../providers/fallbackChain'
 import { Framer } from '../../node/audio/pcm'
 import { StreamingResampler } from '../../node/audio/resample'
 import type { ChatMessage, LlmProvider, PcmAudio, SttProvider, TtsProvider } from '../providers/types'
@@ -17,8 +17,11 @@ export interface TurnInput {
   audio?: PcmAudio
   /** Marks taken before the turn started (speech_end_mic, uplink_arrival, end_of_utterance …). */
   marks?: TurnMark[]
-  /** With a transcript from speculative STT: the part of its compute that lay after end_of_utterance, and who did it. */
-  stt?: { computeMs: number; provider: string }
+  /**
+   * With a transcript from speculative STT: its stt_compute_ms, who did it, and when it arrived (wall clock ms, the
+   * trace's `transcript` mark; often before end_of_utterance).
+   */
+  stt?: { computeMs: number; provider: string; doneAt?: number }
   /** Notes to carry in the trace (e.g. a failover during speculative STT). */
   notes?: string[]
 }
@@ -52,6 +55,9 @@ export interface Turn {
    *  the trace already has is kept as it is. */
   addMark(mark: TurnMark): void
 }
+
+/** Said when the user spoke and no recognizer made out the words (the engine crashed, every STT provider failed). */
+export const STT_APOLOGY = 'Sorry, I could not make out what you said.'
 
 /** Below this (about −50 dBFS) a TTS sample counts as silence when the reply's leading silence is trimmed. */
 const LEAD_SILENCE_LEVEL = 100
@@ -96,6 +102,14 @@ class SentenceQueue {
   private readonly sentences: string[] = []
   private ended = false
   private wake: (() => void) | null = null
+
+  /** A queue of these sentences that is already ended. */
+  static of(...sentences: string[]): SentenceQueue {
+    const queue = new SentenceQueue()
+    queue.push(...sentences)
+    queue.end()
+    return queue
+  }
 
   push(...sentences: string[]): void {
     if (sentences.length === 0) return
@@ -175,32 +189,52 @@ export class ConversationTurn implements Turn {
   }
 
   private async run(): Promise<TurnResult> {
+    let sttFailure: ProviderError | null = null
     try {
-      await this.transcribe()
-      this.trace.transcript = this.transcript
-      this.mark('transcript')
+      try {
+        await this.transcribe()
+      } catch (error) {
+        // The user spoke and every recognizer that was tried failed (the on-device engine crashed, the cloud one is
+        // down and no model is installed): say so out loud instead of leaving them in silence. With no recognizer at
+        // all there is nothing to apologize for: the notice says how to get one.
+        if (this.cancelled || !(error instanceof FallbackExhaustedError) || error.attempts.length === 0) throw error
+        sttFailure = error
+      }
+      if (sttFailure) {
+        this.trace.notes!.push(sttFailure.message)
+        await this.speak(SentenceQueue.of(STT_APOLOGY))
+        return this.finish('failed', sttFailure)
+      }
       if (this.transcript) await this.reply()
       return this.finish('done')
     } catch (error) {
-      if (this.cancelled || (isCancelled(error) && !(error instanceof Error && error.name === 'FallbackExhaustedError'))) return this.finish('cancelled')
+      if (this.cancelled || (isCancelled(error) && !(error instanceof FallbackExhaustedError))) return this.finish('cancelled')
       const failure = error instanceof ProviderError ? error : new ProviderError('bad_response', error instanceof Error ? error.message : String(error))
-      this.trace.notes!.push(failure.message)
-      return this.finish('failed', failure)
+      if (failure !== sttFailure) this.trace.notes!.push(failure.message)
+      return this.finish('failed', sttFailure ?? failure)
     }
   }
 
+  /** The transcript (and the trace's stt_compute_ms, STT provider and `transcript` mark): given, or from the STT chain. */
   private async transcribe(): Promise<void> {
     const { input, trace } = this
     if (input.audio && !input.transcript) {
       const audio = input.audio
       const t0 = this.deps.monotonic()
-      const { value, provider } = await this.deps.stt.once((p, signal) => p.transcribe(audio, { signal }), this.abort.signal)
-      trace.compute!.stt = this.deps.monotonic() - t0
+      const { value, provider } = await this.deps.stt.once((p, signal) => p.transcribe(audio, { signal }), this.abort.signal, {
+        onSwitch: (s) => trace.notes!.push(s.message)
+      })
+      const transcript = typeof value === 'string' ? { text: value, computeMs: undefined } : value
+      trace.compute!.stt = transcript.computeMs ?? this.deps.monotonic() - t0
       trace.providers!.stt = provider.label
-      this.transcript = value
+      this.transcript = transcript.text.trim()
+      trace.transcript = this.transcript
+      this.mark('transcript')
     } else {
       trace.compute!.stt = input.stt?.computeMs ?? 0
       if (input.stt) trace.providers!.stt = input.stt.provider
+      trace.transcript = this.transcript
+      this.mark('transcript', input.stt?.doneAt)
     }
   }
 
@@ -288,9 +322,10 @@ export class ConversationTurn implements Turn {
     if (last) this.emitFrame(last)
   }
 
-  private mark(name: TurnMarkName): void {
+  /** A mark now, or at `at` (wall clock ms) when the moment was earlier (a speculative transcript's arrival). */
+  private mark(name: TurnMarkName, at?: number): void {
     if (this.trace.marks.some((m) => m.name === name)) return
-    this.trace.marks.push({ name, at: this.deps.now(), clock: 'backend' })
+    this.trace.marks.push({ name, at: Math.min(at ?? Infinity, this.deps.now()), clock: 'backend' })
     this.sink.trace(structuredClone(this.trace))
   }
 

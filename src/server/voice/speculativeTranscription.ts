@@ -8,6 +8,10 @@ export interface SpeculativeTranscript {
   provider: string
   /** When the transcript arrived (monotonic ms). */
   doneAt: number
+  /** stt_compute_ms: the recognizer's own time when it reports one (on-device: without its queue wait), else the call's. */
+  computeMs: number
+  /** Failovers during this transcription (for the turn's notes). */
+  notes: string[]
 }
 
 export interface SpeculativeTranscriptionHooks {
@@ -39,10 +43,14 @@ export class SpeculativeTranscription {
     this.abort()
     if (samples === null) return
     const abort = new AbortController()
-    const result = stt.once((p, s) => p.transcribe({ samples, sampleRate: SERVER_VAD_RATE }, { signal: s }), abort.signal).then(
+    const notes: string[] = []
+    const startedAt = this.hooks.now()
+    const result = stt.once((p, s) => p.transcribe({ samples, sampleRate: SERVER_VAD_RATE }, { signal: s }), abort.signal, { onSwitch: (s) => notes.push(s.message) }).then(
       ({ value, provider }) => {
-        const r = { text: value, provider: provider.label, doneAt: this.hooks.now() }
-        if (!abort.signal.aborted) this.hooks.onTranscript(utterance, value)
+        const doneAt = this.hooks.now()
+        const t = typeof value === 'string' ? { text: value, computeMs: undefined } : value
+        const r: SpeculativeTranscript = { text: t.text, provider: provider.label, doneAt, computeMs: t.computeMs ?? doneAt - startedAt, notes }
+        if (!abort.signal.aborted) this.hooks.onTranscript(utterance, t.text)
         return r
       },
       (error: unknown) => {

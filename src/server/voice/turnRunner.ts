@@ -166,8 +166,10 @@ export class TurnRunner {
     if (reply.currentTurn !== turnId) return // superseded while waiting for the speculative transcript
     let input: TurnInput
     if (transcript) {
-      notes.push('transcript from speculative STT (started at the early speech_end)')
-      input = { turnId, transcript: transcript.text, marks, notes, stt: { computeMs: Math.max(0, transcript.doneAt - eouMono), provider: transcript.provider } }
+      notes.push('transcript from speculative STT (started at the early speech_end)', ...transcript.notes)
+      // When it arrived, on the wall clock of the trace's marks (often before end_of_utterance: hidden in the pause).
+      const doneAt = eouAt - (eouMono - transcript.doneAt)
+      input = { turnId, transcript: transcript.text, marks, notes, stt: { computeMs: transcript.computeMs, provider: transcript.provider, doneAt } }
     } else {
       input = { turnId, audio: { samples: audio, sampleRate: SERVER_VAD_RATE }, marks, notes }
     }

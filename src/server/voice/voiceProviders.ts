@@ -43,9 +43,14 @@ export class VoiceProviders {
     return this.chains.labels
   }
 
-  /** Start the embedded TTS's spare processes (see VoiceSession). */
+  /** Start the embedded TTS's spare processes and look at the models folder again (see VoiceSession). */
   warmUp(): void {
     this.chains.warmUp()
+  }
+
+  /** Look again at what the providers can do now (the on-device models folder). */
+  refresh(): Promise<void> {
+    return this.chains.refresh()
   }
 
   /** New providers from now on; the old chains close now, or when `running` (the turn using them) settles. */

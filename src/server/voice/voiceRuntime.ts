@@ -1,5 +1,6 @@
 import { realClock, type Clock } from '../../shared/clock'
 import { EspeakProcessPool } from '../providers/espeakTts'
+import { OnDeviceStt, type OnDeviceSttOptions } from '../providers/onDeviceStt'
 import type { PipelineContext } from '../pipelines/types'
 import type { FrameBatch } from '../vad/frameBatch'
 import { BatchedServerVad } from '../vad/serverVad'
@@ -14,13 +15,20 @@ export interface VoiceRuntimeOptions {
    * (WorkerFrameBatch over the bundled model); null = no server VAD backstop.
    */
   loadVadBatch?: (() => Promise<FrameBatch>) | null
+  /**
+   * On-device speech recognition for every session of the process: the models folder it looks in (with options for
+   * tests and benches), or an OnDeviceStt made by the caller; null/absent = none (the STT chain is only what sessions
+   * configure).
+   */
+  onDeviceStt?: OnDeviceStt | Omit<OnDeviceSttOptions, 'log'> | null
   log?: (line: string) => void
 }
 
 /**
  * What every voice session of one backend process shares, made once by startBackend and closed with it: the clock,
  * the 20 ms turn ticker (one timer for all sessions), the batched server VAD (one inference per 32 ms for every
- * session, on its own thread), the espeak-ng warm-process pool, and the registry of open sessions (observeSession
+ * session, on its own thread), the espeak-ng warm-process pool, the on-device STT (one worker thread that every
+ * session's utterances queue for, started at the first utterance), and the registry of open sessions (observeSession
  * finds a session's voice pipeline here). Tests and benches make their own, with fakes where they want them.
  */
 export class VoiceRuntime implements VoiceSessionShared {
@@ -29,6 +37,7 @@ export class VoiceRuntime implements VoiceSessionShared {
   readonly ticker: SessionTicker
   readonly vad: BatchedServerVad | null
   readonly ttsPool: EspeakProcessPool
+  readonly onDeviceStt: OnDeviceStt | null
   private readonly sessions = new Map<string, VoiceSession>()
   private closed = false
 
@@ -39,6 +48,10 @@ export class VoiceRuntime implements VoiceSessionShared {
     const loadBatch = opts.loadVadBatch === undefined ? () => WorkerFrameBatch.start({ log: this.log }) : opts.loadVadBatch
     this.vad = loadBatch ? new BatchedServerVad({ loadBatch, clock: this.clock, log: this.log }) : null
     this.ttsPool = new EspeakProcessPool(this.clock)
+    const stt = opts.onDeviceStt ?? null
+    this.onDeviceStt = stt === null || stt instanceof OnDeviceStt ? stt : new OnDeviceStt({ ...stt, log: this.log })
+    // Look at the models folder once now, so the first session's labels and notices know what is installed.
+    void this.onDeviceStt?.refresh()
   }
 
   /** Open sessions. */
@@ -63,14 +76,14 @@ export class VoiceRuntime implements VoiceSessionShared {
     return this.sessions.get(sessionId)
   }
 
-  /** Close what is left open (sessions close with their media sessions first), stop the ticker, end the VAD thread
-   *  and the warm processes. */
+  /** Close what is left open (sessions close with their media sessions first), stop the ticker, end the VAD and
+   *  STT threads and the warm processes. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     for (const session of [...this.sessions.values()]) session.close()
     this.ticker.close()
     this.ttsPool.close()
-    await this.vad?.close()
+    await Promise.all([this.vad?.close(), this.onDeviceStt?.close()])
   }
 }

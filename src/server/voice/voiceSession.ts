@@ -6,6 +6,7 @@ import { turnTraceSchema } from '../../shared/latency/trace'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { buildVoiceChains, type ChainTimeouts, type VoiceChains } from '../providers/fromConfig'
 import type { EspeakProcessPool } from '../providers/espeakTts'
+import { noSpeechToTextMessage, type OnDeviceStt } from '../providers/onDeviceStt'
 import { ReplyStream } from './replyStream'
 import type { SessionTicker } from './sessionTicker'
 import { SpeculativeTranscription } from './speculativeTranscription'
@@ -37,13 +38,16 @@ export interface VoiceSessionShared {
   /** The batched server VAD; null = no backstop. */
   readonly vad: BatchedServerVad | null
   readonly ttsPool: EspeakProcessPool
+  /** The process's on-device STT, last in every session's STT chain; null = none. */
+  readonly onDeviceStt: OnDeviceStt | null
   readonly log: (line: string) => void
 }
 
 export interface VoiceSessionOptions {
   detector?: Partial<TurnDetectorConfig>
   timeouts?: Partial<ChainTimeouts>
-  /** Initial providers (until an observer configures them): embedded LLM + espeak-ng, no STT. */
+  /** Initial providers (until an observer configures them): the on-device STT (if a model is installed), embedded
+   *  LLM + espeak-ng. */
   config?: VoiceConfig
   /** Builds the failover chains (default: buildVoiceChains over the shared TTS pool); tests pass fake providers. */
   chains?: ChainsFactory
@@ -100,7 +104,8 @@ export class VoiceSession implements SessionPipeline {
       onSwitch: (s) => this.notice(s.to ? 'warning' : 'error', s.message),
       onTimerDone: (text) => this.notice('info', text)
     }
-    const build: ChainsFactory = opts.chains ?? ((config, h) => buildVoiceChains(config, { ...h, timeouts: opts.timeouts, espeakPool: shared.ttsPool }))
+    const build: ChainsFactory =
+      opts.chains ?? ((config, h) => buildVoiceChains(config, { ...h, timeouts: opts.timeouts, espeakPool: shared.ttsPool, onDeviceStt: shared.onDeviceStt }))
     this.providers = new VoiceProviders((config) => build(config, hooks), opts.config ?? EMPTY_VOICE_CONFIG, { now, monotonic })
     // The embedded TTS's spare processes (shared by every session of this process) start now, while nobody speaks:
     // each start is a fork that stalls this thread for tens of ms once the backend is large, which must not land on
@@ -163,7 +168,12 @@ export class VoiceSession implements SessionPipeline {
   configure(config: VoiceConfig): VoiceChains['labels'] {
     const labels = this.providers.configure(config, this.runner.runningTurn?.done ?? null)
     this.configureTurnTaking(config)
-    if (config.stt.length === 0) this.notice('warning', 'No speech-to-text provider is configured for the voice loop: set one in Settings → Providers.')
+    if (config.stt.length === 0) {
+      // Nothing configured: the on-device engine is the STT when a model is installed; when none is, say how to get one.
+      void this.providers.refresh().then(() => {
+        if (this.providers.labels.stt.length === 0) this.notice('warning', noSpeechToTextMessage(this.shared.onDeviceStt?.modelsDir ?? null))
+      })
+    }
     return labels
   }
 

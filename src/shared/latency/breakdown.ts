@@ -4,7 +4,8 @@ import type { ClockName, TurnMark, TurnMarkName } from './trace'
 /**
  * From a turn's marks to what the overlay shows: the marks on one clock, the stage segments of the waterfall
  * (they tile the turn, so they add up to e2e_latency exactly), and the metrics by the names voice-agent users
- * know (LiveKit's): end_of_utterance_delay, transcription_delay, llm ttft, tts ttfb, e2e_latency.
+ * know (LiveKit's): end_of_utterance_delay, transcription_delay, llm_ttft, tts_ttfb, e2e_latency, plus
+ * stt_compute_ms (what the recognizer itself took, wherever that time fell).
  */
 
 /** ms to ADD to a time on each clock to get the reference clock. The reference clock itself needs 0. */
@@ -44,12 +45,16 @@ export const stageEndMark: Record<LatencyStageId, TurnMarkName> = {
 }
 export const TURN_START_MARK: TurnMarkName = 'speech_end_mic'
 
-/** The metric name each stage is reported under (LiveKit naming where one exists). */
+/**
+ * The name each waterfall stage is shown under (LiveKit naming where one exists). The STT stage is only what the
+ * turn waited for its transcript after end_of_utterance (0 when speculative STT finished within the pause), so it is
+ * not LiveKit's transcription_delay, which counts from the end of speech (see TurnMetrics).
+ */
 export const stageMetricName: Record<LatencyStageId, string> = {
   mic: 'mic_capture',
   uplink: 'uplink',
   eou: 'end_of_utterance_delay',
-  stt: 'transcription_delay',
+  stt: 'stt_after_eou',
   llm: 'llm_to_first_sentence',
   tts: 'tts_ttfb',
   downlink: 'downlink_playout'
@@ -83,14 +88,22 @@ export interface TurnBreakdown {
 }
 
 export interface TurnMetrics {
+  /** End of speech (at the mic) → the turn was committed (end_of_utterance). */
   end_of_utterance_delay: number | null
+  /**
+   * LiveKit's: end of speech (at the mic) → the final transcript was available, never negative. Speculative STT
+   * often has it before end_of_utterance, so this is usually below end_of_utterance_delay.
+   */
   transcription_delay: number | null
+  /** The recognizer's own time for the transcript the turn used (on-device: the worker's compute, queue wait left out). */
+  stt_compute_ms: number | null
+  /** The LLM request (the turn starts once it has both its transcript and end_of_utterance) → its first token. */
   llm_ttft: number | null
   tts_ttfb: number | null
   e2e_latency: number | null
 }
 
-export const metricNames = ['end_of_utterance_delay', 'transcription_delay', 'llm_ttft', 'tts_ttfb', 'e2e_latency'] as const satisfies ReadonlyArray<keyof TurnMetrics>
+export const metricNames = ['end_of_utterance_delay', 'transcription_delay', 'stt_compute_ms', 'llm_ttft', 'tts_ttfb', 'e2e_latency'] as const satisfies ReadonlyArray<keyof TurnMetrics>
 
 function diff(at: AlignedMarks['at'], from: TurnMarkName, to: TurnMarkName): number | null {
   const a = at[from]
@@ -98,11 +111,15 @@ function diff(at: AlignedMarks['at'], from: TurnMarkName, to: TurnMarkName): num
   return a === undefined || b === undefined ? null : b - a
 }
 
-export function turnMetrics(at: AlignedMarks['at']): TurnMetrics {
+/** `compute`: the trace's measured compute (its `stt` is stt_compute_ms). */
+export function turnMetrics(at: AlignedMarks['at'], compute?: { stt?: number }): TurnMetrics {
+  const transcription = diff(at, 'speech_end_mic', 'transcript')
+  const llmStart = at.transcript === undefined ? at.end_of_utterance : at.end_of_utterance === undefined ? at.transcript : Math.max(at.transcript, at.end_of_utterance)
   return {
     end_of_utterance_delay: diff(at, 'speech_end_mic', 'end_of_utterance'),
-    transcription_delay: diff(at, 'end_of_utterance', 'transcript'),
-    llm_ttft: diff(at, 'transcript', 'llm_first_token'),
+    transcription_delay: transcription === null ? null : Math.max(0, transcription),
+    stt_compute_ms: compute?.stt ?? null,
+    llm_ttft: llmStart === undefined || at.llm_first_token === undefined || at.transcript === undefined ? null : at.llm_first_token - llmStart,
     tts_ttfb: diff(at, 'first_sentence', 'tts_first_audio'),
     e2e_latency: diff(at, 'speech_end_mic', 'playout')
   }
@@ -114,8 +131,8 @@ export function turnMetrics(at: AlignedMarks['at']): TurnMetrics {
  * so the segments always sum to (end − start): a clock error shows as a clamped 0 ms stage, never as a total that
  * does not add up. `now` (reference clock) makes the stage after the last boundary a running one.
  */
-export function turnBreakdown(at: AlignedMarks['at'], opts: { now?: number } = {}): TurnBreakdown {
-  const metrics = turnMetrics(at)
+export function turnBreakdown(at: AlignedMarks['at'], opts: { now?: number; compute?: { stt?: number } } = {}): TurnBreakdown {
+  const metrics = turnMetrics(at, opts.compute)
   const boundaries: Array<{ stage: LatencyStageId; at: number }> = []
   for (const stage of latencyStages) {
     const t = at[stageEndMark[stage.id]]

@@ -16,7 +16,10 @@ export const turnMarkNames = [
   'uplink_arrival',
   /** The turn was committed: end_of_utterance (local VAD event over signaling, or the server VAD backstop). */
   'end_of_utterance',
-  /** Final transcript ready. */
+  /**
+   * The final transcript was available: with speculative STT, when it arrived (often before end_of_utterance, hidden
+   * in the pause); else when the STT call at the commit returned.
+   */
   'transcript',
   /** First LLM token. */
   'llm_first_token',
@@ -54,7 +57,11 @@ export const turnTraceSchema = z.object({
   marks: z.array(turnMarkSchema).max(64),
   /** Offsets the emitter measured, ms to ADD to a clock's time to get the main-process clock (e.g. backend → main). */
   clockOffsets: z.object({ backend: z.number().finite().optional(), renderer: z.number().finite().optional() }).strict().optional(),
-  /** Measured compute inside the backend (ms): what pipeline overhead is computed against. */
+  /**
+   * Measured compute inside the backend (ms). `stt` is stt_compute_ms: the recognizer's own time for the transcript
+   * the turn used (on-device: the worker's compute without its queue wait; a cloud STT: the call), even when
+   * speculative STT hid it inside the pause before end_of_utterance.
+   */
   compute: z
     .object({ stt: z.number().nonnegative().optional(), llm: z.number().nonnegative().optional(), tts: z.number().nonnegative().optional() })
     .strict()

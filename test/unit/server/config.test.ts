@@ -115,3 +115,17 @@ describe('listening beyond loopback needs a token secret', () => {
     expect(listenRefusal('127.0.0.1', false)).toBeNull()
   })
 })
+
+describe('--models-dir: where the on-device speech models are', () => {
+  const defaults = defaultBackendConfig(1)
+  it('is taken as given; without it, $VOICE_ASSISTANT_MODELS_DIR, else <user data>/models', () => {
+    expect(defaults.modelsDir).toBeUndefined() // an in-process backend (tests, benches) has no on-device STT unless set
+    expect(serve(parseServerArgs(['--models-dir', '/srv/models'], defaults)).config.modelsDir).toBe('/srv/models')
+    expect(serve(parseServerArgs([], defaults, { VOICE_ASSISTANT_MODELS_DIR: '/env/models' })).config.modelsDir).toBe('/env/models')
+    expect(serve(parseServerArgs([], defaults, { HOME: '/home/u', XDG_CONFIG_HOME: '/home/u/.config' })).config.modelsDir).toMatch(/Voice Assistant[/\\]models$/)
+  })
+  it('an empty folder name or a missing value is a usage error', () => {
+    expect(() => parseServerArgs(['--models-dir', ''], defaults)).toThrow(/modelsDir/)
+    expect(() => parseServerArgs(['--models-dir'], defaults)).toThrow(/--models-dir needs a value/)
+  })
+})

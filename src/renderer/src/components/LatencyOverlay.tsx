@@ -181,7 +181,7 @@ function Waterfall({ breakdown }: { breakdown: TurnBreakdown }): React.JSX.Eleme
                 <>
                   <strong>{Math.round(seg.durationMs)}</strong>
                   <span className="subtle"> / {seg.budgetMs} ms</span>
-                  {seg.clamped && <span title="its end mark came before its start: clock offset error or overlapped work"> *</span>}
+                  {seg.clamped && <span title="its end mark came before its start: done earlier (speculative STT within the pause) or a clock offset error"> *</span>}
                 </>
               ) : seg ? (
                 <span className="subtle">in {latencyStages.find((s) => s.id === seg.stage)!.label.toLowerCase()}</span>

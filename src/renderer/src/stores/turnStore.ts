@@ -113,7 +113,7 @@ export function offsetsFor(trace: TurnTrace, mainOffset: OffsetEstimate | null):
 }
 
 export function breakdownOf(trace: TurnTrace, mainOffset: OffsetEstimate | null, now?: number): TurnBreakdown {
-  return turnBreakdown(alignMarks(trace.marks, offsetsFor(trace, mainOffset)).at, trace.status === 'running' ? { now } : {})
+  return turnBreakdown(alignMarks(trace.marks, offsetsFor(trace, mainOffset)).at, { ...(trace.status === 'running' ? { now } : {}), compute: trace.compute })
 }
 
 /** The session's turns as a JSON document (export). */

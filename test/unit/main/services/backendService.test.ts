@@ -51,6 +51,26 @@ describe('BackendService', () => {
     expect(service.status.state).toBe('ready')
   })
 
+  it('embedded: the backend is started with the app\'s models folder, so its voice loop uses the model the user installed', async () => {
+    const launched: string[][] = []
+    const children: FakeChild[] = []
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, {
+      modelsDir: '/home/u/.config/Voice Assistant/models',
+      maxStartRetries: 0,
+      spawn: (_command, args) => {
+        launched.push(args)
+        const child = new FakeChild()
+        children.push(child)
+        return child.asChildProcess()
+      }
+    })
+    const started = service.start()
+    await new Promise((r) => setTimeout(r, 10))
+    children[0]!.exit(1)
+    await started
+    expect(launched[0]).toEqual(['server.js', '--models-dir', '/home/u/.config/Voice Assistant/models'])
+  })
+
   it('embedded: an exit before ready becomes an error that includes the stderr tail', async () => {
     const children: FakeChild[] = []
     const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { maxStartRetries: 0 })

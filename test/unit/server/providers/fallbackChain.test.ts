@@ -271,3 +271,65 @@ describe('FallbackChain for STT and TTS', () => {
     expect(switches[0]).toMatchObject({ stage: 'tts', to: { id: 'espeak-ng' }, afterOutput: true })
   })
 })
+
+describe('FallbackChain: providers that come and go, per-call switch hooks', () => {
+  const stt = (id: string, answer: () => string, available?: () => boolean): SttProvider => ({
+    id,
+    label: `${id} STT`,
+    stage: 'stt',
+    transcribe: async () => answer(),
+    ...(available ? { available } : {})
+  })
+  const call = (chain: FallbackChain<SttProvider>, hooks?: { onSwitch?: (s: FallbackSwitch) => void }) =>
+    chain.once((p, signal) => p.transcribe({ samples: new Int16Array(1600), sampleRate: 16000 }, { signal }), new AbortController().signal, hooks)
+
+  it('a provider that is not available now is left out, and is tried again once it is', async () => {
+    let installed = false
+    const failing = stt('cloud', () => {
+      throw new ProviderError('http_status', 'HTTP 401 (check the API key): bad key', 401)
+    })
+    const onDevice = stt('on-device', () => 'on the device', () => installed)
+    const switches: FallbackSwitch[] = []
+    const chain = new FallbackChain<SttProvider>([failing, onDevice], { stage: 'stt', firstChunkTimeoutMs: 1000, idleTimeoutMs: 1000, onSwitch: (s) => switches.push(s) })
+    expect(chain.order().map((p) => p.id)).toEqual(['cloud'])
+    await expect(call(chain)).rejects.toMatchObject({ message: 'Speech to text: every provider failed — cloud STT: HTTP 401 (check the API key): bad key' })
+    expect(switches.at(-1)!.message).toBe('Speech to text: cloud STT failed: HTTP 401 (check the API key): bad key — no other provider left')
+    installed = true
+    expect(chain.order().map((p) => p.id)).toEqual(['on-device', 'cloud']) // cloud still cooling down
+    expect((await call(chain)).value).toBe('on the device')
+  })
+
+  it('with no provider to try, the call fails with the chain’s own sentence', async () => {
+    const chain = new FallbackChain<SttProvider>([stt('on-device', () => 'x', () => false)], {
+      stage: 'stt',
+      firstChunkTimeoutMs: 1000,
+      idleTimeoutMs: 1000,
+      noProviderMessage: () => 'install a model first'
+    })
+    const error = await call(chain).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(FallbackExhaustedError)
+    expect(error).toMatchObject({ message: 'install a model first', attempts: [] })
+    const plain = new FallbackChain<SttProvider>([], { stage: 'stt', firstChunkTimeoutMs: 1000, idleTimeoutMs: 1000 })
+    await expect(call(plain)).rejects.toMatchObject({ message: 'Speech to text: no provider configured' })
+  })
+
+  it('a call’s own onSwitch hears that call’s switches (the turn notes them), besides the chain’s', async () => {
+    const chainSwitches: FallbackSwitch[] = []
+    const chain = new FallbackChain<SttProvider>(
+      [
+        stt('cloud', () => {
+          throw new ProviderError('timeout', 'no answer within 4000 ms')
+        }),
+        stt('on-device', () => 'hello')
+      ],
+      { stage: 'stt', firstChunkTimeoutMs: 1000, idleTimeoutMs: 1000, cooldownMs: 0, onSwitch: (s) => chainSwitches.push(s) }
+    )
+    const mine: string[] = []
+    expect((await call(chain, { onSwitch: (s) => mine.push(s.message) })).value).toBe('hello')
+    expect(mine).toEqual(['Speech to text: cloud STT failed: no answer within 4000 ms — using on-device STT'])
+    expect(chainSwitches.map((s) => s.message)).toEqual(mine)
+    await call(chain) // another call without a hook: only the chain hears it
+    expect(mine).toHaveLength(1)
+    expect(chainSwitches).toHaveLength(2)
+  })
+})

@@ -18,6 +18,7 @@ function builder() {
       systemPrompt: name,
       labels: { stt: [`STT ${name}`], llm: ['Fake LLM'], tts: ['Fake TTS'] },
       warmUp: () => void warm++,
+      refresh: async () => undefined,
       close: () => void closed.push(name)
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PipelineContext } from '../../../../src/server/pipelines/types'
+import { OnDeviceStt } from '../../../../src/server/providers/onDeviceStt'
 import { VoiceRuntime } from '../../../../src/server/voice/voiceRuntime'
 import { FakeClock } from '../../../helpers/fakeClock'
 import { EnergyBatch } from '../../../helpers/voiceSessionRig'
@@ -38,6 +39,19 @@ describe('VoiceRuntime', () => {
     expect(batch.closed).toBe(true)
     expect(runtime.ttsPool.spares).toBe(0)
     expect(clock.liveTimers).toBe(0)
+  })
+
+  it('owns one on-device STT for every session (a models folder given), and closes its thread with the runtime', async () => {
+    const runtime = new VoiceRuntime({ clock: new FakeClock(), loadVadBatch: null, onDeviceStt: { modelsDir: '/nonexistent/models' } })
+    expect(runtime.onDeviceStt).toBeInstanceOf(OnDeviceStt)
+    expect(runtime.onDeviceStt!.modelsDir).toBe('/nonexistent/models')
+    await runtime.onDeviceStt!.refresh()
+    expect(runtime.onDeviceStt!.available()).toBe(false) // nothing installed there
+    await runtime.close()
+    await expect(runtime.onDeviceStt!.transcribe({ samples: new Int16Array(1600), sampleRate: 16000 }, { signal: new AbortController().signal })).rejects.toMatchObject({ kind: 'unavailable', message: /stopped/ })
+    const without = new VoiceRuntime({ clock: new FakeClock(), loadVadBatch: null })
+    expect(without.onDeviceStt).toBeNull() // none unless asked for
+    await without.close()
   })
 
   it('without a VAD batch loader there is no server VAD backstop', () => {

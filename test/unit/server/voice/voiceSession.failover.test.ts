@@ -1,5 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ProviderError } from '../../../../src/server/providers/errors'
+import { noSpeechToTextMessage, OnDeviceStt, type OnDeviceResult } from '../../../../src/server/providers/onDeviceStt'
+import { installTestMoonshine } from '../../../helpers/moonshineTestModel'
 import { FakeStt, startVoiceSessionRig, type VoiceSessionRig } from '../../../helpers/voiceSessionRig'
 
 describe('VoiceSession: provider failover', () => {
@@ -61,7 +66,7 @@ describe('VoiceSession: provider failover', () => {
     expect(rig.lastTrace('t2')).toMatchObject({ status: 'done', transcript: 'hello' })
   })
 
-  it('configure swaps the providers; the chains a running turn uses close when that turn ends; no STT configured is a warning', async () => {
+  it('configure swaps the providers; the chains a running turn uses close when that turn ends', async () => {
     rig = startVoiceSessionRig()
     rig.llm.hold = true
     await rig.run(500)
@@ -74,7 +79,6 @@ describe('VoiceSession: provider failover', () => {
     const labels = rig.session.configure({ stt: [], llm: [], tts: [], systemPrompt: 'Be brief.' })
     expect(labels).toEqual({ stt: ['Fake STT'], llm: ['Fake LLM'], tts: ['Fake TTS'] })
     expect(rig.chainEvents).toMatchObject({ built: 2, closed: 0 }) // the running turn still uses the old ones
-    expect(rig.notices.at(-1)).toEqual({ level: 'warning', message: 'No speech-to-text provider is configured for the voice loop: set one in Settings → Providers.' })
     rig.llm.release()
     await rig.run(1500)
     expect(rig.chainEvents).toMatchObject({ built: 2, closed: 1 })
@@ -83,5 +87,69 @@ describe('VoiceSession: provider failover', () => {
     rig.client('endOfUtterance', 't2')
     await rig.run(200)
     expect(rig.llm.calls.at(-1)!.messages[0]).toEqual({ role: 'system', content: 'Be brief.' })
+  })
+})
+
+describe('VoiceSession: the on-device STT of the runtime', () => {
+  let rig: VoiceSessionRig
+  const cleanups: Array<() => unknown> = []
+  afterEach(async () => {
+    await rig?.close()
+    for (const c of cleanups.splice(0).reverse()) await c()
+  })
+  async function modelsFolder(installed: boolean): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'session-on-device-'))
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    if (installed) await installTestMoonshine(dir, 'moonshine-tiny-q8', { words: ['what', 'is', 'twelve', 'times', 'seven'] })
+    return dir
+  }
+
+  it('nothing configured and no model installed: configure says how to install one; a spoken turn ends with that notice, no apology; a model installed then is used at the next turn', async () => {
+    const dir = await modelsFolder(false)
+    rig = startVoiceSessionRig({ stt: [], onDeviceStt: new OnDeviceStt({ modelsDir: dir }) })
+    rig.session.configure({ stt: [], llm: [], tts: [] })
+    await rig.runUntil(() => rig.notices.length > 0)
+    expect(rig.notices).toEqual([{ level: 'warning', message: noSpeechToTextMessage(dir) }])
+    await rig.run(200)
+    rig.client('vadActive')
+    rig.client('speechStart', 't1')
+    await rig.run(600, 'speech')
+    rig.client('endOfUtterance', 't1')
+    await rig.runUntil(() => rig.lastTrace('t1')?.status === 'failed')
+    expect(rig.notices.at(-1)).toEqual({ level: 'error', message: `Turn failed: ${noSpeechToTextMessage(dir)}` })
+    expect(rig.tts.sentences).toEqual([]) // nothing to apologize for: there was no recognizer to fail
+    // The user installs the model (the app's setup, or npm run models): the next turn uses it, with no restart.
+    await installTestMoonshine(dir, 'moonshine-tiny-q8', { words: ['what', 'is', 'twelve', 'times', 'seven'] })
+    rig.client('speechStart', 't2')
+    await rig.run(1500, 'speech')
+    rig.client('endOfUtterance', 't2')
+    await rig.runUntil(() => rig.lastTrace('t2')?.status === 'done')
+    expect(rig.lastTrace('t2')).toMatchObject({ transcript: 'what is twelve times seven', providers: { stt: 'on-device Moonshine Tiny' } })
+  })
+
+  it('nothing configured, a model installed: transcribed on the device once, at the early speech_end; the commit reuses it', async () => {
+    const dir = await modelsFolder(true)
+    const results: OnDeviceResult[] = []
+    rig = startVoiceSessionRig({ stt: [], onDeviceStt: new OnDeviceStt({ modelsDir: dir, onResult: (r) => results.push(r) }) })
+    rig.session.configure({ stt: [], llm: [], tts: [] })
+    await rig.runUntil(() => rig.session.labels.stt.length > 0) // the runtime looks at the models folder at start
+    expect(rig.session.labels.stt).toEqual(['on-device Moonshine Tiny'])
+    rig.client('vadActive')
+    rig.client('speechStart', 't1')
+    await rig.run(1500, 'speech')
+    rig.client('speechEnd')
+    await rig.runUntil(() => results.length === 1) // the speculative transcription, on the STT thread
+    rig.client('endOfUtterance', 't1')
+    await rig.runUntil(() => rig.lastTrace('t1')?.status === 'done')
+    const trace = rig.lastTrace('t1')!
+    expect(trace).toMatchObject({ transcript: 'what is twelve times seven', providers: { stt: 'on-device Moonshine Tiny' } })
+    expect(trace.notes?.join('\n')).toMatch(/speculative STT/)
+    expect(results).toHaveLength(1) // the commit did not transcribe again
+    expect(trace.compute?.stt).toBe(results[0]!.computeMs) // stt_compute_ms: the engine's, without its queue wait
+    // The final transcript was there before the turn was committed.
+    const at = (name: string): number => trace.marks.find((m) => m.name === name)!.at
+    expect(at('transcript')).toBeLessThanOrEqual(at('end_of_utterance'))
+    expect(rig.notices).toEqual([])
+    expect(rig.llm.calls[0]!.messages.at(-1)!.content).toBe('what is twelve times seven')
   })
 })

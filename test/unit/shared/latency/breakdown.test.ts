@@ -48,7 +48,9 @@ describe('turn breakdown', () => {
     expect(b.segments.reduce((sum, s) => sum + s.durationMs, 0)).toBe(742)
     expect(b.e2eMs).toBe(742)
     expect(b.totalMs).toBe(742)
-    expect(b.metrics).toEqual({ end_of_utterance_delay: 200, transcription_delay: 130, llm_ttft: 150, tts_ttfb: 80, e2e_latency: 742 })
+    // transcription_delay is LiveKit's: from the end of speech (not from end_of_utterance) to the final transcript.
+    expect(b.metrics).toEqual({ end_of_utterance_delay: 200, transcription_delay: 330, stt_compute_ms: null, llm_ttft: 150, tts_ttfb: 80, e2e_latency: 742 })
+    expect(turnBreakdown(alignMarks(fullTurn, offsets).at, { compute: { stt: 118 } }).metrics.stt_compute_ms).toBe(118)
     expect(b.segments.map((s) => s.budgetMs)).toEqual(latencyStages.map((s) => s.budgetMs))
     expect(b.segments.every((s) => s.startMs >= 0 && !s.clamped && !s.running)).toBe(true)
   })
@@ -60,14 +62,23 @@ describe('turn breakdown', () => {
     expect(b.segments.reduce((sum, s) => sum + s.durationMs, 0)).toBe(b.e2eMs)
   })
 
-  it('out-of-order marks (clock error, STT done before EOU) clamp to 0 ms and the sum still equals e2e', () => {
+  it('STT done before EOU (speculative STT hidden in the pause) clamps its stage to 0 ms and the sum still equals e2e', () => {
     const skewed = fullTurn.map((m) => (m.name === 'transcript' ? { ...m, at: m.at - 250 } : m))
     const b = turnBreakdown(alignMarks(skewed, offsets).at)
     const stt = b.segments.find((s) => s.stage === 'stt')!
     expect(stt).toMatchObject({ durationMs: 0, clamped: true })
     expect(b.segments.find((s) => s.stage === 'llm')!.durationMs).toBe(360) // from EOU, where STT was clamped
     expect(b.segments.reduce((sum, s) => sum + s.durationMs, 0)).toBe(742)
-    expect(b.metrics.transcription_delay).toBe(-120) // the raw metric keeps the truth for the record
+    expect(b.metrics.transcription_delay).toBe(80) // the transcript was there 80 ms after the speech ended…
+    expect(b.metrics.end_of_utterance_delay).toBe(200) // …well before the turn was committed
+    expect(b.metrics.llm_ttft).toBe(280) // the LLM was asked at the commit, not when the transcript arrived
+  })
+
+  it('transcription_delay is never negative (a clock error putting the transcript before the end of speech)', () => {
+    const early = fullTurn.map((m) => (m.name === 'transcript' ? { ...m, at: T0 - 30 + BACKEND } : m))
+    expect(turnBreakdown(alignMarks(early, offsets).at).metrics.transcription_delay).toBe(0)
+    const noMic = fullTurn.filter((m) => m.name !== 'speech_end_mic')
+    expect(turnBreakdown(alignMarks(noMic, offsets).at).metrics.transcription_delay).toBeNull()
   })
 
   it('a running turn grows its current stage up to now', () => {
