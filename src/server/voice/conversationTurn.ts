@@ -317,6 +317,11 @@ export class ConversationTurn implements Turn {
         for (const frame of framer.push(resampler.push(pcm))) this.emitFrame(frame)
       }
       this.spoken.push(text)
+      // The reply so far, sentence by sentence as it goes out, so the window's history streams with the voice.
+      if (!this.cancelled) {
+        trace.reply = this.spoken.join(' ')
+        this.sink.trace(structuredClone(trace))
+      }
     }
     const last = framer.flush()
     if (last) this.emitFrame(last)

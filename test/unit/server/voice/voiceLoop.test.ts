@@ -104,6 +104,11 @@ describe('VoiceLoop', () => {
     expect(lastTrace.marks.find((m) => m.name === 'first_sentence')!.at).toBeLessThan(request.endedAt!)
     const sent = request.json as { messages: Array<{ role: string }> }
     expect(sent.messages[0]).toEqual({ role: 'system', content: 'Be brief.' })
+    // The reply streams in the traces sentence by sentence while the turn runs (the window's history follows it).
+    const partials = sink.traces.filter((t) => t.status === 'running' && t.reply).map((t) => t.reply)
+    expect(partials[0]).toBe('Here is the first sentence.')
+    expect(partials.at(-1)).toBe('Here is the first sentence. Then a second one follows slowly, word by word. And a third to finish.')
+    expect(new Set(partials).size).toBe(3)
   })
 
   it('utterance audio → STT (401 on the first server, the second answers) → reply, with the failover noted', async () => {
