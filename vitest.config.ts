@@ -8,7 +8,10 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
-          testTimeout: 20_000
+          // Generous bounds, not speed checks: with the whole unit project on two cores, loading a model on a worker
+          // thread (tsx in the thread) once took over 10 s. A hung test still fails, just later.
+          testTimeout: 60_000,
+          hookTimeout: 60_000
         }
       },
       {

@@ -148,6 +148,8 @@ describe.skipIf(missing)('conversation window (browser mode)', () => {
       await p.keyboard.press('Enter')
       await expect.poll(() => state(p), { timeout: 10_000 }).toBe('listening')
       const name = await p.evaluate(() => getComputedStyle(document.querySelector('.orb-ring')!).animationName)
+      // Past the push-to-talk debounce (150 ms, key chatter): a cancel sooner after the press is ignored by design.
+      await p.waitForTimeout(250)
       await p.keyboard.press('Escape')
       await expect.poll(() => state(p), { timeout: 10_000 }).toBe('idle')
       return name

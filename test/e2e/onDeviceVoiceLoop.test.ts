@@ -45,6 +45,8 @@ describe.skipIf(missing)('voice loop with on-device speech recognition, no STT e
     const userDataDir = await mkdtemp(join(tmpdir(), 'va-on-device-'))
     await installTestMoonshine(join(userDataDir, 'models'), 'moonshine-tiny-q8', { words: ['what', 'is', 'twelve', 'times', 'seven'] })
     app = await startBrowserApp({ userDataDir })
+    // Hands-free: the fake mic talks and the app's VAD hears it (push-to-talk would wait for the talk key).
+    await app.core.settings.update({ listening: { mode: 'hands-free' } })
   })
 
   afterAll(async () => {
@@ -68,14 +70,14 @@ describe.skipIf(missing)('voice loop with on-device speech recognition, no STT e
     browser = await launchChromium({ fakeMicWav: await corpus.writeWav('on-device-question', clip.samples, { rate: 48_000 }) })
     page = await browser.newPage({ viewport: { width: 1180, height: 1000 }, acceptDownloads: true })
     if (process.env.VOICE_DEBUG) page.on('console', (m) => console.error('[page]', m.text()))
+    const openedAt = Date.now()
     await page.goto(app.server.url)
     await page.waitForSelector('.app[data-ready="true"]')
-    await page.waitForSelector('[data-testid="conversation-connect"]:not([disabled])', { timeout: 60_000 })
-    const clickedAt = Date.now()
-    await page.getByTestId('conversation-connect').click()
-    await page.waitForSelector('[data-testid="conversation-disconnect"]', { timeout: 30_000 })
-    const listeningAt = (await debug()).clientEvents.find((e) => e.type === 'vadActive')?.at
-    expect(listeningAt! - clickedAt, 'the app must listen before the fake mic starts speaking').toBeLessThan(LEAD_MS - 1000)
+    // No Connect press: the window joins the backend by itself, in the voice pipeline.
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
+    await expect.poll(async () => (await debug())?.clientEvents.find((e) => e.type === 'vadActive')?.at, { timeout: 10_000 }).toBeDefined()
+    const listeningAt = (await debug()).clientEvents.find((e) => e.type === 'vadActive')!.at
+    expect(listeningAt - openedAt, 'the app must listen before the fake mic starts speaking').toBeLessThan(LEAD_MS - 1000)
 
     await expect.poll(async () => (await debug()).playouts.length, { timeout: 45_000, interval: 200 }).toBeGreaterThan(0)
     await expect.poll(async () => (await exportedTurns()).some((t) => t.status === 'done' && t.breakdown.e2eMs !== null), { timeout: 45_000, interval: 500 }).toBe(true)

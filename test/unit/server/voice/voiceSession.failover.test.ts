@@ -90,13 +90,19 @@ describe('VoiceSession: provider failover', () => {
   })
 })
 
+/**
+ * The on-device engine loads and runs on its own worker thread (the TypeScript source through tsx in tests): with
+ * the whole unit suite running on two cores that took over 10 s once, so these waits allow 40 s.
+ */
+const ON_DEVICE_WAIT_MS = 40_000
+
 describe('VoiceSession: the on-device STT of the runtime', () => {
   let rig: VoiceSessionRig
   const cleanups: Array<() => unknown> = []
   afterEach(async () => {
     await rig?.close()
     for (const c of cleanups.splice(0).reverse()) await c()
-  })
+  }, 120_000)
   async function modelsFolder(installed: boolean): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'session-on-device-'))
     cleanups.push(() => rm(dir, { recursive: true, force: true }))
@@ -108,14 +114,14 @@ describe('VoiceSession: the on-device STT of the runtime', () => {
     const dir = await modelsFolder(false)
     rig = startVoiceSessionRig({ stt: [], onDeviceStt: new OnDeviceStt({ modelsDir: dir }) })
     rig.session.configure({ stt: [], llm: [], tts: [] })
-    await rig.runUntil(() => rig.notices.length > 0)
+    await rig.runUntil(() => rig.notices.length > 0, ON_DEVICE_WAIT_MS)
     expect(rig.notices).toEqual([{ level: 'warning', message: noSpeechToTextMessage(dir) }])
     await rig.run(200)
     rig.client('vadActive')
     rig.client('speechStart', 't1')
     await rig.run(600, 'speech')
     rig.client('endOfUtterance', 't1')
-    await rig.runUntil(() => rig.lastTrace('t1')?.status === 'failed')
+    await rig.runUntil(() => rig.lastTrace('t1')?.status === 'failed', ON_DEVICE_WAIT_MS)
     expect(rig.notices.at(-1)).toEqual({ level: 'error', message: `Turn failed: ${noSpeechToTextMessage(dir)}` })
     expect(rig.tts.sentences).toEqual([]) // nothing to apologize for: there was no recognizer to fail
     // The user installs the model (the app's setup, or npm run models): the next turn uses it, with no restart.
@@ -123,24 +129,24 @@ describe('VoiceSession: the on-device STT of the runtime', () => {
     rig.client('speechStart', 't2')
     await rig.run(1500, 'speech')
     rig.client('endOfUtterance', 't2')
-    await rig.runUntil(() => rig.lastTrace('t2')?.status === 'done')
+    await rig.runUntil(() => rig.lastTrace('t2')?.status === 'done', ON_DEVICE_WAIT_MS)
     expect(rig.lastTrace('t2')).toMatchObject({ transcript: 'what is twelve times seven', providers: { stt: 'on-device Moonshine Tiny' } })
-  })
+  }, 120_000)
 
   it('nothing configured, a model installed: transcribed on the device once, at the early speech_end; the commit reuses it', async () => {
     const dir = await modelsFolder(true)
     const results: OnDeviceResult[] = []
     rig = startVoiceSessionRig({ stt: [], onDeviceStt: new OnDeviceStt({ modelsDir: dir, onResult: (r) => results.push(r) }) })
     rig.session.configure({ stt: [], llm: [], tts: [] })
-    await rig.runUntil(() => rig.session.labels.stt.length > 0) // the runtime looks at the models folder at start
+    await rig.runUntil(() => rig.session.labels.stt.length > 0, ON_DEVICE_WAIT_MS) // the runtime looks at the models folder at start
     expect(rig.session.labels.stt).toEqual(['on-device Moonshine Tiny'])
     rig.client('vadActive')
     rig.client('speechStart', 't1')
     await rig.run(1500, 'speech')
     rig.client('speechEnd')
-    await rig.runUntil(() => results.length === 1) // the speculative transcription, on the STT thread
+    await rig.runUntil(() => results.length === 1, ON_DEVICE_WAIT_MS) // the speculative transcription, on the STT thread
     rig.client('endOfUtterance', 't1')
-    await rig.runUntil(() => rig.lastTrace('t1')?.status === 'done')
+    await rig.runUntil(() => rig.lastTrace('t1')?.status === 'done', ON_DEVICE_WAIT_MS)
     const trace = rig.lastTrace('t1')!
     expect(trace).toMatchObject({ transcript: 'what is twelve times seven', providers: { stt: 'on-device Moonshine Tiny' } })
     expect(trace.notes?.join('\n')).toMatch(/speculative STT/)
@@ -151,5 +157,5 @@ describe('VoiceSession: the on-device STT of the runtime', () => {
     expect(at('transcript')).toBeLessThanOrEqual(at('end_of_utterance'))
     expect(rig.notices).toEqual([])
     expect(rig.llm.calls[0]!.messages.at(-1)!.content).toBe('what is twelve times seven')
-  })
+  }, 120_000)
 })
