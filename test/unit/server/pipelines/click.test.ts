@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { AudioFrame } from '../../../../src/server/audio/audioReceiver'
-import { FRAME_SAMPLES } from '../../../../src/server/audio/opusCodec'
 import { clickFrame, createClickPipeline } from '../../../../src/server/pipelines/click'
 import type { PipelineContext } from '../../../../src/server/pipelines/types'
-
-const silence = (): Int16Array => new Int16Array(FRAME_SAMPLES)
-const loud = (v: number): Int16Array => new Int16Array(FRAME_SAMPLES).fill(v)
-const frame = (pcm: Int16Array, i: number): AudioFrame => ({ pcm, sampleRate: 48_000, rtpTimestamp: i * FRAME_SAMPLES, concealed: false, receivedAt: i * 20 })
-
-function ctx(): PipelineContext & { replies: Int16Array[]; notes: string[] } {
-  const replies: Int16Array[] = []
-  const notes: string[] = []
-  return { sessionId: 's', replies, notes, reply: (p) => replies.push(p), flushReply: () => (replies.length = 0), notify: (t) => notes.push(t) }
-}
+import { frame, loud, recordingContext as ctx, silence } from '../../../helpers/pipelineFrames'
 
 describe('click pipeline', () => {
   it('answers each onset with one click, and needs quiet before the next', () => {

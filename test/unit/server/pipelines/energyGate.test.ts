@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { FRAME_SAMPLES } from '../../../../src/server/audio/opusCodec'
 import { EnergyGate, frameDbfs } from '../../../../src/server/pipelines/energyGate'
-
-const silence = (): Int16Array => new Int16Array(FRAME_SAMPLES)
-const loud = (v: number): Int16Array => new Int16Array(FRAME_SAMPLES).fill(v)
+import { loud, silence } from '../../../helpers/pipelineFrames'
 
 describe('EnergyGate', () => {
   it('opens on loud frames and closes after the hangover of quiet ones', () => {
