@@ -1,11 +1,10 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import { createSocket, type Socket } from 'node:dgram'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RelayStats } from '../../../../src/shared/contract/relay'
 import { RelayRegistrar } from '../../../../src/server/relay/registrar'
-import { encodeIceBindingRequest } from '../../../../src/server/relay/stun'
 import { killRelay, spawnRelay, type RelayProcess } from '../../../helpers/relay-process'
+import { check, rtp } from '../../../helpers/relayPackets'
 
 /**
  * The relay's flow limits against a flood, with the relay in its own process under a lowered descriptor limit
@@ -18,16 +17,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-const sign = (password: string) => (covered: Uint8Array) => new Uint8Array(createHmac('sha1', password).update(covered).digest())
-const check = (serverUfrag: string, password: string) =>
-  Buffer.from(encodeIceBindingRequest({ serverUfrag, clientUfrag: 'cli1', transactionId: randomBytes(12), useCandidate: true, integrity: sign(password) }))
-const rtp = (seq: number) => {
-  const b = Buffer.alloc(60)
-  b[0] = 0x80
-  b[1] = 111
-  b.writeUInt16BE(seq, 2)
-  return b
-}
 const passwordOf = (ufrag: string) => `pw${ufrag}0123456789abcdefghijkl`
 
 async function udp(bindIp: string): Promise<Socket> {

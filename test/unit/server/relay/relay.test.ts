@@ -1,4 +1,3 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import { createSocket, type Socket } from 'node:dgram'
 import { createConnection, createServer, type Server } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -6,7 +5,7 @@ import WebSocket from 'ws'
 import { RELAY_PROTOCOL_VERSION } from '../../../../src/shared/contract/relay'
 import { RelayRegistrar } from '../../../../src/server/relay/registrar'
 import { startRelay, type RunningRelay } from '../../../../src/server/relay/relay'
-import { encodeIceBindingRequest } from '../../../../src/server/relay/stun'
+import { check, rtp } from '../../../helpers/relayPackets'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const PASSWORD_A = 'passwordAAAAAAAAAAAAAAAA'
@@ -15,17 +14,6 @@ const cleanups: Array<() => unknown> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-const sign = (password: string) => (covered: Uint8Array) => new Uint8Array(createHmac('sha1', password).update(covered).digest())
-const check = (serverUfrag: string, password: string | null) =>
-  Buffer.from(encodeIceBindingRequest({ serverUfrag, clientUfrag: 'cli1', transactionId: randomBytes(12), useCandidate: true, integrity: password ? sign(password) : undefined }))
-const rtp = (seq: number) => {
-  const b = Buffer.alloc(60)
-  b[0] = 0x80
-  b[1] = 111
-  b.writeUInt16BE(seq, 2)
-  return b
-}
 
 /** A stand-in worker: echoes every datagram back with a one-byte worker tag appended, and records who sent it. */
 async function fakeWorker(tag: number): Promise<{ socket: Socket; port: number; seen: Array<{ port: number; first: number }> }> {
