@@ -42,6 +42,15 @@ export type TurnSignal =
   /** The client runs its own VAD and reports every utterance (even before its first one). */
   | { type: 'clientVadActive'; at: number }
 
+/**
+ * Why a turn was committed when it was: the wait the turn policy chose after the speech ended and the reason in words
+ * ("complete request → 150 ms", "waited: trailing 'for'"). The overlay shows it as the turn decision stage.
+ */
+export interface TurnDecision {
+  waitMs: number
+  reason: string
+}
+
 export type TurnAction =
   /** A new utterance: keep its audio from (now − pre-roll). */
   | { type: 'utteranceStart'; utterance: number }
@@ -49,7 +58,7 @@ export type TurnAction =
   | { type: 'speculate'; utterance: number }
   | { type: 'dropSpeculation'; utterance: number }
   /** The utterance is a turn: answer it. `early`: before end_of_utterance, revocable until closeEarlyCommit. */
-  | { type: 'commit'; utterance: number; turnId: string | null; source: SignalSource; at: number; early?: boolean }
+  | { type: 'commit'; utterance: number; turnId: string | null; source: SignalSource; at: number; early?: boolean; decision?: TurnDecision }
   /** The user went on talking after an early commit: stop and forget its reply; the utterance is open again. */
   | { type: 'revokeCommit'; utterance: number; at: number; reason: string }
   /** An early commit became final (end_of_utterance, backstop, or a new utterance began). */
