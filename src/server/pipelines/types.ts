@@ -31,6 +31,8 @@ export interface ClientEvent {
   clientTime: number
   /** The client's id for the utterance's turn (voice pipeline). */
   turnId?: string
+  /** endOfUtterance: why the app's endpointer ended it ('flush': push-to-talk released; never held by the turn policy). */
+  reason?: 'silence' | 'max_length' | 'flush'
 }
 
 export interface SessionPipeline {

@@ -1,4 +1,7 @@
-import { DEFAULT_ENDPOINTER_CONFIG, DEFAULT_REPLY_AFTER_PAUSE_MS } from '../../shared/voice/endpointer'
+import { DEFAULT_ENDPOINTER_CONFIG, type EndOfUtteranceReason } from '../../shared/voice/endpointer'
+import { adaptiveTurnPolicy, DEFAULT_TURN_POLICY_CONFIG, type TurnDecision, type TurnPolicyConfig, type TurnStrategy, type TurnVerdict } from './turnPolicy'
+
+export type { TurnDecision } from './turnPolicy'
 
 /**
  * Turn detection and barge-in for one voice session, as a pure state machine: signals in (the app's local VAD
@@ -12,11 +15,15 @@ import { DEFAULT_ENDPOINTER_CONFIG, DEFAULT_REPLY_AFTER_PAUSE_MS } from '../../s
  * the app never reported VAD events in this session, or if the app reported this utterance's start but its
  * end_of_utterance has not arrived `backstopGraceMs` after the server's.
  *
- * Early reply: once the lead VAD's speech_end is `earlyReplyAfterSpeechEndMs` old and the speculative transcript has
- * words and does not look unfinished, the utterance is committed early (`commit` with `early: true`) so the reply can
- * start before end_of_utterance. The turn stays open: a speech_resume before end_of_utterance revokes it
- * (`revokeCommit`: the reply stops and is forgotten, the utterance goes on and is committed again later with all of
- * its audio); end_of_utterance (or the backstop, or a new utterance) closes it (`closeEarlyCommit`).
+ * Early reply: the turn policy (turnPolicy.ts) reads the speculative transcript and chooses how long to wait after the
+ * voice ended (the lead VAD's speech_end reports how long the pause already is). Once the pause reaches that wait the
+ * utterance is committed early (`commit` with `early: true`) so the reply can start before end_of_utterance. The turn
+ * stays open: a speech_resume before end_of_utterance revokes it (`revokeCommit`: the reply stops and is forgotten,
+ * the utterance goes on and is committed again later with all of its audio); end_of_utterance (or the backstop, or a
+ * new utterance) closes it (`closeEarlyCommit`). When the transcript reads as unfinished ("… for", "… the") the wait
+ * may be longer than the endpointer's end_of_utterance: a silence end_of_utterance is then held until the wait is
+ * over, and speech after it (a new speech_start) continues the same utterance. A push-to-talk release (end_of_utterance
+ * by flush) or a maximum-length cut is never held. Every commit carries its `decision` (wait and reason).
  *
  * Barge-in: speech while the reply plays pauses the reply at once (a single server frame above the activation
  * probability is enough; pausing is undone cheaply). It becomes a real interruption (cancel the reply) when the speech
@@ -30,9 +37,11 @@ export type SignalSource = 'client' | 'server'
 
 export type TurnSignal =
   | { type: 'speechStart'; source: SignalSource; at: number; turnId?: string }
-  | { type: 'speechEnd'; source: SignalSource; at: number }
+  /** `pauseMs`: how long the voice had already been silent when speech_end was reported (default: the app endpointer's). */
+  | { type: 'speechEnd'; source: SignalSource; at: number; pauseMs?: number }
   | { type: 'speechResume'; source: SignalSource; at: number }
-  | { type: 'endOfUtterance'; source: SignalSource; at: number; turnId?: string }
+  /** `reason`: why the endpointer ended it; a push-to-talk release is a 'flush' (never held). Unknown = 'silence'. */
+  | { type: 'endOfUtterance'; source: SignalSource; at: number; turnId?: string; reason?: EndOfUtteranceReason }
   /** Server VAD speech probability of one frame. */
   | { type: 'probability'; p: number; at: number }
   | { type: 'replyPlaying'; playing: boolean; at: number }
@@ -41,15 +50,6 @@ export type TurnSignal =
   | { type: 'tick'; at: number }
   /** The client runs its own VAD and reports every utterance (even before its first one). */
   | { type: 'clientVadActive'; at: number }
-
-/**
- * Why a turn was committed when it was: the wait the turn policy chose after the speech ended and the reason in words
- * ("complete request → 150 ms", "waited: trailing 'for'"). The overlay shows it as the turn decision stage.
- */
-export interface TurnDecision {
-  waitMs: number
-  reason: string
-}
 
 export type TurnAction =
   /** A new utterance: keep its audio from (now − pre-roll). */
@@ -75,9 +75,16 @@ export interface TurnDetectorConfig {
   confirmSpeechMs: number
   minWordMs: number
   unconfirmedPauseMs: number
-  /** Commit early this long after the lead VAD's speech_end (see above); null = only on end_of_utterance. */
-  earlyReplyAfterSpeechEndMs: number | null
+  /** The turn policy's waits (the user's settings). */
+  policy: TurnPolicyConfig
+  /** Reply before end_of_utterance when the policy's wait is shorter (false: commit only on end_of_utterance). */
+  earlyReply: boolean
+  /** How the waits are chosen (the adaptive policy; bench turntaking also runs today's fixed one). */
+  strategy: TurnStrategy
 }
+
+/** A change of settings: any key, and any of the policy's waits. */
+export type TurnDetectorSettings = Partial<Omit<TurnDetectorConfig, 'policy'>> & { policy?: Partial<TurnPolicyConfig> }
 
 export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
   activationProbability: 0.5,
@@ -89,9 +96,16 @@ export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
   minWordMs: 200,
   /** A pause no VAD confirms as speech within this is a false alarm. */
   unconfirmedPauseMs: 250,
-  /** The app VAD's speech_end comes after 160 ms of silence: reply after a 320 ms pause (DEFAULT_REPLY_AFTER_PAUSE_MS). */
-  earlyReplyAfterSpeechEndMs: DEFAULT_REPLY_AFTER_PAUSE_MS - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs
+  policy: DEFAULT_TURN_POLICY_CONFIG,
+  earlyReply: true,
+  strategy: adaptiveTurnPolicy
 })
+
+/**
+ * The pause already elapsed when the app's speech_end arrives, when the signal does not say: the endpointer's silence
+ * before speech_end plus the lag it subtracts from the end of voicing (its offsetLagMs).
+ */
+const APP_SPEECH_END_PAUSE_MS = DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs + DEFAULT_ENDPOINTER_CONFIG.offsetLagMs
 
 /** An early commit whose end_of_utterance never comes (lost event, link down) is closed after this. */
 const EARLY_COMMIT_MAX_OPEN_MS = 5000
@@ -104,6 +118,10 @@ interface Utterance {
   turnId: string | null
   speculating: boolean
   lastEndAt: number | null
+  /** When the voice ended (the lead VAD's speech_end less the pause it reports), or null while speaking. */
+  voiceEndAt: number | null
+  /** A silence end_of_utterance of the lead VAD arrived and is held (the transcript reads as unfinished). */
+  heldEndOfUtterance: boolean
   backstopAt: number | null
   /** Started while the reply played: an interruption candidate. */
   interruption: boolean
@@ -125,13 +143,17 @@ export class TurnDetector {
   /** Set once the pausing speech is confirmed (an utterance is open for it). */
   private pauseUtterance: number | null = null
 
-  constructor(config: Partial<TurnDetectorConfig> = {}) {
-    this.config = { ...DEFAULT_TURN_DETECTOR_CONFIG, ...config }
+  constructor(config: TurnDetectorSettings = {}) {
+    this.config = merge(DEFAULT_TURN_DETECTOR_CONFIG, config)
   }
 
-  /** Change settings between turns (e.g. the user's reply-after-pause setting). */
-  configure(config: Partial<TurnDetectorConfig>): void {
-    this.config = { ...this.config, ...config }
+  /** Change settings between turns (e.g. the user's waits); `policy` is merged key by key. */
+  configure(config: TurnDetectorSettings): void {
+    this.config = merge(this.config, config)
+  }
+
+  get settings(): Readonly<TurnDetectorConfig> {
+    return this.config
   }
 
   get replyPaused(): boolean {
@@ -177,9 +199,13 @@ export class TurnDetector {
       case 'endOfUtterance':
         this.onEndOfUtterance(signal, out)
         break
-      case 'interruptionTranscript':
+      case 'interruptionTranscript': {
         this.onInterruptionTranscript(signal, out)
+        // The transcript may be all the early reply waited for: decide now, not at the next tick (~10 ms sooner).
+        const u = this.live()
+        if (u?.id === signal.utterance) this.mayCommitEarly(u, signal.at, out)
         break
+      }
       case 'tick':
         this.onTick(signal.at, out)
         break
@@ -200,6 +226,8 @@ export class TurnDetector {
         u.clientStarted = true
         if (signal.turnId) u.turnId = signal.turnId
       }
+      // Speech after a held end_of_utterance: the same sentence goes on (the VAD saw a new utterance).
+      if (u.heldEndOfUtterance && this.leads(signal.source, u)) this.continueUtterance(u, out)
       return
     }
     const utterance: Utterance = {
@@ -209,6 +237,8 @@ export class TurnDetector {
       turnId: signal.source === 'client' ? (signal.turnId ?? null) : null,
       speculating: false,
       lastEndAt: null,
+      voiceEndAt: null,
+      heldEndOfUtterance: false,
       backstopAt: null,
       interruption: this.playing,
       discarded: false,
@@ -226,6 +256,7 @@ export class TurnDetector {
     const u = this.live()
     if (!u || !this.leads(signal.source, u)) return
     u.lastEndAt = signal.at
+    u.voiceEndAt = signal.at - Math.max(0, signal.pauseMs ?? (signal.source === 'client' ? APP_SPEECH_END_PAUSE_MS : SERVER_SPEECH_END_PAUSE_MS))
     if (u.interruption && this.paused && signal.at - u.startedAt < this.config.minWordMs) {
       this.falseInterruption(u, signal.at, 'too short for a word', out)
       return
@@ -239,19 +270,31 @@ export class TurnDetector {
   private onSpeechResume(signal: Extract<TurnSignal, { type: 'speechResume' }>, out: TurnAction[]): void {
     const u = this.live()
     if (!u || !this.leads(signal.source, u)) return
-    u.lastEndAt = null
-    u.backstopAt = null
-    u.transcript = undefined
     if (u.earlyCommitted) {
+      this.resetPause(u)
       u.earlyCommitted = false
       u.speculating = false
       out.push({ type: 'revokeCommit', utterance: u.id, at: signal.at, reason: 'the user went on talking' })
       return
     }
+    this.continueUtterance(u, out)
+  }
+
+  /** The user speaks again after a pause (speech_resume, or speech after a held end_of_utterance). */
+  private continueUtterance(u: Utterance, out: TurnAction[]): void {
+    this.resetPause(u)
     if (u.speculating) {
       u.speculating = false
       out.push({ type: 'dropSpeculation', utterance: u.id })
     }
+  }
+
+  private resetPause(u: Utterance): void {
+    u.lastEndAt = null
+    u.voiceEndAt = null
+    u.backstopAt = null
+    u.heldEndOfUtterance = false
+    u.transcript = undefined
   }
 
   private onEndOfUtterance(signal: Extract<TurnSignal, { type: 'endOfUtterance' }>, out: TurnAction[]): void {
@@ -259,15 +302,51 @@ export class TurnDetector {
     if (!u) return
     if (signal.source === 'client') {
       this.clientVad = true
-      this.commit(u, signal.turnId ?? u.turnId, 'client', signal.at, out)
+      if (signal.turnId) u.turnId = signal.turnId
+      this.endOfUtterance(u, 'client', signal, out)
     } else if (!this.clientVad) {
-      this.commit(u, u.turnId, 'server', signal.at, out)
+      this.endOfUtterance(u, 'server', signal, out)
+    } else if (u.heldEndOfUtterance) {
+      // The app's end_of_utterance is here (held): no backstop needed.
     } else if (u.clientStarted) {
       u.backstopAt = signal.at + this.config.backstopGraceMs
     } else {
       // The app's VAD is active and did not hear this: noise only the server heard.
       this.discard(u, 'only the server VAD heard it', signal.at, out)
     }
+  }
+
+  /** The lead VAD's end_of_utterance: commit, or hold it while the transcript reads as unfinished. */
+  private endOfUtterance(u: Utterance, source: SignalSource, signal: Extract<TurnSignal, { type: 'endOfUtterance' }>, out: TurnAction[]): void {
+    const reason = signal.reason ?? 'silence'
+    if (reason === 'silence' && !u.earlyCommitted && !(u.interruption && this.paused)) {
+      const verdict = this.verdict(u)
+      if (verdict?.holdPastEndOfUtterance && u.voiceEndAt !== null && signal.at - u.voiceEndAt < verdict.waitMs) {
+        u.heldEndOfUtterance = true
+        u.backstopAt = null
+        return
+      }
+    }
+    this.commit(u, u.turnId, source, signal.at, out, this.finalDecision(u, reason, signal.at))
+  }
+
+  /** Why a turn is committed at end_of_utterance (not early). */
+  private finalDecision(u: Utterance, reason: EndOfUtteranceReason | 'backstop' | 'held', at: number): TurnDecision {
+    const pause = u.voiceEndAt === null ? 0 : Math.max(0, Math.round(at - u.voiceEndAt))
+    if (reason === 'flush') return { waitMs: pause, reason: 'push-to-talk released' }
+    if (reason === 'max_length') return { waitMs: pause, reason: 'longest utterance reached' }
+    if (reason === 'backstop') return { waitMs: pause, reason: "backstop: the app's end of utterance did not come" }
+    const verdict = this.verdict(u)
+    if (reason === 'held') return { waitMs: pause, reason: verdict?.reason ?? 'waited' }
+    if (!verdict) return { waitMs: pause, reason: `end of utterance (${u.transcript === undefined ? 'no transcript yet' : 'no words'}) → ${pause} ms` }
+    return { waitMs: pause, reason: `end of utterance → ${pause} ms (${verdict.reason})` }
+  }
+
+  /** The policy's reading of the utterance's speculative transcript, or null before it has words. */
+  private verdict(u: Utterance): TurnVerdict | null {
+    if (u.transcript === undefined || u.transcript.trim() === '') return null
+    const speechMs = u.voiceEndAt === null ? undefined : u.voiceEndAt - u.startedAt
+    return this.config.strategy({ transcript: u.transcript, speechMs }, this.config.policy)
   }
 
   private onInterruptionTranscript(signal: Extract<TurnSignal, { type: 'interruptionTranscript' }>, out: TurnAction[]): void {
@@ -284,8 +363,13 @@ export class TurnDetector {
     const early = this.live()
     if (early) this.mayCommitEarly(early, at, out)
     const u = this.live()
-    if (u?.backstopAt !== null && u?.backstopAt !== undefined && at >= u.backstopAt) {
-      this.commit(u, u.turnId, 'server', at, out)
+    if (u?.heldEndOfUtterance) {
+      const verdict = this.verdict(u)
+      if (!verdict?.holdPastEndOfUtterance || u.voiceEndAt === null || at - u.voiceEndAt >= verdict.waitMs) {
+        this.commit(u, u.turnId, this.clientVad && u.clientStarted ? 'client' : 'server', at, out, this.finalDecision(u, 'held', at))
+      }
+    } else if (u?.backstopAt !== null && u?.backstopAt !== undefined && at >= u.backstopAt) {
+      this.commit(u, u.turnId, 'server', at, out, this.finalDecision(u, 'backstop', at))
     }
     if (this.paused && this.pausedAt !== null) {
       const pending = this.current && !this.current.discarded && this.current.id === this.pauseUtterance ? this.current : null
@@ -341,20 +425,21 @@ export class TurnDetector {
   }
 
   private mayCommitEarly(u: Utterance, at: number, out: TurnAction[]): void {
-    const after = this.config.earlyReplyAfterSpeechEndMs
-    if (u.lastEndAt === null) return
+    if (u.lastEndAt === null || u.voiceEndAt === null || u.heldEndOfUtterance) return
     if (u.earlyCommitted) {
       if (at - u.lastEndAt >= EARLY_COMMIT_MAX_OPEN_MS) this.closeEarly(u, at, out)
       return
     }
-    if (after === null || at - u.lastEndAt < after || !u.speculating) return
+    if (!this.config.earlyReply || !u.speculating) return
     // Speech only the server heard while the app's VAD is active is discarded at end_of_utterance, never answered.
     if (this.clientVad && !u.clientStarted) return
     // An interruption still being judged (reply paused, not yet confirmed) waits: it may be a backchannel.
     if (u.interruption && this.paused) return
-    if (u.transcript === undefined || u.transcript.trim() === '' || looksUnfinished(u.transcript)) return
+    const verdict = this.verdict(u)
+    if (!verdict || at - u.voiceEndAt < verdict.waitMs) return
     u.earlyCommitted = true
-    out.push({ type: 'commit', utterance: u.id, turnId: u.turnId, source: this.clientVad && u.clientStarted ? 'client' : 'server', at, early: true })
+    const decision = { waitMs: verdict.waitMs, reason: verdict.reason }
+    out.push({ type: 'commit', utterance: u.id, turnId: u.turnId, source: this.clientVad && u.clientStarted ? 'client' : 'server', at, early: true, decision })
   }
 
   private closeEarly(u: Utterance, at: number, out: TurnAction[]): void {
@@ -363,7 +448,7 @@ export class TurnDetector {
     out.push({ type: 'closeEarlyCommit', utterance: u.id, at })
   }
 
-  private commit(u: Utterance, turnId: string | null, source: SignalSource, at: number, out: TurnAction[]): void {
+  private commit(u: Utterance, turnId: string | null, source: SignalSource, at: number, out: TurnAction[], decision: TurnDecision): void {
     if (u.earlyCommitted) {
       this.closeEarly(u, at, out)
       return
@@ -373,28 +458,20 @@ export class TurnDetector {
       this.confirmInterruption(at, 'the interruption became a turn', out)
     }
     this.current = null
-    out.push({ type: 'commit', utterance: u.id, turnId, source, at })
+    out.push({ type: 'commit', utterance: u.id, turnId, source, at, decision })
   }
 }
 
 /**
- * Words a finished sentence rarely ends with: articles, conjunctions, prepositions, possessives, auxiliaries. A
- * transcript ending in one (or in a comma, a dash or an ellipsis) is probably a pause inside the sentence, so the
- * reply waits for end_of_utterance instead of starting early.
+ * The server VAD's speech_end (SERVER_ENDPOINTING in voiceSession.ts: 160 ms of silence) plus the endpointer's
+ * offsetLagMs, when the signal does not say.
  */
-const UNFINISHED_TAIL: ReadonlySet<string> = new Set(
-  ('a an the and or but so because if that which who whose when where while than then to of in on at for with from by about into over ' +
-    'under between like as my your his her its our their this these those is are was were be been am do does did have has had can could ' +
-    'will would should shall may might must not um uh er erm').split(' ')
-)
+const SERVER_SPEECH_END_PAUSE_MS = 160 + DEFAULT_ENDPOINTER_CONFIG.offsetLagMs
 
-/** True when the transcript reads like the speaker has not finished (see UNFINISHED_TAIL). */
-export function looksUnfinished(text: string): boolean {
-  const t = text.trim()
-  if (/[?!]["')\]]*$/.test(t)) return false // the STT heard a question or an exclamation end
-  if (/(?:,|;|:|-|–|—|\.\.\.|…)$/.test(t)) return true
-  const last = t.toLowerCase().replace(/[.!?"')\]]+$/, '').split(/\s+/).at(-1) ?? ''
-  return UNFINISHED_TAIL.has(last.replace(/[^a-z']/g, ''))
+function merge(base: TurnDetectorConfig, change: TurnDetectorSettings): TurnDetectorConfig {
+  const { policy, ...rest } = change
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<TurnDetectorConfig>
+  return { ...base, ...defined, policy: { ...base.policy, ...Object.fromEntries(Object.entries(policy ?? {}).filter(([, v]) => v !== undefined)) } }
 }
 
 /** Sounds a listener makes while the other one talks; transcribed, they are still not an interruption. */

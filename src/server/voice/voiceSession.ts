@@ -1,7 +1,6 @@
 import type { VoiceConfig } from '../../shared/contract/signaling'
 import type { Clock } from '../../shared/clock'
 import type { TurnTrace } from '../../shared/latency/trace'
-import { DEFAULT_ENDPOINTER_CONFIG } from '../../shared/voice/endpointer'
 import { turnTraceSchema } from '../../shared/latency/trace'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { buildVoiceChains, type ChainTimeouts, type VoiceChains } from '../providers/fromConfig'
@@ -10,7 +9,7 @@ import { noSpeechToTextMessage, type OnDeviceStt } from '../providers/onDeviceSt
 import { ReplyStream } from './replyStream'
 import type { SessionTicker } from './sessionTicker'
 import { SpeculativeTranscription } from './speculativeTranscription'
-import { TurnDetector, type TurnDetectorConfig, type TurnSignal } from './turnDetector'
+import { TurnDetector, type TurnDetectorSettings, type TurnSignal } from './turnDetector'
 import { TurnRunner } from './turnRunner'
 import { UtteranceAudio } from './utteranceAudio'
 import { VoiceProviders, type ChainHooks, type ChainsFactory } from './voiceProviders'
@@ -44,7 +43,7 @@ export interface VoiceSessionShared {
 }
 
 export interface VoiceSessionOptions {
-  detector?: Partial<TurnDetectorConfig>
+  detector?: TurnDetectorSettings
   timeouts?: Partial<ChainTimeouts>
   /** Initial providers (until an observer configures them): the on-device STT (if a model is installed), embedded
    *  LLM + espeak-ng. */
@@ -213,8 +212,8 @@ export class VoiceSession implements SessionPipeline {
   }
 
   private configureTurnTaking(config: VoiceConfig): void {
-    // The app's VAD reports speech_end after speechEndSilenceMs of pause; the early reply waits for the rest.
-    if (config.turn) this.detector.configure({ earlyReplyAfterSpeechEndMs: Math.max(0, config.turn.replyAfterPauseMs - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs) })
+    // The reply-after-pause setting is the turn policy's wait when the transcript reads neither finished nor unfinished.
+    if (config.turn) this.detector.configure({ policy: { uncertainWaitMs: config.turn.replyAfterPauseMs } })
   }
 
   /** The server VAD backstop: its events and per-frame probabilities are turn signals on the server's timeline. */
@@ -262,7 +261,7 @@ export function clientSignal(event: ClientEvent, at: number): TurnSignal | null 
     case 'speechResume':
       return { type: 'speechResume', source: 'client', at }
     case 'endOfUtterance':
-      return { type: 'endOfUtterance', source: 'client', at, turnId }
+      return { type: 'endOfUtterance', source: 'client', at, turnId, reason: event.reason }
     case 'vadActive':
       return { type: 'clientVadActive', at }
     case 'pttDown':

@@ -270,7 +270,9 @@ export const signalingMethods = {
         type: z.enum(['speechStart', 'speechEnd', 'pttDown', 'pttUp', 'speechResume', 'endOfUtterance', 'vadActive']),
         clientTime: z.number().finite(),
         /** The client's id for the utterance's turn (its marks and the backend's trace share it). */
-        turnId: z.string().min(1).max(128).optional()
+        turnId: z.string().min(1).max(128).optional(),
+        /** endOfUtterance: why the app's endpointer ended it ('flush': push-to-talk released, commit at once). */
+        reason: z.enum(['silence', 'max_length', 'flush']).optional()
       })
       .strict(),
     result: z.object({})

@@ -38,9 +38,13 @@ export interface EndpointerConfig {
  *  - deactivation 0.35: Silero's reference code uses threshold − 0.15; the gap stops a flickering probability from
  *    chopping a word (unvoiced consonants and word tails sit at 0.3–0.5).
  *  - minSpeech 96 ms (3 frames): shorter than any syllable plus onset, longer than a click or a key press.
- *  - speechEnd 160 ms (5 frames): the shortest gap that is rarely inside a word (stop closures are < 120 ms). Silero's
- *    probability falls within ~1–2 frames of the end of voicing, so the early signal lands ~200 ms after speech ends,
- *    inside the 250 ms p50 goal.
+ *  - speechEnd 96 ms (3 frames): the early signal starts the speculative transcription, and the turn policy
+ *    (src/server/voice/turnPolicy.ts) can reply to a complete request only once its transcript is in, so this is the
+ *    floor of the end-of-turn delay. Silero's probability falls ~1–2 frames after the end of voicing, so speech_end
+ *    lands ~150–190 ms after the voice ends. Measured with `bench turntaking` (240 clips): 160 → 128 → 96 → 64 ms
+ *    gave an end-of-turn delay p50 of 248 → 216 → 186 → 189 ms (transcript at once) and 388 → 356 → 328 → 299 ms
+ *    (transcript 150 ms late), for 88 → 97 → 103 → 110 speculative transcriptions dropped by a speech_resume (a
+ *    gap inside a word or a sentence: cheap, the speculation is aborted). 96 meets both goals (≤ 200, ≤ 350 ms).
  *  - minSilence 640 ms (20 frames): sentence-internal pauses (breath, comma, thinking) are mostly 200–500 ms; 640 ms
  *    keeps a 400 ms pause inside one turn with margin, and the speculative path hides most of the wait.
  *  - preRoll 320 ms (10 frames): onsets are detected only after minSpeech and Silero needs a frame or two to react to
@@ -57,7 +61,7 @@ export const DEFAULT_ENDPOINTER_CONFIG: EndpointerConfig = Object.freeze({
   activationThreshold: 0.5,
   deactivationThreshold: 0.35,
   minSpeechMs: 96,
-  speechEndSilenceMs: 160,
+  speechEndSilenceMs: 96,
   minSilenceMs: 640,
   preRollMs: 320,
   maxUtteranceMs: 30_000,
@@ -70,8 +74,9 @@ export const DEFAULT_ENDPOINTER_CONFIG: EndpointerConfig = Object.freeze({
  * reply under the 800 ms voice-to-voice budget: waiting the full 640 ms plus STT, LLM, TTS and the downlink cannot.
  * The turn stays open until end_of_utterance: if the user goes on talking the early reply is revoked (stopped, never
  * entered into the conversation) and the utterance continues as one turn, so a pause inside a sentence costs a
- * fraction of a second of reply, never the user's words. A transcript that looks unfinished ("… and", "… the")
- * waits for the commit instead (see looksUnfinished in src/server/voice/turnDetector.ts).
+ * fraction of a second of reply, never the user's words. It is the turn policy's wait when the transcript reads
+ * neither finished nor unfinished (uncertainWaitMs in src/server/voice/turnPolicy.ts); a complete request is answered
+ * sooner, an unfinished-looking one ("… and", "… the") waits longer, past end_of_utterance if need be.
  */
 export const DEFAULT_REPLY_AFTER_PAUSE_MS = 320
 

@@ -66,11 +66,11 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
   const turnIds = new Map<number, string>()
   const debug: VoiceTurnsDebug = { playouts: [], bargeIns: [], notifications: [], replyAudibleMs: 0, clientEvents: [], replyStats: [] }
 
-  const send = (type: 'speechStart' | 'speechEnd' | 'speechResume' | 'endOfUtterance' | 'vadActive', turnId?: string): void => {
+  const send = (type: 'speechStart' | 'speechEnd' | 'speechResume' | 'endOfUtterance' | 'vadActive', turnId?: string, reason?: 'silence' | 'max_length' | 'flush'): void => {
     debug.clientEvents.push({ type, turnId, at: Date.now() })
     const signaling = conn.signalingClient
     if (!signaling) return
-    void signaling.request('clientEvent', { type, clientTime: Date.now(), turnId }, 3000).catch(() => undefined)
+    void signaling.request('clientEvent', { type, clientTime: Date.now(), turnId, reason }, 3000).catch(() => undefined)
   }
 
   /** A capture-stream position of the VAD event → the renderer clock (main's wall time − how far back it was). */
@@ -98,7 +98,8 @@ export function startVoiceTurns(opts: { api: VoiceApi; conn: ConversationConnect
         break
       case 'end_of_utterance':
         useTurnStore.getState().addClientMark(turnId, 'speech_end_mic', micTime(event, event.endMs), { replace: true })
-        send('endOfUtterance', turnId)
+        // The reason tells a push-to-talk release (flush: commit at once) from a pause the turn policy may hold.
+        send('endOfUtterance', turnId, event.reason)
         turnIds.delete(event.utteranceId)
         break
     }

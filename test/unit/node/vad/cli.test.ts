@@ -40,8 +40,8 @@ describe('npm run vad (VAD CLI)', () => {
   })
 
   it('parses tuning flags and refuses bad ones clearly', () => {
-    const { config } = parseCliArgs(['x.wav', '--threshold', '0.6', '--min-silence-ms', '100'])
-    expect(config).toMatchObject({ activationThreshold: 0.6, deactivationThreshold: 0.45, minSilenceMs: 100, speechEndSilenceMs: 100 })
+    const { config } = parseCliArgs(['x.wav', '--threshold', '0.6', '--min-silence-ms', '80'])
+    expect(config).toMatchObject({ activationThreshold: 0.6, deactivationThreshold: 0.45, minSilenceMs: 80, speechEndSilenceMs: 80 })
     expect(() => parseCliArgs([])).toThrow(/no WAV file/)
     expect(() => parseCliArgs(['a.wav', '--threshold', 'high'])).toThrow(/--threshold needs a number/)
     expect(() => parseCliArgs(['a.wav', '--threshold', '2'])).toThrow(/activationThreshold must be in/)

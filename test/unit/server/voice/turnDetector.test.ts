@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isBackchannel, looksUnfinished, TurnDetector, type TurnAction, type TurnSignal } from '../../../../src/server/voice/turnDetector'
+import { isBackchannel, TurnDetector, type TurnAction, type TurnSignal } from '../../../../src/server/voice/turnDetector'
 
 const run = (d: TurnDetector, signals: TurnSignal[]): TurnAction[] => signals.flatMap((s) => d.push(s))
 const types = (actions: TurnAction[]): string[] => actions.map((a) => a.type)
@@ -125,7 +125,8 @@ describe('TurnDetector: barge-in', () => {
       { type: 'interruptionTranscript', utterance: 1, text: 'stop', at: 1500 },
       { type: 'endOfUtterance', source: 'client', at: 1900, turnId: 'stop' }
     ])
-    expect(types(b)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'cancelReply', 'commit'])
+    // "stop" is a complete turn and its pause is past the complete wait: the reply starts with the transcript.
+    expect(types(b)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'cancelReply', 'commit', 'closeEarlyCommit'])
   })
 
   it('a transcribed backchannel ("Hmm.") is a false interruption: the reply resumes and the utterance is no turn', () => {
@@ -158,22 +159,24 @@ describe('TurnDetector: early reply (before end_of_utterance, revocable)', () =>
     run(d, [
       { type: 'clientVadActive', at: 0 },
       { type: 'speechStart', source: 'client', at: 0, turnId: 'q' },
-      { type: 'speechEnd', source: 'client', at: 1000 },
+      // The voice ended at 840 (the app's VAD reports a 160 ms pause).
+      { type: 'speechEnd', source: 'client', at: 1000, pauseMs: 160 },
       { type: 'interruptionTranscript', utterance: 1, text, at: 1040 }
     ])
 
-  it('commits early once the speech_end is earlyReplyAfterSpeechEndMs old and the transcript has words; end_of_utterance closes it', () => {
-    const d = new TurnDetector({ earlyReplyAfterSpeechEndMs: 160 })
+  it('commits early once the pause reaches the policy wait; the commit carries the decision; end_of_utterance closes it', () => {
+    const d = new TurnDetector({ policy: { completeWaitMs: 320, uncertainWaitMs: 320 } })
     const out = [...heard(d, 'What is twelve times seven'), ...run(d, ticks(1100, 1200))]
     expect(types(out)).toEqual(['utteranceStart', 'speculate', 'commit'])
     expect(out.at(-1)).toMatchObject({ type: 'commit', early: true, turnId: 'q', source: 'client', at: 1160 })
+    expect(out.at(-1)).toMatchObject({ decision: { waitMs: 320, reason: 'complete request (arithmetic) → 320 ms' } })
     const end = run(d, [{ type: 'endOfUtterance', source: 'client', at: 1480, turnId: 'q' }, ...ticks(1500, 2000)])
     expect(end).toEqual([{ type: 'closeEarlyCommit', utterance: 1, at: 1480 }])
     expect(d.openUtterance).toBeNull()
   })
 
   it('the user going on talking revokes it; the utterance continues and is committed (for real) at its end', () => {
-    const d = new TurnDetector({ earlyReplyAfterSpeechEndMs: 160 })
+    const d = new TurnDetector({ policy: { completeWaitMs: 320, uncertainWaitMs: 320 } })
     heard(d, 'Set a timer for five minutes')
     run(d, ticks(1100, 1200))
     const out = run(d, [
@@ -189,21 +192,70 @@ describe('TurnDetector: early reply (before end_of_utterance, revocable)', () =>
     expect(out.at(-1)).not.toHaveProperty('early', true)
   })
 
-  it('waits for end_of_utterance when the transcript looks unfinished, is empty, or has not arrived', () => {
-    for (const text of ['Set a timer for', 'I want the', 'well,', '', null]) {
-      const d = new TurnDetector({ earlyReplyAfterSpeechEndMs: 160 })
-      const out = text === null ? run(d, [{ type: 'clientVadActive', at: 0 }, { type: 'speechStart', source: 'client', at: 0 }, { type: 'speechEnd', source: 'client', at: 1000 }]) : heard(d, text)
+  it('an empty or missing transcript waits for end_of_utterance, which commits at once', () => {
+    for (const text of ['', null]) {
+      const d = new TurnDetector({ policy: { completeWaitMs: 320, uncertainWaitMs: 320 } })
+      const out = text === null ? run(d, [{ type: 'clientVadActive', at: 0 }, { type: 'speechStart', source: 'client', at: 0 }, { type: 'speechEnd', source: 'client', at: 1000, pauseMs: 160 }]) : heard(d, text)
       out.push(...run(d, ticks(1000, 1460)))
       expect(types(out), String(text)).toEqual(['utteranceStart', 'speculate'])
-      expect(types(run(d, [{ type: 'endOfUtterance', source: 'client', at: 1480 }])), String(text)).toEqual(['commit'])
+      const end = run(d, [{ type: 'endOfUtterance', source: 'client', at: 1480 }])
+      expect(types(end), String(text)).toEqual(['commit'])
+      expect(end[0]).toMatchObject({ decision: { waitMs: 640, reason: expect.stringMatching(/^end of utterance/) } })
     }
   })
 
-  it('off (null) and noise only the server heard never reply early', () => {
-    const off = new TurnDetector({ earlyReplyAfterSpeechEndMs: null })
+  it('an unfinished transcript holds the commit past end_of_utterance until unfinishedWaitMs after the voice ended', () => {
+    for (const [text, why] of [['Set a timer for', "trailing 'for'"], ['I want the', "trailing 'the'"], ['well,', "trailing ','"], ['what is twelve', "trailing number 'twelve'"]]) {
+      const d = new TurnDetector({ policy: { unfinishedWaitMs: 1000 } })
+      const out = [...heard(d, text!), ...run(d, ticks(1000, 1460)), ...run(d, [{ type: 'endOfUtterance', source: 'client', at: 1480 }]), ...run(d, ticks(1480, 1820))]
+      expect(types(out), text).toEqual(['utteranceStart', 'speculate'])
+      const held = run(d, ticks(1840, 1900))
+      expect(held, text).toEqual([{ type: 'commit', utterance: 1, turnId: 'q', source: 'client', at: 1840, decision: { waitMs: 1000, reason: `waited: ${why}` } }])
+    }
+  })
+
+  it('speech after a held end_of_utterance continues the same utterance (no reply into the pause)', () => {
+    const d = new TurnDetector({ policy: { unfinishedWaitMs: 1000 } })
+    heard(d, 'Set a timer for')
+    run(d, [{ type: 'endOfUtterance', source: 'client', at: 1480, turnId: 'q' }, ...ticks(1480, 1700)])
+    const out = run(d, [
+      { type: 'speechStart', source: 'client', at: 1720, turnId: 'q2' },
+      ...ticks(1740, 2400),
+      { type: 'speechEnd', source: 'client', at: 2600, pauseMs: 160 },
+      { type: 'interruptionTranscript', utterance: 1, text: 'Set a timer for five minutes', at: 2620 },
+      ...ticks(2620, 2700)
+    ])
+    expect(types(out)).toEqual(['dropSpeculation', 'speculate', 'commit'])
+    expect(out.at(-1)).toMatchObject({ utterance: 1, turnId: 'q2', early: true, at: 2620, decision: { waitMs: 150, reason: 'complete request (timer) → 150 ms' } })
+  })
+
+  it('a push-to-talk release (flush) or the longest utterance is never held', () => {
+    for (const reason of ['flush', 'max_length'] as const) {
+      const d = new TurnDetector()
+      heard(d, 'Set a timer for')
+      const out = run(d, [{ type: 'endOfUtterance', source: 'client', at: 1100, turnId: 'q', reason }])
+      expect(types(out), reason).toEqual(['commit'])
+      expect(out[0], reason).toMatchObject({ decision: { reason: reason === 'flush' ? 'push-to-talk released' : 'longest utterance reached' } })
+    }
+  })
+
+  it('a held end_of_utterance needs no backstop: the server end_of_utterance does not commit it', () => {
+    const d = new TurnDetector({ policy: { unfinishedWaitMs: 1500 } })
+    heard(d, 'I need to buy um')
+    const out = run(d, [
+      { type: 'endOfUtterance', source: 'client', at: 1480, turnId: 'q' },
+      { type: 'endOfUtterance', source: 'server', at: 1500 },
+      ...ticks(1500, 2320)
+    ])
+    expect(types(out)).toEqual([])
+    expect(run(d, ticks(2340, 2360))).toMatchObject([{ type: 'commit', at: 2340, decision: { reason: "waited: trailing filler 'um'" } }])
+  })
+
+  it('off (earlyReply false) and noise only the server heard never reply early', () => {
+    const off = new TurnDetector({ earlyReply: false })
     expect(types([...heard(off, 'What time is it?'), ...run(off, ticks(1000, 1600))])).toEqual(['utteranceStart', 'speculate'])
 
-    const d = new TurnDetector({ earlyReplyAfterSpeechEndMs: 0 })
+    const d = new TurnDetector({ policy: { completeWaitMs: 0, uncertainWaitMs: 0, unfinishedWaitMs: 0 } })
     const out = run(d, [
       { type: 'clientVadActive', at: 0 },
       { type: 'speechStart', source: 'server', at: 0 },
@@ -215,7 +267,7 @@ describe('TurnDetector: early reply (before end_of_utterance, revocable)', () =>
   })
 
   it('an interruption still being judged does not reply early; once confirmed it may', () => {
-    const d = new TurnDetector({ earlyReplyAfterSpeechEndMs: 100 })
+    const d = new TurnDetector({ policy: { completeWaitMs: 100, uncertainWaitMs: 100 } })
     run(d, [{ type: 'clientVadActive', at: 0 }, { type: 'replyPlaying', playing: true, at: 0 }])
     const judged = run(d, [
       { type: 'speechStart', source: 'client', at: 1000 },
@@ -229,21 +281,16 @@ describe('TurnDetector: early reply (before end_of_utterance, revocable)', () =>
   })
 
   it('a lost end_of_utterance: a new utterance (or 5 s) closes the early commit, and the new one is a turn of its own', () => {
-    const d = new TurnDetector({ earlyReplyAfterSpeechEndMs: 160 })
+    const d = new TurnDetector({ policy: { completeWaitMs: 320, uncertainWaitMs: 320 } })
     heard(d, 'What time is it?')
     run(d, ticks(1100, 1200))
     const out = run(d, [{ type: 'speechStart', source: 'client', at: 3000, turnId: 'next' }])
     expect(out).toEqual([{ type: 'closeEarlyCommit', utterance: 1, at: 3000 }, { type: 'utteranceStart', utterance: 2 }])
 
-    const quiet = new TurnDetector({ earlyReplyAfterSpeechEndMs: 160 })
+    const quiet = new TurnDetector({ policy: { completeWaitMs: 320, uncertainWaitMs: 320 } })
     heard(quiet, 'What time is it?')
     run(quiet, ticks(1100, 1200))
     expect(types(run(quiet, ticks(1220, 6100, 40)))).toEqual(['closeEarlyCommit'])
     expect(quiet.openUtterance).toBeNull()
-  })
-
-  it('looksUnfinished: trailing function words and commas wait; questions and full sentences do not', () => {
-    for (const t of ['Set a timer for', 'what is the', 'I was thinking that', 'Turn it on and', 'well,', 'so…', 'Remind me to']) expect(looksUnfinished(t), t).toBe(true)
-    for (const t of ['What time is it?', 'What is twelve times seven', 'Help', 'Set a timer for five minutes.', 'What are you thinking of?', 'Stop!']) expect(looksUnfinished(t), t).toBe(false)
   })
 })

@@ -13,7 +13,7 @@ describe('VoiceSession: barge-in and false interruptions', () => {
   /** The user asks (the app's VAD), the reply plays for `playMs`. STT answers from `answers`, in order. */
   async function replyPlaying(answers: string[], playMs: number, opts: RigOptions = {}): Promise<void> {
     const stt = new FakeStt('Fake STT', () => answers.shift() ?? '')
-    rig = startVoiceSessionRig({ stt: [stt], tts: new FakeTts(25), session: { detector: { earlyReplyAfterSpeechEndMs: null } }, ...opts })
+    rig = startVoiceSessionRig({ stt: [stt], tts: new FakeTts(25), session: { detector: { earlyReply: false } }, ...opts })
     await rig.run(500)
     rig.client('vadActive')
     rig.client('speechStart', 't1')

@@ -11,7 +11,7 @@ describe('VoiceSession: committing a turn', () => {
   })
 
   it("the app's VAD commits: the transcript speculated at its speech_end is the turn's, the reply plays, then the stream stays steady and idles", async () => {
-    rig = startVoiceSessionRig({ session: { detector: { earlyReplyAfterSpeechEndMs: null } } })
+    rig = startVoiceSessionRig({ session: { detector: { earlyReply: false } } })
     await rig.run(1000) // silence before: only the pre-roll of it is kept
     rig.client('vadActive')
     rig.client('speechStart', 't1')
@@ -69,7 +69,7 @@ describe('VoiceSession: committing a turn', () => {
   })
 
   it("the server VAD backstop opens and commits the turn when the app reports no VAD events; the turn's trace has the uplink arrival", async () => {
-    rig = startVoiceSessionRig({ serverVad: true, session: { detector: { earlyReplyAfterSpeechEndMs: null } } })
+    rig = startVoiceSessionRig({ serverVad: true, session: { detector: { earlyReply: false } } })
     await rig.run(500)
     await rig.run(700, 'speech')
     expect(rig.types()).toEqual(['utteranceStart'])

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_ENDPOINTER_CONFIG } from '../../../../src/shared/voice/endpointer'
 import { FakeStt, startVoiceSessionRig, type VoiceSessionRig } from '../../../helpers/voiceSessionRig'
+
+/** The pause the app's speech_end reports by default (its silence plus the lag it dates the voice end back by). */
+const SPEECH_END_PAUSE_MS = DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs + DEFAULT_ENDPOINTER_CONFIG.offsetLagMs
 
 const samples = (ms: number): number => (ms * 16_000) / 1000
 
@@ -18,12 +22,10 @@ describe('VoiceSession: the early reply and its revocation', () => {
     rig.client('speechEnd')
   }
 
-  it('a pause with a finished-sounding transcript starts the reply before end_of_utterance; end_of_utterance keeps it', async () => {
+  it('a complete request starts the reply as soon as its transcript is in (the pause is already past the complete wait); end_of_utterance keeps it', async () => {
     rig = startVoiceSessionRig()
     await speakThenPause('t1', 600)
-    await rig.run(100)
-    expect(rig.llm.calls).toHaveLength(0) // 100 ms of pause: not yet (160 ms after speech_end)
-    await rig.run(100)
+    await rig.run(60)
     expect(rig.types()).toEqual(['utteranceStart', 'utteranceEnd', 'replyStart'])
     expect(rig.lastTrace('t1')!.notes![0]).toMatch(/^reply started after a pause, before end_of_utterance \(app's VAD\)/)
     rig.client('endOfUtterance', 't1')
@@ -91,24 +93,27 @@ describe('VoiceSession: the early reply and its revocation', () => {
     expect(rig.traces.every((t) => t.turnId === 't2')).toBe(true)
   })
 
-  it('a transcript that sounds unfinished ("… and the") waits for end_of_utterance', async () => {
-    rig = startVoiceSessionRig({ stt: [new FakeStt('Fake STT', () => 'what is the time and the')] })
+  it('a transcript that sounds unfinished ("… and the") waits past end_of_utterance, until the unfinished wait', async () => {
+    rig = startVoiceSessionRig({ stt: [new FakeStt('Fake STT', () => 'what is the time and the')], session: { detector: { policy: { unfinishedWaitMs: 1000 } } } })
     await speakThenPause('t1', 600)
     await rig.run(400)
     expect(rig.llm.calls).toHaveLength(0)
     rig.client('endOfUtterance', 't1')
-    await rig.run(100)
+    await rig.run(1000 - SPEECH_END_PAUSE_MS - 400 - 40)
+    expect(rig.llm.calls).toHaveLength(0) // held
+    await rig.run(80)
     expect(rig.llm.calls).toHaveLength(1)
     expect(rig.lastTrace('t1')!.notes![0]).toBe("turn committed by the app's VAD")
   })
 
   it("the reply-after-pause setting moves the early reply (a pause at or above the turn's end waits for the commit)", async () => {
-    rig = startVoiceSessionRig()
+    // A statement reads neither finished nor unfinished: the reply-after-pause setting is its wait.
+    rig = startVoiceSessionRig({ stt: [new FakeStt('Fake STT', () => 'I like green apples')] })
     rig.session.configure({ stt: [], llm: [], tts: [], turn: { replyAfterPauseMs: 560 } })
     await speakThenPause('t1', 600)
-    await rig.run(380)
-    expect(rig.llm.calls).toHaveLength(0) // speech_end comes after 160 ms of pause: 400 ms more to wait
-    await rig.run(40)
+    await rig.run(560 - SPEECH_END_PAUSE_MS - 40)
+    expect(rig.llm.calls).toHaveLength(0)
+    await rig.run(60)
     expect(rig.llm.calls).toHaveLength(1)
   })
 })
