@@ -48,7 +48,11 @@ describe.skipIf(missing)('local VAD in browser mode', () => {
     await page.waitForSelector('[data-testid="vad-events"] li[data-event="end_of_utterance"]', { timeout: 20_000 })
     const items = await page.locator('[data-testid="vad-events"] li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-event')))
     const firstStart = items.indexOf('speech_start')
-    expect(items.slice(firstStart, firstStart + 3)).toEqual(['speech_start', 'speech_end', 'end_of_utterance'])
+    // The early speech_end (96 ms of silence) also fires in gaps between words; each is withdrawn by speech_resume.
+    const utterance = items.slice(firstStart, items.indexOf('end_of_utterance', firstStart) + 1)
+    expect(utterance[0]).toBe('speech_start')
+    expect(utterance.slice(-2)).toEqual(['speech_end', 'end_of_utterance'])
+    expect(utterance.slice(1, -2).join(' ')).toMatch(/^(?:speech_end speech_resume ?)*$/)
     await expect(page.getByTestId('vad-events').textContent()).resolves.toMatch(/end_of_utterance_delay \d+ ms/)
     // The same events, checked on the service side: one utterance of about the spoken length (~2.3 s).
     const eou = seen.find((e): e is Extract<VadEvent, { type: 'end_of_utterance' }> => e.type === 'end_of_utterance')!
