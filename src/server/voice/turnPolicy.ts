@@ -27,12 +27,14 @@ export interface TurnPolicyConfig {
 }
 
 /**
- * Defaults, measured with `bench turntaking` (corpus of 240 espeak-ng clips, Silero VAD + the app's endpointer):
- *  - complete 150 ms: about where people answer a finished question (gaps between turns average ~200 ms); the
- *    speculative speech_end itself comes ~150–190 ms after the voice ends, so shorter would not be sooner.
+ * Defaults, measured with `bench turntaking` (240 espeak-ng clips, Silero VAD + the app's endpointer):
+ *  - complete 150 ms: the speculative speech_end comes when the pause is 160 ms old (96 ms of silence plus the 64 ms
+ *    the endpointer dates the voice end back), so any wait up to that is answered as soon as the transcript is in:
+ *    100 and 150 ms both gave an end-of-turn delay p50 of 186 ms (328 ms with the transcript 150 ms late); 200 ms
+ *    gave 232 ms.
  *  - uncertain 320 ms: today's reply-after-pause default (`listening.replyAfterPauseMs`).
- *  - unfinished 1200 ms: pauses inside a sentence reach 900 ms in the corpus and the VAD needs ~130 ms to hear the
- *    speech resume; 1200 ms covers both.
+ *  - unfinished 1200 ms: the corpus' pauses inside a sentence reach 900 ms and the VAD needs ~100–150 ms to hear the
+ *    speech resume: 900 / 1000 / 1100 ms gave 12 / 4 / 0 false cut-offs of 120; 1200 keeps a 100 ms margin.
  */
 export const DEFAULT_TURN_POLICY_CONFIG: TurnPolicyConfig = Object.freeze({
   completeWaitMs: 150,
@@ -68,9 +70,9 @@ export interface TurnVerdict extends TurnDecision {
 export type TurnStrategy = (evidence: TurnEvidence, config: TurnPolicyConfig) => TurnVerdict
 
 /**
- * Below this speaking rate the uncertain wait is stretched. espeak-ng at 120–220 wpm speaks 2.2–3.6 words/s (voiced
- * time), conversational English is 2.5–3; under 1.8 words/s the speaker is slow or hesitant, and hesitant speech
- * pauses longer inside sentences.
+ * Below this speaking rate the uncertain wait is stretched: conversational English runs at 2.5–3 words/s of voiced
+ * time, and slow, hesitant speech pauses longer inside sentences. No corpus clip is that slow (espeak-ng at 130–200
+ * wpm speaks 2.4–5.6 words/s, p50 3.6), so `bench turntaking` does not exercise it; it only ever waits longer.
  */
 const SLOW_WORDS_PER_SECOND = 1.8
 /** How much a slow speaking rate stretches the uncertain wait (at most). */
