@@ -229,6 +229,15 @@ describe('TurnDetector: early reply (before end_of_utterance, revocable)', () =>
     expect(out.at(-1)).toMatchObject({ utterance: 1, turnId: 'q2', early: true, at: 2620, decision: { waitMs: 150, reason: 'complete request (timer) → 150 ms' } })
   })
 
+  it('configure merges the policy waits key by key', () => {
+    const d = new TurnDetector({ policy: { completeWaitMs: 100 } })
+    expect(d.settings.policy).toEqual({ completeWaitMs: 100, uncertainWaitMs: 320, unfinishedWaitMs: 1200 })
+    d.configure({ policy: { uncertainWaitMs: 500 } })
+    expect(d.settings.policy).toEqual({ completeWaitMs: 100, uncertainWaitMs: 500, unfinishedWaitMs: 1200 })
+    d.configure({ earlyReply: false })
+    expect(d.settings).toMatchObject({ earlyReply: false, policy: { uncertainWaitMs: 500 } })
+  })
+
   it('a push-to-talk release (flush) or the longest utterance is never held', () => {
     for (const reason of ['flush', 'max_length'] as const) {
       const d = new TurnDetector()
