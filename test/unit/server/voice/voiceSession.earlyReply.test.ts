@@ -106,6 +106,17 @@ describe('VoiceSession: the early reply and its revocation', () => {
     expect(rig.lastTrace('t1')!.notes![0]).toBe("turn committed by the app's VAD")
   })
 
+  it('a push-to-talk release (the app VAD flushes: end_of_utterance with reason flush) commits at once, even an unfinished-sounding turn', async () => {
+    rig = startVoiceSessionRig({ stt: [new FakeStt('Fake STT', () => 'set a timer for')] })
+    await speakThenPause('t1', 600)
+    await rig.run(100)
+    expect(rig.llm.calls).toHaveLength(0)
+    rig.session.onClientEvent({ type: 'endOfUtterance', clientTime: Date.now(), turnId: 't1', reason: 'flush' })
+    await rig.run(40)
+    expect(rig.llm.calls).toHaveLength(1)
+    expect(rig.llm.calls[0]!.messages.at(-1)).toEqual({ role: 'user', content: 'set a timer for' })
+  })
+
   it("the reply-after-pause setting moves the early reply (a pause at or above the turn's end waits for the commit)", async () => {
     // A statement reads neither finished nor unfinished: the reply-after-pause setting is its wait.
     rig = startVoiceSessionRig({ stt: [new FakeStt('Fake STT', () => 'I like green apples')] })
