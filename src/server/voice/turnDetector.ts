@@ -24,6 +24,12 @@ import { DEFAULT_ENDPOINTER_CONFIG, DEFAULT_REPLY_AFTER_PAUSE_MS } from '../../s
  * reply where it stopped) when no speech is confirmed within `unconfirmedPauseMs`, when the speech is shorter than
  * `minWordMs`, or when its transcript is empty or only a backchannel/filler ("hmm", "mhm", "uh-huh": the listener
  * signalling that they follow, not asking for the floor; a real STT writes these out, so "has words" is not enough).
+ *
+ * Minimum words (`minInterruptionWords`, the user's listening.bargeInMinWords): the reply is cancelled only once the
+ * interruption's transcript has that many words that are not backchannel/filler. Fewer (but some) words keep the
+ * reply paused while the user may still go on (speech_resume keeps the same utterance, and its next transcript covers
+ * all of it); when the utterance ends with still too few words, it was a false interruption: discarded, the reply
+ * resumes. A transcript not yet arrived at that moment is taken as enough (the utterance is a turn, as with one word).
  */
 
 export type SignalSource = 'client' | 'server'
@@ -77,6 +83,8 @@ export interface TurnDetectorConfig {
   unconfirmedPauseMs: number
   /** Commit early this long after the lead VAD's speech_end (see above); null = only on end_of_utterance. */
   earlyReplyAfterSpeechEndMs: number | null
+  /** Words (not backchannel/filler) an interruption's transcript needs before it cancels the reply (see above). */
+  minInterruptionWords: number
 }
 
 export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
@@ -90,8 +98,16 @@ export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
   /** A pause no VAD confirms as speech within this is a false alarm. */
   unconfirmedPauseMs: 250,
   /** The app VAD's speech_end comes after 160 ms of silence: reply after a 320 ms pause (DEFAULT_REPLY_AFTER_PAUSE_MS). */
-  earlyReplyAfterSpeechEndMs: DEFAULT_REPLY_AFTER_PAUSE_MS - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs
+  earlyReplyAfterSpeechEndMs: DEFAULT_REPLY_AFTER_PAUSE_MS - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs,
+  /** Any word that is not a backchannel cancels, as before the setting existed. */
+  minInterruptionWords: 1
 })
+
+/**
+ * One word of unbroken speech: espeak-ng at 165 words per minute takes 364 ms a word, conversational English ~350 ms.
+ * Speech that lasts minInterruptionWords × this (and at least confirmSpeechMs) counts as that many words.
+ */
+const SPOKEN_WORD_MS = 350
 
 /** An early commit whose end_of_utterance never comes (lost event, link down) is closed after this. */
 const EARLY_COMMIT_MAX_OPEN_MS = 5000
@@ -112,6 +128,8 @@ interface Utterance {
   transcript?: string
   /** Committed early; still revocable. */
   earlyCommitted: boolean
+  /** Words (not backchannel/filler) in the latest interruption transcript of this utterance; undefined until one came. */
+  interruptionWords?: number
 }
 
 export class TurnDetector {
@@ -242,6 +260,8 @@ export class TurnDetector {
     u.lastEndAt = null
     u.backstopAt = null
     u.transcript = undefined
+    // The next transcript covers the whole utterance: until it comes, its word count is unknown.
+    u.interruptionWords = undefined
     if (u.earlyCommitted) {
       u.earlyCommitted = false
       u.speculating = false
@@ -275,9 +295,12 @@ export class TurnDetector {
     if (!u || u.id !== signal.utterance || u.discarded) return
     if (u.lastEndAt !== null) u.transcript = signal.text
     if (!u.interruption || !this.paused) return
-    if (signal.text.trim() === '') this.falseInterruption(u, signal.at, 'no words in it', out)
-    else if (isBackchannel(signal.text)) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
-    else this.confirmInterruption(signal.at, 'the user said something', out)
+    const words = countInterruptionWords(signal.text)
+    u.interruptionWords = words
+    if (words === 0 && !isBackchannel(signal.text)) this.falseInterruption(u, signal.at, 'no words in it', out)
+    else if (words === 0) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
+    else if (words >= this.config.minInterruptionWords) this.confirmInterruption(signal.at, 'the user said something', out)
+    // Fewer words than the setting asks for: the reply stays paused; the utterance's end decides (see commit).
   }
 
   private onTick(at: number, out: TurnAction[]): void {
@@ -291,10 +314,21 @@ export class TurnDetector {
       const pending = this.current && !this.current.discarded && this.current.id === this.pauseUtterance ? this.current : null
       if (!pending && at - this.pausedAt >= this.config.unconfirmedPauseMs) {
         this.resume(at, 'no speech followed', out)
-      } else if (pending && pending.lastEndAt === null && at - pending.startedAt >= this.config.confirmSpeechMs) {
-        this.confirmInterruption(at, `speech longer than ${this.config.confirmSpeechMs} ms`, out)
+      } else if (pending && pending.lastEndAt === null && at - pending.startedAt >= this.confirmSpeechMs()) {
+        this.confirmInterruption(at, `speech longer than ${this.confirmSpeechMs()} ms`, out)
       }
     }
+  }
+
+  /**
+   * How long unbroken speech confirms an interruption without its transcript: confirmSpeechMs (~2 words) while the
+   * setting asks for at most 2 words; for more, as long as that many words take (SPOKEN_WORD_MS each), so that
+   * "wait…", a long "mmm" or a cough fit does not cancel a reply that 3 words would be needed to stop. The reply is
+   * paused (silent) meanwhile, so waiting longer costs the user nothing audible; a pause in the speech brings the
+   * transcript, which decides sooner.
+   */
+  private confirmSpeechMs(): number {
+    return Math.max(this.config.confirmSpeechMs, this.config.minInterruptionWords * SPOKEN_WORD_MS)
   }
 
   private live(): Utterance | null {
@@ -369,6 +403,12 @@ export class TurnDetector {
       return
     }
     if (u.interruption && this.paused) {
+      const words = u.interruptionWords
+      if (words !== undefined && words < this.config.minInterruptionWords) {
+        // The utterance ended with fewer words than the setting asks for: not an interruption after all.
+        this.falseInterruption(u, at, `only ${words} word${words === 1 ? '' : 's'} (${this.config.minInterruptionWords} needed to interrupt)`, out)
+        return
+      }
       // Committing an utterance that paused the reply: it had words enough to be a turn.
       this.confirmInterruption(at, 'the interruption became a turn', out)
     }
@@ -400,8 +440,17 @@ export function looksUnfinished(text: string): boolean {
 /** Sounds a listener makes while the other one talks; transcribed, they are still not an interruption. */
 const BACKCHANNEL = /^(?:h+m+|m+h*m+|mm+-?hm+|uh+|um+|u+h+-?huh|a+h+|o+h+|e+r+m*|hm+-?hm+)$/
 
+function transcriptWords(text: string): string[] {
+  return text.toLowerCase().replace(/[^a-z\s-]/g, ' ').split(/\s+/).filter(Boolean)
+}
+
 /** True when every word of the transcript is a backchannel or filler sound. */
 export function isBackchannel(text: string): boolean {
-  const words = text.toLowerCase().replace(/[^a-z\s-]/g, ' ').split(/\s+/).filter(Boolean)
+  const words = transcriptWords(text)
   return words.length > 0 && words.every((w) => BACKCHANNEL.test(w))
+}
+
+/** The words of an interruption's transcript that are not backchannel or filler sounds ("um, stop it" → 2). */
+export function countInterruptionWords(text: string): number {
+  return transcriptWords(text).filter((w) => !BACKCHANNEL.test(w) && /[a-z]/.test(w)).length
 }
