@@ -85,6 +85,11 @@ export interface TurnDetectorConfig {
   earlyReplyAfterSpeechEndMs: number | null
   /** Words (not backchannel/filler) an interruption's transcript needs before it cancels the reply (see above). */
   minInterruptionWords: number
+  /**
+   * The turn policy's waits after the speech ends (TurnPolicyConfig: a finished request, an unsure one, a sentence
+   * stopped mid-way), from the user's listening settings.
+   */
+  policy?: Partial<{ completeWaitMs: number; uncertainWaitMs: number; unfinishedWaitMs: number }>
 }
 
 export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({

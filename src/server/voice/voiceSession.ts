@@ -213,8 +213,17 @@ export class VoiceSession implements SessionPipeline {
   }
 
   private configureTurnTaking(config: VoiceConfig): void {
+    const turn = config.turn
+    if (!turn) return
     // The app's VAD reports speech_end after speechEndSilenceMs of pause; the early reply waits for the rest.
-    if (config.turn) this.detector.configure({ earlyReplyAfterSpeechEndMs: Math.max(0, config.turn.replyAfterPauseMs - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs) })
+    this.detector.configure({ earlyReplyAfterSpeechEndMs: Math.max(0, turn.replyAfterPauseMs - DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs) })
+    // The turn policy's waits: what the app did not send (an app from before them) keeps the policy's defaults.
+    const policy = {
+      uncertainWaitMs: turn.replyAfterPauseMs,
+      ...(turn.replyAfterCompleteMs !== undefined ? { completeWaitMs: turn.replyAfterCompleteMs } : {}),
+      ...(turn.unfinishedPauseMs !== undefined ? { unfinishedWaitMs: turn.unfinishedPauseMs } : {})
+    }
+    this.detector.configure({ policy, ...(turn.bargeInMinWords !== undefined ? { minInterruptionWords: turn.bargeInMinWords } : {}) })
   }
 
   /** The server VAD backstop: its events and per-frame probabilities are turn signals on the server's timeline. */
