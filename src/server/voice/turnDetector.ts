@@ -319,7 +319,7 @@ export class TurnDetector {
       const pending = this.current && !this.current.discarded && this.current.id === this.pauseUtterance ? this.current : null
       if (!pending && at - this.pausedAt >= this.config.unconfirmedPauseMs) {
         this.resume(at, 'no speech followed', out)
-      } else if (pending && pending.lastEndAt === null && at - pending.startedAt >= this.confirmSpeechMs()) {
+      } else if (pending && this.unbrokenSpeechConfirms(pending, at)) {
         this.confirmInterruption(at, `speech longer than ${this.confirmSpeechMs()} ms`, out)
       }
     }
@@ -334,6 +334,16 @@ export class TurnDetector {
    */
   private confirmSpeechMs(): number {
     return Math.max(this.config.confirmSpeechMs, this.config.minInterruptionWords * SPOKEN_WORD_MS)
+  }
+
+  /**
+   * Speech is unbroken for confirmSpeechMs only once its speech_end has not come that long plus the VAD's own end lag
+   * (speech_end comes speechEndSilenceMs after the speech stops) after its start. Without the lag, a 607 ms "Mm-hmm"
+   * (espeak-ng, 165 wpm) was confirmed at 700 ms, before its speech_end and transcript: `bench bargein` counted it as
+   * a false barge-in.
+   */
+  private unbrokenSpeechConfirms(u: Utterance, at: number): boolean {
+    return u.lastEndAt === null && at - u.startedAt >= this.confirmSpeechMs() + DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs
   }
 
   private live(): Utterance | null {

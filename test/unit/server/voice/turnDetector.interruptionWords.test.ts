@@ -88,17 +88,30 @@ describe('TurnDetector: the minimum words before a barge-in cancels the reply', 
     }
   })
 
-  it('unbroken speech confirms after confirmSpeechMs up to 2 words, after as long as the words take beyond', () => {
+  it('unbroken speech confirms after confirmSpeechMs up to 2 words, after as long as the words take beyond (each + the VAD end lag)', () => {
+    // Unbroken: no speech_end 160 ms (the VAD's end lag) after confirmSpeechMs of speech.
     const two = playing({ minInterruptionWords: 2, confirmSpeechMs: 700 })
-    const a = run(two, [{ type: 'speechStart', source: 'client', at: 1000 }, ...ticks(1000, 1700)])
+    const a = run(two, [{ type: 'speechStart', source: 'client', at: 1000 }, ...ticks(1000, 1860)])
     expect(types(a)).toEqual(['utteranceStart', 'pauseReply', 'cancelReply'])
-    expect(a.at(-1)).toMatchObject({ at: 1700, reason: 'speech longer than 700 ms' })
+    expect(a.at(-1)).toMatchObject({ at: 1860, reason: 'speech longer than 700 ms' })
 
     const four = playing({ minInterruptionWords: 4, confirmSpeechMs: 700 })
-    const b = run(four, [{ type: 'speechStart', source: 'client', at: 1000 }, ...ticks(1000, 2380)])
+    const b = run(four, [{ type: 'speechStart', source: 'client', at: 1000 }, ...ticks(1000, 2540)])
     expect(types(b)).toEqual(['utteranceStart', 'pauseReply'])
-    const c = run(four, ticks(2400, 2400))
-    expect(c).toEqual([{ type: 'cancelReply', at: 2400, reason: 'speech longer than 1400 ms' }])
+    const c = run(four, ticks(2560, 2560))
+    expect(c).toEqual([{ type: 'cancelReply', at: 2560, reason: 'speech longer than 1400 ms' }])
+  })
+
+  it('a 600 ms backchannel is not confirmed by its length: its speech_end comes 160 ms after it, then its transcript decides', () => {
+    const d = playing({ confirmSpeechMs: 700 })
+    const out = run(d, [
+      { type: 'speechStart', source: 'client', at: 1000 },
+      ...ticks(1000, 1740),
+      { type: 'speechEnd', source: 'client', at: 1760 },
+      ...ticks(1760, 1900),
+      { type: 'interruptionTranscript', utterance: 1, text: 'Mm-hmm.', at: 1900 }
+    ])
+    expect(types(out)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'dropSpeculation', 'discard', 'resumeReply'])
   })
 
   it('the server VAD backstop ends a too-short interruption the same way', () => {
