@@ -25,6 +25,10 @@ import { DEFAULT_ENDPOINTER_CONFIG, DEFAULT_REPLY_AFTER_PAUSE_MS } from '../../s
  * `minWordMs`, or when its transcript is empty or only a backchannel/filler ("hmm", "mhm", "uh-huh": the listener
  * signalling that they follow, not asking for the floor; a real STT writes these out, so "has words" is not enough).
  *
+ * Echo: a transcript whose words are a run of 2 or more of the reply's own words, in the reply's order, is the reply
+ * heard back past echo cancellation, not the user: a false interruption (`bench bargein` fed the reply back at
+ * −26 dB and its transcript cancelled the reply). One word alone is not taken as echo: "stop" may be in the reply too.
+ *
  * Minimum words (`minInterruptionWords`, the user's listening.bargeInMinWords): the reply is cancelled only once the
  * interruption's transcript has that many words that are not backchannel/filler. Fewer (but some) words keep the
  * reply paused while the user may still go on (speech_resume keeps the same utterance, and its next transcript covers
@@ -42,8 +46,11 @@ export type TurnSignal =
   /** Server VAD speech probability of one frame. */
   | { type: 'probability'; p: number; at: number }
   | { type: 'replyPlaying'; playing: boolean; at: number }
-  /** The transcript of the speech that paused the reply. */
-  | { type: 'interruptionTranscript'; utterance: number; text: string; at: number }
+  /**
+   * The transcript of the speech that paused the reply; `replyText`: what the reply being played says (its sentences
+   * synthesized so far), to tell the reply's own echo from the user's words.
+   */
+  | { type: 'interruptionTranscript'; utterance: number; text: string; at: number; replyText?: string }
   | { type: 'tick'; at: number }
   /** The client runs its own VAD and reports every utterance (even before its first one). */
   | { type: 'clientVadActive'; at: number }
@@ -302,7 +309,8 @@ export class TurnDetector {
     if (!u.interruption || !this.paused) return
     const words = countInterruptionWords(signal.text)
     u.interruptionWords = words
-    if (words === 0 && !isBackchannel(signal.text)) this.falseInterruption(u, signal.at, 'no words in it', out)
+    if (signal.replyText && isEchoOf(signal.text, signal.replyText)) this.falseInterruption(u, signal.at, 'the reply\'s own words (echo)', out)
+    else if (words === 0 && !isBackchannel(signal.text)) this.falseInterruption(u, signal.at, 'no words in it', out)
     else if (words === 0) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
     else if (words >= this.config.minInterruptionWords) this.confirmInterruption(signal.at, 'the user said something', out)
     // Fewer words than the setting asks for: the reply stays paused; the utterance's end decides (see commit).
@@ -463,6 +471,20 @@ function transcriptWords(text: string): string[] {
 export function isBackchannel(text: string): boolean {
   const words = transcriptWords(text)
   return words.length > 0 && words.every((w) => BACKCHANNEL.test(w))
+}
+
+/**
+ * True when the transcript's words (backchannel and filler left out) are 2 or more consecutive words of the reply,
+ * in its order: the reply's own audio, heard back and transcribed.
+ */
+export function isEchoOf(text: string, replyText: string): boolean {
+  const said = transcriptWords(text).filter((w) => !BACKCHANNEL.test(w) && /[a-z]/.test(w))
+  if (said.length < 2) return false
+  const reply = transcriptWords(replyText)
+  for (let i = 0; i + said.length <= reply.length; i++) {
+    if (said.every((w, k) => reply[i + k] === w)) return true
+  }
+  return false
 }
 
 /** The words of an interruption's transcript that are not backchannel or filler sounds ("um, stop it" → 2). */

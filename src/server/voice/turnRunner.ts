@@ -46,6 +46,8 @@ export class TurnRunner {
   /** The reply of the last early commit while it may be revoked (its Turn once started): what a revocation stops. */
   private earlyReply: { turnId: string; turn: Turn | null } | null = null
   private lastServerSpeechEndArrival: number | null = null
+  /** What the reply being played says so far (its synthesized sentences, from its turn's trace). */
+  private replyText: string | null = null
 
   constructor(private readonly d: TurnRunnerDeps) {}
 
@@ -55,7 +57,9 @@ export class TurnRunner {
   }
 
   signal(s: TurnSignal): void {
-    for (const action of this.d.detector.push(s)) this.apply(action)
+    // An interruption's transcript is judged against what the reply says (its own echo is no interruption).
+    const signal = s.type === 'interruptionTranscript' && this.replyText ? { ...s, replyText: this.replyText } : s
+    for (const action of this.d.detector.push(signal)) this.apply(action)
   }
 
   /**
@@ -198,9 +202,14 @@ export class TurnRunner {
       frame: (pcm) => {
         if (this.currentTurn === turn) this.d.reply.push(pcm)
       },
-      trace: (trace) => this.d.onTrace(trace)
+      trace: (trace) => {
+        // The reply plays on after its turn finished generating: its text is kept while it is the reply stream's.
+        if (this.d.reply.currentTurn === turnId && trace.reply) this.replyText = trace.reply
+        this.d.onTrace(trace)
+      }
     })
     this.currentTurn = turn
+    this.replyText = null
     if (this.earlyReply?.turnId === turnId) this.earlyReply.turn = turn
     void turn.done.then((result) => {
       if (this.currentTurn === turn) {

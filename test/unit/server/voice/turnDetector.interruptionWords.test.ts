@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countInterruptionWords, TurnDetector, type TurnAction, type TurnSignal } from '../../../../src/server/voice/turnDetector'
+import { countInterruptionWords, isEchoOf, TurnDetector, type TurnAction, type TurnSignal } from '../../../../src/server/voice/turnDetector'
 
 const run = (d: TurnDetector, signals: TurnSignal[]): TurnAction[] => signals.flatMap((s) => d.push(s))
 const types = (actions: TurnAction[]): string[] => actions.map((a) => a.type)
@@ -112,6 +112,26 @@ describe('TurnDetector: the minimum words before a barge-in cancels the reply', 
       { type: 'interruptionTranscript', utterance: 1, text: 'Mm-hmm.', at: 1900 }
     ])
     expect(types(out)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'dropSpeculation', 'discard', 'resumeReply'])
+  })
+
+  it("the reply's own words heard back (2 or more, in its order) are its echo, not an interruption; one word is not", () => {
+    const reply = 'Twelve times seven is eighty four. To check it, add seven twelve times.'
+    expect(isEchoOf('twelve times seven', reply)).toBe(true)
+    expect(isEchoOf('Um, to check it.', reply)).toBe(true)
+    expect(isEchoOf('seven twelve', reply)).toBe(true)
+    expect(isEchoOf('seven', reply)).toBe(false) // a single word may be the user's
+    expect(isEchoOf('times twelve', reply)).toBe(false) // not in the reply's order
+    expect(isEchoOf('stop, what is the date', reply)).toBe(false)
+
+    const d = playing({})
+    const echo: TurnSignal = { type: 'interruptionTranscript', utterance: 1, text: 'twelve times seven is', at: 1500, replyText: reply }
+    const out = run(d, [...interjection('').slice(0, 2), echo])
+    expect(types(out)).toEqual(['utteranceStart', 'pauseReply', 'speculate', 'dropSpeculation', 'discard', 'resumeReply'])
+    expect(out.at(-1)).toMatchObject({ reason: "false interruption: the reply's own words (echo)" })
+
+    const user = playing({})
+    const words = run(user, [...interjection('').slice(0, 2), { ...echo, text: 'stop, what is seven times twelve' }])
+    expect(types(words).at(-1)).toBe('cancelReply')
   })
 
   it('the server VAD backstop ends a too-short interruption the same way', () => {
