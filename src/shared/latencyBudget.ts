@@ -7,8 +7,12 @@ export const TOTAL_BUDGET_MS = 800
 export const latencyStages = [
   { id: 'mic', label: 'Mic capture', budgetMs: 20 },
   { id: 'uplink', label: 'Uplink', budgetMs: 30 },
-  { id: 'eou', label: 'End of utterance', budgetMs: 150 },
-  { id: 'stt', label: 'Speech to text', budgetMs: 150 },
+  /** Hearing that the speech ended (the whole end of utterance when the turn carries no decision: +turn's share). */
+  { id: 'eou', label: 'End of utterance', budgetMs: 30 },
+  /** The turn policy's wait after the speech ended: 150 ms is its wait for a finished request. */
+  { id: 'turn', label: 'Turn decision', budgetMs: 150 },
+  /** Speculative STT usually finishes inside the pause: what is left after the commit is small. */
+  { id: 'stt', label: 'Speech to text', budgetMs: 120 },
   { id: 'llm', label: 'LLM first token', budgetMs: 250 },
   { id: 'tts', label: 'TTS first audio', budgetMs: 100 },
   { id: 'downlink', label: 'Downlink + playout', budgetMs: 100 }

@@ -79,7 +79,8 @@ describe.skipIf(missing)('conversation window (browser mode)', () => {
     await page.waitForSelector('[data-testid="turn-latency-dialog"][open]')
     expect(await page.evaluate(() => document.querySelector('[data-testid="turn-latency-dialog"]')?.matches(':modal'))).toBe(true)
     expect(await page.textContent('[data-testid="turn-latency-dialog"] [data-testid="turn-typed"]')).toBe('typed')
-    expect(await page.locator('[data-testid="turn-latency-dialog"] .lo-waterfall [data-stage]').count()).toBe(7)
+    expect(await page.locator('[data-testid="turn-latency-dialog"] .lo-waterfall [data-stage]').count()).toBe(8)
+    expect(await page.textContent('[data-testid="turn-latency-dialog"] [data-stage="turn"] .lo-value')).toBe('—') // typed: no turn decision
     expect(await page.textContent('[data-testid="turn-latency-dialog"]')).toContain('STT: typed (no STT)')
     await page.keyboard.press('Escape')
     await page.waitForSelector('[data-testid="turn-latency-dialog"]:not([open])', { state: 'attached' })

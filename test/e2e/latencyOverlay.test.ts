@@ -18,7 +18,12 @@ const BACKEND_SKEW = 3200
  * so the client-side moments are stamped on the main clock here (the overlay moves them by the ping-measured
  * offset, like every main-clock mark) and the backend's on a skewed backend clock.
  */
-function trace(turnId: string, start: number, d: { mic: number; uplink: number; eou: number; stt: number; ttft: number; sentence: number; tts: number; down: number }, upTo?: TurnMark['name']): TurnTrace {
+function trace(
+  turnId: string,
+  start: number,
+  d: { mic: number; uplink: number; eou: number; turn?: number; stt: number; ttft: number; sentence: number; tts: number; down: number },
+  upTo?: TurnMark['name']
+): TurnTrace {
   const marks: TurnMark[] = []
   let t = start
   const add = (name: TurnMark['name'], clock: TurnMark['clock'], after: number): boolean => {
@@ -31,7 +36,8 @@ function trace(turnId: string, start: number, d: { mic: number; uplink: number; 
     add('speech_end_mic', 'main', 0) ||
     add('uplink_sent', 'main', d.mic) ||
     add('uplink_arrival', 'backend', d.uplink) ||
-    add('end_of_utterance', 'backend', d.eou) ||
+    // With a turn decision: hearing the speech end (eou), then the policy's wait (turn) up to the commit.
+    (d.turn !== undefined ? add('turn_wait_start', 'backend', d.eou) || add('end_of_utterance', 'backend', d.turn) : add('end_of_utterance', 'backend', d.eou)) ||
     add('transcript', 'backend', d.stt) ||
     add('llm_first_token', 'backend', d.ttft) ||
     add('first_sentence', 'backend', d.sentence) ||
@@ -110,12 +116,15 @@ describe.skipIf(missing)('latency overlay (browser mode)', () => {
     await expect.poll(async () => page.locator('[data-testid="turn-total"] .lo-total-value').textContent()).toBe('878 ms')
     const values = (await page.locator('.lo-waterfall .lo-value strong').allTextContents()).map(Number)
     expect(values).toEqual([14, 24, 150, 130, 225, 240, 95])
+    // A turn without a decision: the turn decision row says where its time went, and no reason is shown.
+    expect(await page.locator('[data-stage="turn"] .lo-value').textContent()).toBe('in end of utterance')
+    expect(await page.locator('[data-testid="turn-decision-reason"]').count()).toBe(0)
     expect(values.reduce((a, b) => a + b, 0)).toBe(878)
     expect(await page.locator('[data-stage="tts"]').getAttribute('data-verdict')).toBe('over')
     expect(await page.locator('[data-stage="eou"]').getAttribute('data-verdict')).toBe('tight')
     expect(await page.locator('[data-stage="mic"]').getAttribute('data-verdict')).toBe('ok')
     const statsRows = page.locator('[data-testid="latency-stats"] tbody tr')
-    expect(await statsRows.count()).toBe(8)
+    expect(await statsRows.count()).toBe(9)
     expect(await page.locator('[data-testid="latency-stats"] thead').textContent()).toContain('over 9 turns')
     await page.locator('[data-testid="latency-overlay"]').screenshot({ path: join(shots, 'latency-overlay-done.png') })
 
@@ -126,12 +135,32 @@ describe.skipIf(missing)('latency overlay (browser mode)', () => {
     expect(exported.turns.at(-1)!.breakdown.e2eMs).toBe(878)
   })
 
+  it("shows the turn decision as its own stage with the policy's reason; the stages still add up to e2e_latency", async () => {
+    const decided = trace('t10', Date.now() - 5000, { mic: 14, uplink: 24, eou: 28, turn: 150, stt: 0, ttft: 190, sentence: 35, tts: 90, down: 95 })
+    decided.decision = { waitMs: 150, reason: 'complete request → 150 ms' }
+    app.core.events.emit('turnTrace', decided)
+    await expect.poll(() => page.locator('[data-testid="turn-decision-reason"]').textContent()).toBe('↳ complete request → 150 ms')
+    const values = (await page.locator('.lo-waterfall .lo-value strong').allTextContents()).map(Number)
+    expect(values).toEqual([14, 24, 28, 150, 0, 225, 90, 95])
+    expect(await page.locator('[data-testid="turn-total"] .lo-total-value').textContent()).toBe(`${values.reduce((a, b) => a + b, 0)} ms`)
+    expect(await page.locator('[data-stage="turn"]').getAttribute('data-verdict')).toBe('tight')
+    expect(await page.locator('[data-stage="eou"] .lo-metric').textContent()).toBe('speech_end_heard')
+    await page.locator('[data-testid="latency-overlay"]').screenshot({ path: join(shots, 'latency-overlay-turn-decision.png') })
+
+    // A policy that waited out an unfinished sentence says so.
+    const waited = trace('t11', Date.now() - 4000, { mic: 14, uplink: 24, eou: 30, turn: 1200, stt: 0, ttft: 190, sentence: 35, tts: 90, down: 95 })
+    waited.decision = { waitMs: 1200, reason: "waited: trailing 'for'" }
+    app.core.events.emit('turnTrace', waited)
+    await expect.poll(() => page.locator('[data-testid="turn-decision-reason"]').textContent()).toBe("↳ waited: trailing 'for'")
+    expect(await page.locator('[data-stage="turn"]').getAttribute('data-verdict')).toBe('over')
+  })
+
   it('drops a malformed trace event in the renderer; the overlay keeps the last good turn', async () => {
     const emitUntyped = app.core.events.emit.bind(app.core.events) as (event: string, payload: unknown) => void
     emitUntyped('turnTrace', { turnId: 'bad', status: 'done', marks: 'not a list' })
     emitUntyped('turnTrace', { turnId: 'bad2', status: 'done', marks: [{ name: 'playout', at: 'soon', clock: 'renderer' }] })
     await page.waitForTimeout(300)
-    expect(await page.locator('[data-testid="turn-total"] .lo-total-value').textContent()).toBe('878 ms')
-    expect(await page.locator('.lo-waterfall [role="row"][data-stage]').count()).toBe(7)
+    expect(await page.locator('[data-testid="turn-total"] .lo-total-value').textContent()).toBe('1678 ms')
+    expect(await page.locator('.lo-waterfall [role="row"][data-stage]').count()).toBe(8)
   })
 })

@@ -80,6 +80,25 @@ describe.skipIf(skipReason)('settings page in browser mode', () => {
     await page.fill('[data-testid="settings-vad-silence"]', '720')
   })
 
+  it('edits the turn-taking waits and the words that stop a reply; out of range is refused with the range', async () => {
+    const alert = page.locator('[data-testid="settings-result-listening"][role="alert"]')
+    await page.fill('[data-testid="settings-barge-in-words"]', '9')
+    await page.click('[data-testid="settings-save-listening"]')
+    await expect.poll(() => alert.textContent()).toContain('listening.bargeInMinWords')
+    expect(await alert.textContent()).toContain('must be at most 5 words')
+    await page.fill('[data-testid="settings-barge-in-words"]', '2')
+    await page.fill('[data-testid="settings-reply-complete"]', '3000')
+    await page.click('[data-testid="settings-save-listening"]')
+    await expect.poll(() => alert.textContent()).toContain('listening.replyAfterCompleteMs')
+    expect(await alert.textContent()).toContain('from 0 to 2000')
+    expect(app.core.settings.get().listening).toMatchObject({ replyAfterCompleteMs: 150, unfinishedPauseMs: 1200, bargeInMinWords: 1 })
+    await page.fill('[data-testid="settings-reply-complete"]', '120')
+    await page.fill('[data-testid="settings-unfinished-pause"]', '1500')
+    await page.click('[data-testid="settings-save-listening"]')
+    await expect.poll(() => app.core.settings.get().listening.bargeInMinWords).toBe(2)
+    expect(app.core.settings.get().listening).toMatchObject({ replyAfterCompleteMs: 120, unfinishedPauseMs: 1500 })
+  })
+
   it('shows hotkey problems while typing, and the service refuses them with the same words', async () => {
     await page.fill('[data-testid="settings-hotkey-toggleListening"]', 'K')
     await expect.poll(() => page.textContent('[data-testid="settings-hotkey-problems"]')).toContain('needs a modifier')

@@ -58,7 +58,13 @@ export function voiceConfigFromSettings(settings: Settings, secret: (name: Secre
     }
     return [{ kind: 'openai-compatible', baseUrl: choice.baseUrl ?? OPENAI_BASE_URL, apiKey: key, model: choice.model ?? DEFAULT_MODELS[name] }]
   }
-  return { config: { stt: stage('stt'), llm: stage('llm'), tts: stage('tts'), turn: { replyAfterPauseMs: settings.listening.replyAfterPauseMs } }, problems }
+  return { config: { stt: stage('stt'), llm: stage('llm'), tts: stage('tts'), turn: turnTaking(settings.listening) }, problems }
+}
+
+/** settings.listening → the session's turn taking (the turn policy's waits, the words a barge-in needs). */
+export function turnTaking(listening: Settings['listening']): NonNullable<VoiceConfig['turn']> {
+  const { replyAfterPauseMs, replyAfterCompleteMs, unfinishedPauseMs, bargeInMinWords } = listening
+  return { replyAfterPauseMs, replyAfterCompleteMs, unfinishedPauseMs, bargeInMinWords }
 }
 
 export class ConversationObserver {

@@ -3,7 +3,7 @@ import { FallbackExhaustedError, type FallbackChain } from '../providers/fallbac
 import { Framer } from '../../node/audio/pcm'
 import { StreamingResampler } from '../../node/audio/resample'
 import type { ChatMessage, LlmProvider, PcmAudio, SttProvider, TtsProvider } from '../providers/types'
-import type { TurnMark, TurnMarkName, TurnStatus, TurnTrace } from '../../shared/latency/trace'
+import type { TurnDecisionTrace, TurnMark, TurnMarkName, TurnStatus, TurnTrace } from '../../shared/latency/trace'
 import { OPUS_FRAME_SAMPLES, OPUS_SAMPLE_RATE } from '../../shared/audio/format'
 import { SentenceSplitter } from './sentenceSplitter'
 
@@ -24,6 +24,8 @@ export interface TurnInput {
   stt?: { computeMs: number; provider: string; doneAt?: number }
   /** Notes to carry in the trace (e.g. a failover during speculative STT). */
   notes?: string[]
+  /** The turn policy's decision (a spoken turn's wait after the speech ended, and why), carried in the trace. */
+  decision?: TurnDecisionTrace
 }
 
 export interface TurnSink {
@@ -168,7 +170,7 @@ export class ConversationTurn implements Turn {
   ) {
     this.turnId = input.turnId
     this.transcript = input.transcript?.trim() ?? ''
-    this.trace = { turnId: input.turnId, status: 'running', marks: [...(input.marks ?? [])], compute: {}, providers: {}, notes: [...(input.notes ?? [])].slice(0, 10) }
+    this.trace = { turnId: input.turnId, status: 'running', marks: [...(input.marks ?? [])], compute: {}, providers: {}, notes: [...(input.notes ?? [])].slice(0, 10), ...(input.decision ? { decision: { ...input.decision } } : {}) }
     this.done = this.run()
   }
 

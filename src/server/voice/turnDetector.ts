@@ -31,6 +31,16 @@ export type { TurnDecision } from './turnPolicy'
  * reply where it stopped) when no speech is confirmed within `unconfirmedPauseMs`, when the speech is shorter than
  * `minWordMs`, or when its transcript is empty or only a backchannel/filler ("hmm", "mhm", "uh-huh": the listener
  * signalling that they follow, not asking for the floor; a real STT writes these out, so "has words" is not enough).
+ *
+ * Echo: a transcript whose words are a run of 2 or more of the reply's own words, in the reply's order, is the reply
+ * heard back past echo cancellation, not the user: a false interruption (`bench bargein` fed the reply back at
+ * −26 dB and its transcript cancelled the reply). One word alone is not taken as echo: "stop" may be in the reply too.
+ *
+ * Minimum words (`minInterruptionWords`, the user's listening.bargeInMinWords): the reply is cancelled only once the
+ * interruption's transcript has that many words that are not backchannel/filler. Fewer (but some) words keep the
+ * reply paused while the user may still go on (speech_resume keeps the same utterance, and its next transcript covers
+ * all of it); when the utterance ends with still too few words, it was a false interruption: discarded, the reply
+ * resumes. A transcript not yet arrived at that moment is taken as enough (the utterance is a turn, as with one word).
  */
 
 export type SignalSource = 'client' | 'server'
@@ -45,8 +55,11 @@ export type TurnSignal =
   /** Server VAD speech probability of one frame. */
   | { type: 'probability'; p: number; at: number }
   | { type: 'replyPlaying'; playing: boolean; at: number }
-  /** The transcript of the speech that paused the reply. */
-  | { type: 'interruptionTranscript'; utterance: number; text: string; at: number }
+  /**
+   * The transcript of the speech that paused the reply; `replyText`: what the reply being played says (its sentences
+   * synthesized so far), to tell the reply's own echo from the user's words.
+   */
+  | { type: 'interruptionTranscript'; utterance: number; text: string; at: number; replyText?: string }
   | { type: 'tick'; at: number }
   /** The client runs its own VAD and reports every utterance (even before its first one). */
   | { type: 'clientVadActive'; at: number }
@@ -81,6 +94,8 @@ export interface TurnDetectorConfig {
   earlyReply: boolean
   /** How the waits are chosen (the adaptive policy; bench turntaking also runs today's fixed one). */
   strategy: TurnStrategy
+  /** Words (not backchannel/filler) an interruption's transcript needs before it cancels the reply (see above). */
+  minInterruptionWords: number
 }
 
 /** A change of settings: any key, and any of the policy's waits. */
@@ -98,7 +113,9 @@ export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
   unconfirmedPauseMs: 250,
   policy: DEFAULT_TURN_POLICY_CONFIG,
   earlyReply: true,
-  strategy: adaptiveTurnPolicy
+  strategy: adaptiveTurnPolicy,
+  /** Any word that is not a backchannel cancels, as before the setting existed. */
+  minInterruptionWords: 1
 })
 
 /**
@@ -106,6 +123,12 @@ export const DEFAULT_TURN_DETECTOR_CONFIG: TurnDetectorConfig = Object.freeze({
  * before speech_end plus the lag it subtracts from the end of voicing (its offsetLagMs).
  */
 const APP_SPEECH_END_PAUSE_MS = DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs + DEFAULT_ENDPOINTER_CONFIG.offsetLagMs
+
+/**
+ * One word of unbroken speech: espeak-ng at 165 words per minute takes 364 ms a word, conversational English ~350 ms.
+ * Speech that lasts minInterruptionWords × this (and at least confirmSpeechMs) counts as that many words.
+ */
+const SPOKEN_WORD_MS = 350
 
 /** An early commit whose end_of_utterance never comes (lost event, link down) is closed after this. */
 const EARLY_COMMIT_MAX_OPEN_MS = 5000
@@ -130,6 +153,8 @@ interface Utterance {
   transcript?: string
   /** Committed early; still revocable. */
   earlyCommitted: boolean
+  /** Words (not backchannel/filler) in the latest interruption transcript of this utterance; undefined until one came. */
+  interruptionWords?: number
 }
 
 export class TurnDetector {
@@ -270,6 +295,8 @@ export class TurnDetector {
   private onSpeechResume(signal: Extract<TurnSignal, { type: 'speechResume' }>, out: TurnAction[]): void {
     const u = this.live()
     if (!u || !this.leads(signal.source, u)) return
+    // The next transcript covers the whole utterance: until it comes, its word count is unknown.
+    u.interruptionWords = undefined
     if (u.earlyCommitted) {
       this.resetPause(u)
       u.earlyCommitted = false
@@ -354,9 +381,13 @@ export class TurnDetector {
     if (!u || u.id !== signal.utterance || u.discarded) return
     if (u.lastEndAt !== null) u.transcript = signal.text
     if (!u.interruption || !this.paused) return
-    if (signal.text.trim() === '') this.falseInterruption(u, signal.at, 'no words in it', out)
-    else if (isBackchannel(signal.text)) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
-    else this.confirmInterruption(signal.at, 'the user said something', out)
+    const words = countInterruptionWords(signal.text)
+    u.interruptionWords = words
+    if (signal.replyText && isEchoOf(signal.text, signal.replyText)) this.falseInterruption(u, signal.at, 'the reply\'s own words (echo)', out)
+    else if (words === 0 && !isBackchannel(signal.text)) this.falseInterruption(u, signal.at, 'no words in it', out)
+    else if (words === 0) this.falseInterruption(u, signal.at, `only a backchannel ("${signal.text.trim().slice(0, 40)}")`, out)
+    else if (words >= this.config.minInterruptionWords) this.confirmInterruption(signal.at, 'the user said something', out)
+    // Fewer words than the setting asks for: the reply stays paused; the utterance's end decides (see commit).
   }
 
   private onTick(at: number, out: TurnAction[]): void {
@@ -375,10 +406,31 @@ export class TurnDetector {
       const pending = this.current && !this.current.discarded && this.current.id === this.pauseUtterance ? this.current : null
       if (!pending && at - this.pausedAt >= this.config.unconfirmedPauseMs) {
         this.resume(at, 'no speech followed', out)
-      } else if (pending && pending.lastEndAt === null && at - pending.startedAt >= this.config.confirmSpeechMs) {
-        this.confirmInterruption(at, `speech longer than ${this.config.confirmSpeechMs} ms`, out)
+      } else if (pending && this.unbrokenSpeechConfirms(pending, at)) {
+        this.confirmInterruption(at, `speech longer than ${this.confirmSpeechMs()} ms`, out)
       }
     }
+  }
+
+  /**
+   * How long unbroken speech confirms an interruption without its transcript: confirmSpeechMs (~2 words) while the
+   * setting asks for at most 2 words; for more, as long as that many words take (SPOKEN_WORD_MS each), so that
+   * "wait…", a long "mmm" or a cough fit does not cancel a reply that 3 words would be needed to stop. The reply is
+   * paused (silent) meanwhile, so waiting longer costs the user nothing audible; a pause in the speech brings the
+   * transcript, which decides sooner.
+   */
+  private confirmSpeechMs(): number {
+    return Math.max(this.config.confirmSpeechMs, this.config.minInterruptionWords * SPOKEN_WORD_MS)
+  }
+
+  /**
+   * Speech is unbroken for confirmSpeechMs only once its speech_end has not come that long plus the VAD's own end lag
+   * (speech_end comes speechEndSilenceMs after the speech stops) after its start. Without the lag, a 607 ms "Mm-hmm"
+   * (espeak-ng, 165 wpm) was confirmed at 700 ms, before its speech_end and transcript: `bench bargein` counted it as
+   * a false barge-in.
+   */
+  private unbrokenSpeechConfirms(u: Utterance, at: number): boolean {
+    return u.lastEndAt === null && at - u.startedAt >= this.confirmSpeechMs() + DEFAULT_ENDPOINTER_CONFIG.speechEndSilenceMs
   }
 
   private live(): Utterance | null {
@@ -454,6 +506,12 @@ export class TurnDetector {
       return
     }
     if (u.interruption && this.paused) {
+      const words = u.interruptionWords
+      if (words !== undefined && words < this.config.minInterruptionWords) {
+        // The utterance ended with fewer words than the setting asks for: not an interruption after all.
+        this.falseInterruption(u, at, `only ${words} word${words === 1 ? '' : 's'} (${this.config.minInterruptionWords} needed to interrupt)`, out)
+        return
+      }
       // Committing an utterance that paused the reply: it had words enough to be a turn.
       this.confirmInterruption(at, 'the interruption became a turn', out)
     }
@@ -477,8 +535,31 @@ function merge(base: TurnDetectorConfig, change: TurnDetectorSettings): TurnDete
 /** Sounds a listener makes while the other one talks; transcribed, they are still not an interruption. */
 const BACKCHANNEL = /^(?:h+m+|m+h*m+|mm+-?hm+|uh+|um+|u+h+-?huh|a+h+|o+h+|e+r+m*|hm+-?hm+)$/
 
+function transcriptWords(text: string): string[] {
+  return text.toLowerCase().replace(/[^a-z\s-]/g, ' ').split(/\s+/).filter(Boolean)
+}
+
 /** True when every word of the transcript is a backchannel or filler sound. */
 export function isBackchannel(text: string): boolean {
-  const words = text.toLowerCase().replace(/[^a-z\s-]/g, ' ').split(/\s+/).filter(Boolean)
+  const words = transcriptWords(text)
   return words.length > 0 && words.every((w) => BACKCHANNEL.test(w))
+}
+
+/**
+ * True when the transcript's words (backchannel and filler left out) are 2 or more consecutive words of the reply,
+ * in its order: the reply's own audio, heard back and transcribed.
+ */
+export function isEchoOf(text: string, replyText: string): boolean {
+  const said = transcriptWords(text).filter((w) => !BACKCHANNEL.test(w) && /[a-z]/.test(w))
+  if (said.length < 2) return false
+  const reply = transcriptWords(replyText)
+  for (let i = 0; i + said.length <= reply.length; i++) {
+    if (said.every((w, k) => reply[i + k] === w)) return true
+  }
+  return false
+}
+
+/** The words of an interruption's transcript that are not backchannel or filler sounds ("um, stop it" → 2). */
+export function countInterruptionWords(text: string): number {
+  return transcriptWords(text).filter((w) => !BACKCHANNEL.test(w) && /[a-z]/.test(w)).length
 }

@@ -136,6 +136,8 @@ const NUMBER_WORDS: ReadonlySet<string> = new Set(
 const SHORT_ANSWERS: ReadonlySet<string> = new Set(
   ['yes', 'no', 'yeah', 'yep', 'nope', 'stop', 'okay', 'ok', 'sure', 'thanks', 'thank you', 'cancel', 'never mind', 'go ahead', 'please', 'right', 'correct', 'exactly', "that's all", 'pause', 'continue', 'next', 'again']
 )
+/** Interjections an STT writes with a comma after them, at the start of a clause ("no, …", "well, …"). */
+const LEADING_INTERJECTIONS = /^(?:\s*(?:yes|yeah|yep|no|nope|okay|ok|oh|well|wait|so|hey|hi|please|thanks|sorry|actually|right|alright|hmm|um|uh)\s*,\s*)+/i
 const QUESTION_START = /^(?:what|what's|whats|when|where|who|whom|whose|why|how|which|is|are|was|were|can|could|will|would|do|does|did|should|shall|have|has|may)$/
 const COMMAND_START = /^(?:set|turn|play|stop|tell|give|show|open|close|call|remind|add|cancel|start|pause|resume|read|check|find|repeat|send|put|make|switch|dim|book|text|order|search|look|skip|remove|delete|create|schedule)$/
 
@@ -165,7 +167,9 @@ export function readTranscript(text: string): { reading: TurnReading; why: strin
   if (FILLERS.has(last)) return { reading: 'unfinished', why: `trailing filler '${last}'` }
   const phrasal = PARTICLES.has(last) && OBJECT_PRONOUNS.has(words.at(-2) ?? '')
   if (UNFINISHED_TAIL.has(last) && !phrasal && !(words.length === 1 && SHORT_ANSWERS.has(last))) return { reading: 'unfinished', why: `trailing '${last}'` }
-  const clause = t.split(/[.?!]\s/).at(-1) ?? t
+  // A leading interjection is no list item ("No, stop", "Wait, what about Tuesday", "Yes, please"): an STT writes
+  // the comma after it, and reading "yes, please" as an open list held a finished answer for 1200 ms.
+  const clause = (t.split(/[.?!]\s/).at(-1) ?? t).replace(LEADING_INTERJECTIONS, '')
   const lastComma = clause.lastIndexOf(',')
   if (lastComma >= 0 && !/\b(?:and|or|nor)\b/i.test(clause.slice(lastComma))) return { reading: 'unfinished', why: `an open list ('${clause.slice(Math.max(0, lastComma - 20)).trim()}')` }
   const skill = parsedSkill(t)
@@ -174,9 +178,10 @@ export function readTranscript(text: string): { reading: TurnReading; why: strin
   }
   if (skill) return { reading: 'complete', why: `complete request (${skill})` }
   if (/\.["')\]]*$/.test(t) && !t.endsWith('..')) return { reading: 'complete', why: 'sentence end' }
-  if (SHORT_ANSWERS.has(words.join(' '))) return { reading: 'complete', why: `short answer '${words.join(' ')}'` }
-  if (words.length >= 3 && QUESTION_START.test(words[0]!)) return { reading: 'complete', why: 'question form' }
-  if (words.length >= 3 && COMMAND_START.test(words[0]!)) return { reading: 'complete', why: 'command form' }
+  const rest = wordsOf(clause)
+  if (SHORT_ANSWERS.has(words.join(' ')) || SHORT_ANSWERS.has(rest.join(' '))) return { reading: 'complete', why: `short answer '${words.join(' ')}'` }
+  if (rest.length >= 3 && QUESTION_START.test(rest[0]!)) return { reading: 'complete', why: 'question form' }
+  if (rest.length >= 3 && COMMAND_START.test(rest[0]!)) return { reading: 'complete', why: 'command form' }
   return { reading: 'uncertain', why: 'pause' }
 }
 

@@ -46,6 +46,8 @@ export class TurnRunner {
   /** The reply of the last early commit while it may be revoked (its Turn once started): what a revocation stops. */
   private earlyReply: { turnId: string; turn: Turn | null } | null = null
   private lastServerSpeechEndArrival: number | null = null
+  /** What the reply being played says so far (its synthesized sentences, from its turn's trace). */
+  private replyText: string | null = null
 
   constructor(private readonly d: TurnRunnerDeps) {}
 
@@ -55,7 +57,9 @@ export class TurnRunner {
   }
 
   signal(s: TurnSignal): void {
-    for (const action of this.d.detector.push(s)) this.apply(action)
+    // An interruption's transcript is judged against what the reply says (its own echo is no interruption).
+    const signal = s.type === 'interruptionTranscript' && this.replyText ? { ...s, replyText: this.replyText } : s
+    for (const action of this.d.detector.push(signal)) this.apply(action)
   }
 
   /**
@@ -150,7 +154,8 @@ export class TurnRunner {
     this.committedAt = eouAt
     const eouMono = this.d.monotonic()
     const turnId = action.turnId ?? `${this.d.sessionId.slice(0, 8)}-s${++this.turnCount}`
-    const marks = this.marksAtCommit(eouAt)
+    const decision = action.decision ? { waitMs: Math.max(0, action.decision.waitMs), reason: action.decision.reason.slice(0, 200) } : undefined
+    const marks = this.marksAtCommit(eouAt, decision?.waitMs)
     const speculative = this.d.speculation.take(action.utterance)
     if (this.currentTurn) void this.currentTurn.cancel()
     reply.cancel()
@@ -169,20 +174,24 @@ export class TurnRunner {
       notes.push('transcript from speculative STT (started at the early speech_end)', ...transcript.notes)
       // When it arrived, on the wall clock of the trace's marks (often before end_of_utterance: hidden in the pause).
       const doneAt = eouAt - (eouMono - transcript.doneAt)
-      input = { turnId, transcript: transcript.text, marks, notes, stt: { computeMs: transcript.computeMs, provider: transcript.provider, doneAt } }
+      input = { turnId, transcript: transcript.text, marks, notes, stt: { computeMs: transcript.computeMs, provider: transcript.provider, doneAt }, decision }
     } else {
-      input = { turnId, audio: { samples: audio, sampleRate: SERVER_VAD_RATE }, marks, notes }
+      input = { turnId, audio: { samples: audio, sampleRate: SERVER_VAD_RATE }, marks, notes, decision }
     }
     this.d.notify('utteranceEnd', { turnId })
     this.startTurn(input)
   }
 
-  /** uplink_arrival (when the server VAD's speech end arrived, if it is this turn's) and end_of_utterance. */
-  private marksAtCommit(eouAt: number): TurnMark[] {
+  /**
+   * uplink_arrival (when the server VAD's speech end arrived, if it is this turn's), turn_wait_start (when the turn
+   * policy's chosen wait began, `waitMs` before the commit: the overlay's turn decision stage) and end_of_utterance.
+   */
+  private marksAtCommit(eouAt: number, waitMs: number | undefined): TurnMark[] {
     const marks: TurnMark[] = []
     const arrival = this.lastServerSpeechEndArrival
     this.lastServerSpeechEndArrival = null
     if (arrival !== null && arrival <= eouAt && eouAt - arrival < 5000) marks.push({ name: 'uplink_arrival', at: arrival, clock: 'backend' })
+    if (waitMs !== undefined) marks.push({ name: 'turn_wait_start', at: eouAt - waitMs, clock: 'backend' })
     marks.push({ name: 'end_of_utterance', at: eouAt, clock: 'backend' })
     return marks
   }
@@ -193,9 +202,14 @@ export class TurnRunner {
       frame: (pcm) => {
         if (this.currentTurn === turn) this.d.reply.push(pcm)
       },
-      trace: (trace) => this.d.onTrace(trace)
+      trace: (trace) => {
+        // The reply plays on after its turn finished generating: its text is kept while it is the reply stream's.
+        if (this.d.reply.currentTurn === turnId && trace.reply) this.replyText = trace.reply
+        this.d.onTrace(trace)
+      }
     })
     this.currentTurn = turn
+    this.replyText = null
     if (this.earlyReply?.turnId === turnId) this.earlyReply.turn = turn
     void turn.done.then((result) => {
       if (this.currentTurn === turn) {

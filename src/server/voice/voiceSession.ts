@@ -212,8 +212,16 @@ export class VoiceSession implements SessionPipeline {
   }
 
   private configureTurnTaking(config: VoiceConfig): void {
-    // The reply-after-pause setting is the turn policy's wait when the transcript reads neither finished nor unfinished.
-    if (config.turn) this.detector.configure({ policy: { uncertainWaitMs: config.turn.replyAfterPauseMs } })
+    const turn = config.turn
+    if (!turn) return
+    // The turn policy's waits (the reply-after-pause setting is its wait when the transcript reads neither finished nor
+    // unfinished): what the app did not send (an app from before them) keeps the policy's defaults.
+    const policy = {
+      uncertainWaitMs: turn.replyAfterPauseMs,
+      ...(turn.replyAfterCompleteMs !== undefined ? { completeWaitMs: turn.replyAfterCompleteMs } : {}),
+      ...(turn.unfinishedPauseMs !== undefined ? { unfinishedWaitMs: turn.unfinishedPauseMs } : {})
+    }
+    this.detector.configure({ policy, ...(turn.bargeInMinWords !== undefined ? { minInterruptionWords: turn.bargeInMinWords } : {}) })
   }
 
   /** The server VAD backstop: its events and per-frame probabilities are turn signals on the server's timeline. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { parseAccelerator } from '../hotkeys/accelerator'
-import { DEFAULT_REPLY_AFTER_PAUSE_MS } from '../voice/endpointer'
+import { DEFAULT_BARGE_IN_MIN_WORDS, DEFAULT_REPLY_AFTER_COMPLETE_MS, DEFAULT_REPLY_AFTER_PAUSE_MS, DEFAULT_UNFINISHED_PAUSE_MS } from '../voice/endpointer'
 import { parseMirrorBase } from '../models/mirrorBase'
 
 /**
@@ -82,6 +82,12 @@ export const hotkeyActionLabels: Record<HotkeyAction, string> = {
   toggleLatencyOverlay: 'Show/hide latency overlay'
 }
 
+/** A whole number of ms within [min, max], whose errors say the range. */
+function msSetting(min: number, max: number) {
+  const range = `must be a whole number of ms from ${min} to ${max}`
+  return z.number({ error: range }).int(range).min(min, range).max(max, range)
+}
+
 export const listeningSettingsSchema = z.object({
   /** push-to-talk: the mic is live while the hotkey is held. hands-free: VAD decides when the user speaks. */
   mode: z.enum(['push-to-talk', 'hands-free']),
@@ -98,8 +104,18 @@ export const listeningSettingsSchema = z.object({
   /**
    * The pause after which the assistant starts answering, before the turn ends (the turn stays open: talking on
    * stops that reply and the sentence continues). At or above vadMinSilenceMs the reply waits for the end of the turn.
+   * The turn policy uses it when it cannot tell whether the sentence is finished.
    */
   replyAfterPauseMs: z.number().int().min(160).max(5000),
+  /** The pause before the reply when what was said is a finished request or question ("what time is it?"). */
+  replyAfterCompleteMs: msSetting(0, 2000),
+  /** The pause the assistant waits out when the sentence stopped mid-way ("set a timer for …", "and", "um"). */
+  unfinishedPauseMs: msSetting(200, 5000),
+  /**
+   * Words (not "mhm", "uh-huh" or other backchannels) the user must say over a reply before it stops for good; with
+   * fewer, the reply pauses and then goes on where it was.
+   */
+  bargeInMinWords: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1 word').max(5, 'must be at most 5 words'),
   /** Who turns speech into text: auto = the backend when reachable, the on-device model otherwise; local = always on-device. */
   transcription: z.enum(['auto', 'local'])
 })
@@ -189,7 +205,13 @@ export function defaultSettings(): Settings {
     // Unbound by default except push-to-talk: a fresh install must not grab chords other apps may use.
     hotkeys: { pushToTalk: 'CommandOrControl+Shift+Space', toggleListening: null, toggleMute: null, showWindow: null, toggleLatencyOverlay: null },
     // VAD defaults mirror DEFAULT_ENDPOINTER_CONFIG (src/shared/voice/endpointer.ts), where they are justified.
-    listening: { mode: 'push-to-talk', pushToTalkStyle: 'auto', vadThreshold: 0.5, vadMinSilenceMs: 640, replyAfterPauseMs: DEFAULT_REPLY_AFTER_PAUSE_MS, transcription: 'auto' },
+    listening: { mode: 'push-to-talk', pushToTalkStyle: 'auto', vadThreshold: 0.5, vadMinSilenceMs: 640,
+      replyAfterPauseMs: DEFAULT_REPLY_AFTER_PAUSE_MS,
+      replyAfterCompleteMs: DEFAULT_REPLY_AFTER_COMPLETE_MS,
+      unfinishedPauseMs: DEFAULT_UNFINISHED_PAUSE_MS,
+      bargeInMinWords: DEFAULT_BARGE_IN_MIN_WORDS,
+      transcription: 'auto'
+    },
     system: { startAtLogin: false },
     providers: {
       stt: { provider: 'openai', model: null, baseUrl: null },

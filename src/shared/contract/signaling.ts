@@ -165,8 +165,21 @@ export const voiceConfigSchema = z
     llm: z.array(voiceProviderConfigSchema).max(4),
     tts: z.array(voiceProviderConfigSchema).max(4),
     systemPrompt: z.string().max(4000).optional(),
-    /** Turn taking: the pause (ms) after which the reply may start before end_of_utterance (settings.listening). */
-    turn: z.object({ replyAfterPauseMs: z.number().int().min(0).max(10_000) }).strict().optional()
+    /**
+     * Turn taking (settings.listening): the pause (ms) after which the reply may start before end_of_utterance when
+     * the turn policy cannot tell whether the sentence is finished; the pause after a finished request; the pause
+     * waited out after a sentence that stopped mid-way; the words a barge-in needs to stop the reply. The last three
+     * are optional: an app from before them leaves the backend's defaults.
+     */
+    turn: z
+      .object({
+        replyAfterPauseMs: z.number().int().min(0).max(10_000),
+        replyAfterCompleteMs: z.number().int().min(0).max(10_000).optional(),
+        unfinishedPauseMs: z.number().int().min(0).max(10_000).optional(),
+        bargeInMinWords: z.number().int().min(1).max(20).optional()
+      })
+      .strict()
+      .optional()
   })
   .strict()
 export type VoiceConfig = z.infer<typeof voiceConfigSchema>

@@ -33,11 +33,16 @@ export function alignMarks(marks: readonly TurnMark[], offsets: ClockOffsets): A
   return { at, unaligned }
 }
 
-/** The mark that ends each stage; a stage starts where the previous present boundary is. */
+/**
+ * The mark that ends each stage; a stage starts where the previous present boundary is. A turn without
+ * turn_wait_start (typed, or committed without a decision) has no turn decision stage: its eou stage ends at
+ * end_of_utterance and takes the turn stage's budget share (see stagesOf).
+ */
 export const stageEndMark: Record<LatencyStageId, TurnMarkName> = {
   mic: 'uplink_sent',
   uplink: 'uplink_arrival',
-  eou: 'end_of_utterance',
+  eou: 'turn_wait_start',
+  turn: 'end_of_utterance',
   stt: 'transcript',
   llm: 'first_sentence',
   tts: 'tts_first_audio',
@@ -54,6 +59,7 @@ export const stageMetricName: Record<LatencyStageId, string> = {
   mic: 'mic_capture',
   uplink: 'uplink',
   eou: 'end_of_utterance_delay',
+  turn: 'turn_wait',
   stt: 'stt_after_eou',
   llm: 'llm_to_first_sentence',
   tts: 'tts_ttfb',
@@ -133,15 +139,16 @@ export function turnMetrics(at: AlignedMarks['at'], compute?: { stt?: number }):
  */
 export function turnBreakdown(at: AlignedMarks['at'], opts: { now?: number; compute?: { stt?: number } } = {}): TurnBreakdown {
   const metrics = turnMetrics(at, opts.compute)
+  const stages = stagesOf(at)
   const boundaries: Array<{ stage: LatencyStageId; at: number }> = []
-  for (const stage of latencyStages) {
-    const t = at[stageEndMark[stage.id]]
+  for (const stage of stages) {
+    const t = at[stage.endMark]
     if (t !== undefined) boundaries.push({ stage: stage.id, at: t })
   }
   const start = at[TURN_START_MARK] ?? null
   if (start === null && boundaries.length === 0) return { startAt: null, segments: [], totalMs: 0, e2eMs: null, metrics, marksMs: {} }
 
-  const stageIds = latencyStages.map((s) => s.id)
+  const stageIds = stages.map((s) => s.id)
   let nextStageIndex = 0
   let startAt: number
   if (start !== null) startAt = start
@@ -155,7 +162,7 @@ export function turnBreakdown(at: AlignedMarks['at'], opts: { now?: number; comp
   const endAt = finalAt ?? Math.max(opts.now ?? -Infinity, ...boundaries.map((b) => b.at), startAt)
   const segments: StageSegment[] = []
   let pos = startAt
-  const budget = (id: LatencyStageId): number => latencyStages.find((s) => s.id === id)!.budgetMs
+  const budget = (id: LatencyStageId): number => stages.find((s) => s.id === id)!.budgetMs
   for (const b of boundaries) {
     const index = stageIds.indexOf(b.stage)
     const pending = stageIds.slice(nextStageIndex, index)
@@ -181,6 +188,17 @@ export function turnBreakdown(at: AlignedMarks['at'], opts: { now?: number; comp
   const marksMs: Partial<Record<TurnMarkName, number>> = {}
   for (const [name, t] of Object.entries(at) as Array<[TurnMarkName, number]>) marksMs[name] = t - startAt
   return { startAt, segments, totalMs, e2eMs: start !== null && finalAt !== undefined ? totalMs : null, metrics, marksMs }
+}
+
+/**
+ * This turn's stages with their end marks and budget shares: all of them when the turn carries a decision
+ * (turn_wait_start), else without the turn decision stage, whose end mark and share go to the eou stage.
+ */
+function stagesOf(at: AlignedMarks['at']): Array<{ id: LatencyStageId; endMark: TurnMarkName; budgetMs: number }> {
+  const stages = latencyStages.map((s) => ({ id: s.id as LatencyStageId, endMark: stageEndMark[s.id], budgetMs: s.budgetMs as number }))
+  if (at.turn_wait_start !== undefined) return stages
+  const turn = stages.find((s) => s.id === 'turn')!
+  return stages.filter((s) => s.id !== 'turn').map((s) => (s.id === 'eou' ? { ...s, endMark: turn.endMark, budgetMs: s.budgetMs + turn.budgetMs } : s))
 }
 
 /**

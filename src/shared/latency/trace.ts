@@ -14,6 +14,11 @@ export const turnMarkNames = [
   'uplink_sent',
   /** That frame arrived at the backend (RTP arrival). */
   'uplink_arrival',
+  /**
+   * The turn policy's chosen wait began (backend: end_of_utterance − the decision's wait). Only on spoken turns whose
+   * commit carried a decision: what lies before it is hearing the end of speech, what follows is the turn decision.
+   */
+  'turn_wait_start',
   /** The turn was committed: end_of_utterance (local VAD event over signaling, or the server VAD backstop). */
   'end_of_utterance',
   /**
@@ -47,6 +52,9 @@ export const turnMarkSchema = z.object({
 })
 export type TurnMark = z.infer<typeof turnMarkSchema>
 
+export const turnDecisionSchema = z.object({ waitMs: z.number().finite().nonnegative().max(60_000), reason: z.string().max(200) }).strict()
+export type TurnDecisionTrace = z.infer<typeof turnDecisionSchema>
+
 export const turnStatusSchema = z.enum(['running', 'done', 'cancelled', 'failed'])
 export type TurnStatus = z.infer<typeof turnStatusSchema>
 
@@ -71,6 +79,11 @@ export const turnTraceSchema = z.object({
   /** Which provider served each stage. */
   providers: z.object({ stt: z.string().max(200).optional(), llm: z.string().max(200).optional(), tts: z.string().max(200).optional() }).strict().optional(),
   /** Failovers and other things worth showing next to this turn. */
-  notes: z.array(z.string().max(500)).max(20).optional()
+  notes: z.array(z.string().max(500)).max(20).optional(),
+  /**
+   * The turn policy's decision for a spoken turn: the wait it chose after the speech ended and why ("complete
+   * request → 150 ms", "waited: trailing 'for'"). Absent on typed turns and commits that carried none.
+   */
+  decision: turnDecisionSchema.optional()
 })
 export type TurnTrace = z.infer<typeof turnTraceSchema>

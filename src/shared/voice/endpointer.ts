@@ -80,6 +80,17 @@ export const DEFAULT_ENDPOINTER_CONFIG: EndpointerConfig = Object.freeze({
  */
 export const DEFAULT_REPLY_AFTER_PAUSE_MS = 320
 
+/**
+ * The turn policy's other waits (user settings, see README "Voice loop"). A finished request or question
+ * ("what time is it?") needs no thinking pause: 150 ms is below the ~200 ms average gap between human turns.
+ * A sentence that stopped on "for", "and", "um" or a number is a speaker looking for the next word: 1200 ms covers
+ * the 250–900 ms mid-sentence pauses of issue 16's turn corpus with room to spare.
+ */
+export const DEFAULT_REPLY_AFTER_COMPLETE_MS = 150
+export const DEFAULT_UNFINISHED_PAUSE_MS = 1200
+/** Any word that is not a backchannel ("mhm") stops the reply: the behaviour before the setting existed. */
+export const DEFAULT_BARGE_IN_MIN_WORDS = 1
+
 export type EndOfUtteranceReason = 'silence' | 'max_length' | 'flush'
 
 export type EndpointEvent =

@@ -49,7 +49,7 @@ export function LatencyOverlay(): React.JSX.Element {
       ) : current && currentBreakdown ? (
         <>
           <TurnHeader trace={current} breakdown={currentBreakdown} />
-          <Waterfall breakdown={currentBreakdown} />
+          <Waterfall breakdown={currentBreakdown} decision={current.decision} />
           {finished.length > 0 && <SessionStats breakdowns={finished} />}
         </>
       ) : (
@@ -71,7 +71,7 @@ export function TurnDetail({ trace, mainOffset }: { trace: TurnTrace; mainOffset
   return (
     <div className="latency-overlay lo-detail" data-testid="turn-detail">
       <TurnHeader trace={trace} breakdown={breakdown} />
-      <Waterfall breakdown={breakdown} />
+      <Waterfall breakdown={breakdown} decision={trace.decision} />
     </div>
   )
 }
@@ -129,7 +129,12 @@ function TurnHeader({ trace, breakdown }: { trace: TurnTrace; breakdown: TurnBre
   )
 }
 
-function Waterfall({ breakdown }: { breakdown: TurnBreakdown }): React.JSX.Element {
+/**
+ * The stages of one turn. The turn decision row is the turn policy's wait after the speech ended, with its reason on a
+ * line of its own under the bar (the metric names are hidden when the overlay is narrow, the reason is not); a turn
+ * without a decision (typed, or committed before the policy decided) folds it into the end of utterance.
+ */
+function Waterfall({ breakdown, decision }: { breakdown: TurnBreakdown; decision?: TurnTrace['decision'] }): React.JSX.Element {
   const scale = Math.max(TOTAL_BUDGET_MS, breakdown.totalMs) * 1.04
   const pct = (ms: number): string => `${(Math.max(0, ms) / scale) * 100}%`
   const bySegment = new Map<LatencyStageId, StageSegment>()
@@ -155,12 +160,15 @@ function Waterfall({ breakdown }: { breakdown: TurnBreakdown }): React.JSX.Eleme
         const seg = bySegment.get(stage.id)
         const owner = seg && seg.stage === stage.id
         const verdict: BudgetVerdict | 'none' = seg && owner ? budgetVerdict(seg.durationMs, seg.budgetMs) : 'none'
-        return (
+        const decided = bySegment.has('turn')
+        // With a decision the eou stage is only hearing that the speech ended; the metric is the whole of both.
+        const metric = stage.id === 'eou' && decided ? 'speech_end_heard' : stageMetricName[stage.id]
+        const row = (
           <div key={stage.id} className={`lo-row ${seg?.running && owner ? 'running' : ''}`} role="row" data-stage={stage.id} data-verdict={verdict}>
             <div className="lo-label" role="cell">
               <span className={`swatch seg-${stage.id}`} />
               <span>{stage.label}</span>
-              <span className="lo-metric mono">{stageMetricName[stage.id]}</span>
+              <span className="lo-metric mono">{metric}</span>
             </div>
             <div className="lo-track" role="cell">
               <span className="lo-budget-line" style={{ left: pct(TOTAL_BUDGET_MS) }} />
@@ -185,12 +193,30 @@ function Waterfall({ breakdown }: { breakdown: TurnBreakdown }): React.JSX.Eleme
                 </>
               ) : seg ? (
                 <span className="subtle">in {latencyStages.find((s) => s.id === seg.stage)!.label.toLowerCase()}</span>
+              ) : stage.id === 'turn' && bySegment.has('eou') ? (
+                <span className="subtle" title="This turn carries no turn decision: its wait is part of the end of utterance">
+                  in end of utterance
+                </span>
               ) : (
                 <span className="subtle">—</span>
               )}
             </div>
           </div>
         )
+        if (stage.id !== 'turn' || !decision) return row
+        return [
+          row,
+          <div key="turn-reason" className="lo-row lo-reason-row" role="row">
+            <div role="cell" />
+            <div className="lo-reason" role="cell" title="Why the assistant answered when it did">
+              {/* Under the bar it explains, from where the bar starts (while the text fits). */}
+              <span style={{ marginLeft: `min(${pct(seg && owner ? seg.startMs : 0)}, calc(100% - ${decision.reason.length + 2}ch))` }} data-testid="turn-decision-reason">
+                ↳ {decision.reason}
+              </span>
+            </div>
+            <div role="cell" />
+          </div>
+        ]
       })}
       <div className="lo-metrics mono small">
         {metricNames.map((name) => {
@@ -207,13 +233,15 @@ function Waterfall({ breakdown }: { breakdown: TurnBreakdown }): React.JSX.Eleme
 }
 
 function SessionStats({ breakdowns }: { breakdowns: TurnBreakdown[] }): React.JSX.Element {
+  // Once turns carry a decision, the end of utterance row is only hearing the speech end (on those turns); before,
+  // it is the whole end of utterance, against the two stages' shares together (as in the waterfall).
+  const decided = breakdowns.filter((b) => b.segments.some((s) => s.stage === 'turn'))
   const rows: Array<{ key: string; label: string; values: number[]; budget: number }> = [
-    ...latencyStages.map((stage) => ({
-      key: stage.id,
-      label: stage.label,
-      budget: stage.budgetMs,
-      values: breakdowns.map((b) => b.segments.find((s) => s.stage === stage.id && s.includes.length === 0)?.durationMs).filter((v): v is number => v !== undefined)
-    })),
+    ...latencyStages.map((stage) => {
+      const over = stage.id === 'eou' && decided.length > 0 ? decided : breakdowns
+      const segments = over.map((b) => b.segments.find((s) => s.stage === stage.id && s.includes.length === 0)).filter((s): s is StageSegment => s !== undefined)
+      return { key: stage.id, label: stage.label, budget: segments[0]?.budgetMs ?? stage.budgetMs, values: segments.map((s) => s.durationMs) }
+    }),
     { key: 'e2e', label: 'e2e_latency', budget: TOTAL_BUDGET_MS, values: breakdowns.map((b) => b.e2eMs).filter((v): v is number => v !== null) }
   ]
   return (

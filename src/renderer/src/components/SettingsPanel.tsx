@@ -95,11 +95,26 @@ function ListeningSection({ settings }: { settings: Settings }): React.JSX.Eleme
   const [threshold, setThreshold] = useState(String(settings.listening.vadThreshold))
   const [silence, setSilence] = useState(String(settings.listening.vadMinSilenceMs))
   const [replyPause, setReplyPause] = useState(String(settings.listening.replyAfterPauseMs))
+  const [completePause, setCompletePause] = useState(String(settings.listening.replyAfterCompleteMs))
+  const [unfinishedPause, setUnfinishedPause] = useState(String(settings.listening.unfinishedPauseMs))
+  const [bargeInWords, setBargeInWords] = useState(String(settings.listening.bargeInMinWords))
   return (
     <Section
       id="listening"
       title="Listening"
-      onSave={() => void save('listening', { listening: { ...draft, vadThreshold: Number(threshold), vadMinSilenceMs: Number(silence), replyAfterPauseMs: Number(replyPause) } })}
+      onSave={() =>
+        void save('listening', {
+          listening: {
+            ...draft,
+            vadThreshold: Number(threshold),
+            vadMinSilenceMs: Number(silence),
+            replyAfterPauseMs: Number(replyPause),
+            replyAfterCompleteMs: Number(completePause),
+            unfinishedPauseMs: Number(unfinishedPause),
+            bargeInMinWords: Number(bargeInWords)
+          }
+        })
+      }
     >
       <label className="field">
         <span>Mode</span>
@@ -129,10 +144,39 @@ function ListeningSection({ settings }: { settings: Settings }): React.JSX.Eleme
           <span>Silence that ends a turn (ms)</span>
           <input type="number" step="20" value={silence} onChange={(e) => setSilence(e.target.value)} data-testid="settings-vad-silence" />
         </label>
-        <label className="field" title="The reply starts after this pause; if you go on talking it stops and your sentence continues. At or above the silence that ends a turn, the reply waits for the end of the turn.">
-          <span>Pause before the reply starts (ms)</span>
+      </div>
+      <h3 className="settings-subhead">When the assistant answers</h3>
+      <p className="small subtle">
+        After you stop talking, the assistant waits a moment that depends on how finished your sentence sounds. If you go on talking, its reply stops and your
+        sentence continues.
+      </p>
+      <div className="row">
+        <label className="field" title="A finished question or request, like “What time is it?”: the reply starts after this short pause.">
+          <span>After a finished request (ms, 0–2000)</span>
+          <input type="number" step="10" value={completePause} onChange={(e) => setCompletePause(e.target.value)} data-testid="settings-reply-complete" />
+        </label>
+        <label
+          className="field"
+          title="When it cannot tell whether you finished. At or above the silence that ends a turn, the reply waits for the end of the turn."
+        >
+          <span>When unsure (ms, 160–5000)</span>
           <input type="number" step="20" value={replyPause} onChange={(e) => setReplyPause(e.target.value)} data-testid="settings-reply-pause" />
         </label>
+        <label className="field" title="Your sentence stopped mid-way, like “Set a timer for …” or “… and”: the assistant waits this long for the rest.">
+          <span>After an unfinished sentence (ms, 200–5000)</span>
+          <input type="number" step="50" value={unfinishedPause} onChange={(e) => setUnfinishedPause(e.target.value)} data-testid="settings-unfinished-pause" />
+        </label>
+      </div>
+      <h3 className="settings-subhead">Interrupting the assistant</h3>
+      <div className="row">
+        <label className="field" title="Talking over a reply pauses it at once. It stops for good once you said this many words; “mhm”, “uh-huh” and other sounds do not count, and with fewer words the reply goes on where it was.">
+          <span>Words that stop a reply (1–5)</span>
+          <input type="number" step="1" value={bargeInWords} onChange={(e) => setBargeInWords(e.target.value)} data-testid="settings-barge-in-words" />
+        </label>
+        <p className="small subtle grow">
+          Talking over a reply pauses it at once; it stops for good after this many words. Sounds like “mhm” or a cough do not count: with fewer words the reply goes
+          on where it was.
+        </p>
       </div>
     </Section>
   )

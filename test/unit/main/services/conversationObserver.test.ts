@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ContractError } from '../../../../src/shared/contract/errors'
 import { defaultSettings, type Settings } from '../../../../src/shared/contract/settings'
-import { VOICE_NOTICE_NOTIFICATION } from '../../../../src/shared/contract/signaling'
+import { VOICE_NOTICE_NOTIFICATION, voiceConfigSchema } from '../../../../src/shared/contract/signaling'
 import type { SignalingClient } from '../../../../src/shared/signalingClient'
-import { ConversationObserver, voiceConfigFromSettings } from '../../../../src/main/services/conversationObserver'
+import { ConversationObserver, turnTaking, voiceConfigFromSettings } from '../../../../src/main/services/conversationObserver'
 
 /** A signaling client whose observeSession answers as the test says; ping answers with the server time. */
 function fakeSignaling(observe: (params: Record<string, unknown>) => unknown) {
@@ -38,6 +38,23 @@ function observer(client: SignalingClient, settings: Settings) {
 }
 
 const SESSION = { id: 'session-0001', token: 't'.repeat(32) }
+
+describe('turn taking from settings', () => {
+  it("the listening settings' waits and barge-in words go to the session, in the signaling contract's shape", () => {
+    const s = defaultSettings()
+    const settings = { ...s, listening: { ...s.listening, replyAfterPauseMs: 400, replyAfterCompleteMs: 90, unfinishedPauseMs: 1500, bargeInMinWords: 3 } }
+    const { config } = voiceConfigFromSettings(settings, () => null, null)
+    expect(config.turn).toEqual({ replyAfterPauseMs: 400, replyAfterCompleteMs: 90, unfinishedPauseMs: 1500, bargeInMinWords: 3 })
+    expect(turnTaking(settings.listening)).toEqual(config.turn)
+    expect(voiceConfigSchema.safeParse(config).success).toBe(true)
+  })
+
+  it('an app from before the turn policy settings (only replyAfterPauseMs) is still a valid session config', () => {
+    expect(voiceConfigSchema.safeParse({ stt: [], llm: [], tts: [], turn: { replyAfterPauseMs: 320 } }).success).toBe(true)
+    expect(voiceConfigSchema.safeParse({ stt: [], llm: [], tts: [], turn: { replyAfterPauseMs: 320, bargeInMinWords: 0 } }).success).toBe(false)
+    expect(voiceConfigSchema.safeParse({ stt: [], llm: [], tts: [], turn: { replyAfterPauseMs: 320, surprise: 1 } }).success).toBe(false)
+  })
+})
 
 describe('ConversationObserver', () => {
   it('sends the providers from settings (no key to a ws:// backend) and forwards voice notices', async () => {

@@ -79,7 +79,8 @@ describe('TurnDetector: barge-in', () => {
       { type: 'probability', p: 0.8, at: 1032 },
       { type: 'speechStart', source: 'client', at: 1100, turnId: 'x' },
       { type: 'tick', at: 1500 },
-      { type: 'tick', at: 1810 }
+      { type: 'tick', at: 1940 }, // 700 ms + the 160 ms the VAD takes to report a speech end: still unknown
+      { type: 'tick', at: 1960 }
     ])
     expect(types(out)).toEqual(['pauseReply', 'utteranceStart', 'cancelReply'])
     expect(out[0]).toMatchObject({ at: 1032 })

@@ -3,7 +3,7 @@ import type { TurnMark } from '../../../../src/shared/latency/trace'
 import { FallbackChain } from '../../../../src/server/providers/fallbackChain'
 import { ReplyStream } from '../../../../src/server/voice/replyStream'
 import { SpeculativeTranscription } from '../../../../src/server/voice/speculativeTranscription'
-import { TurnDetector } from '../../../../src/server/voice/turnDetector'
+import { TurnDetector, type TurnAction, type TurnSignal } from '../../../../src/server/voice/turnDetector'
 import { TurnRunner } from '../../../../src/server/voice/turnRunner'
 import { UtteranceAudio } from '../../../../src/server/voice/utteranceAudio'
 import type { Turn, TurnInput, TurnResult } from '../../../../src/server/voice/conversationTurn'
@@ -11,11 +11,21 @@ import type { VoiceProviders } from '../../../../src/server/voice/voiceProviders
 import { FakeClock } from '../../../helpers/fakeClock'
 import { FakeStt } from '../../../helpers/voiceSessionRig'
 
+/** The real detector, whose commits carry this decision (what the turn policy adds to them). */
+class DecidingDetector extends TurnDetector {
+  constructor(private readonly decision: { waitMs: number; reason: string }) {
+    super()
+  }
+
+  override push(signal: TurnSignal): TurnAction[] {
+    return super.push(signal).map((a) => (a.type === 'commit' ? { ...a, decision: this.decision } : a))
+  }
+}
+
 /** A TurnRunner over the real detector, audio and speculation, with a VoiceLoop stand-in that records its turns. */
-function rig() {
+function rig(detector = new TurnDetector()) {
   const clock = new FakeClock(5000)
   let wall = 1_700_000_000_000
-  const detector = new TurnDetector()
   const audio = new UtteranceAudio(() => detector.earlyCommitted !== null)
   const notifications: string[] = []
   const turns: Array<{ input: TurnInput; marks: TurnMark[]; cancelled: boolean; finish: (r: Partial<TurnResult>) => void }> = []
@@ -72,8 +82,9 @@ describe('TurnRunner', () => {
     r.wait(200) // the early reply: committed before any end_of_utterance
     await r.settle()
     expect(r.turns).toHaveLength(1)
-    expect(r.turns[0]!.input.marks!.map((m) => m.name)).toEqual(['end_of_utterance'])
-    const committedAt = r.turns[0]!.input.marks![0]!.at
+    // The turn policy's decision dates the start of its wait (turn_wait_start) before the commit.
+    expect(r.turns[0]!.input.marks!.map((m) => m.name)).toEqual(['turn_wait_start', 'end_of_utterance'])
+    const committedAt = r.turns[0]!.input.marks!.find((m) => m.name === 'end_of_utterance')!.at
     r.runner.serverSpeechEnd(committedAt + 5, r.clock.now()) // arrived after the commit: not this turn's
     expect(r.turns[0]!.marks).toEqual([])
     r.runner.serverSpeechEnd(committedAt - 120, r.clock.now())
@@ -90,11 +101,30 @@ describe('TurnRunner', () => {
       r.runner.signal({ type: 'endOfUtterance', source: 'server', at: r.clock.now() })
       await r.settle()
       expect(r.turns[n - 1]!.input.turnId).toBe(`abcdefgh-s${n}`)
-      expect(r.turns[n - 1]!.input.marks!.map((m) => m.name)).toEqual(['uplink_arrival', 'end_of_utterance'])
+      expect(r.turns[n - 1]!.input.marks!.map((m) => m.name)).toEqual(['uplink_arrival', 'turn_wait_start', 'end_of_utterance'])
       r.turns[n - 1]!.finish({})
       await r.settle()
     }
     expect(r.notifications.filter((n) => n === 'utteranceEnd')).toHaveLength(2)
+  })
+
+  it("a commit's turn decision goes into the turn: its wait as turn_wait_start before end_of_utterance, its reason beside it", async () => {
+    const r = rig(new DecidingDetector({ waitMs: 150, reason: 'complete request → 150 ms' }))
+    r.runner.signal({ type: 'clientVadActive', at: r.clock.now() })
+    r.runner.signal({ type: 'speechStart', source: 'client', at: r.clock.now(), turnId: 't1' })
+    r.wait(500)
+    r.runner.signal({ type: 'endOfUtterance', source: 'client', at: r.clock.now(), turnId: 't1' })
+    await r.settle()
+    const input = r.turns[0]!.input
+    expect(input.decision).toEqual({ waitMs: 150, reason: 'complete request → 150 ms' })
+    const eou = input.marks!.find((m) => m.name === 'end_of_utterance')!.at
+    expect(input.marks!.find((m) => m.name === 'turn_wait_start')).toEqual({ name: 'turn_wait_start', at: eou - 150, clock: 'backend' })
+
+    // A typed turn has no decision: neither the field nor the mark.
+    r.runner.typedTurn('what time is it')
+    const typed = r.turns[1]!.input
+    expect(typed.decision).toBeUndefined()
+    expect(typed.marks!.map((m) => m.name)).toEqual(['end_of_utterance'])
   })
 
   it('a new commit cancels the turn still running', async () => {

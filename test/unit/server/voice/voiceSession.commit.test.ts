@@ -82,7 +82,7 @@ describe('VoiceSession: committing a turn', () => {
     expect(trace.turnId).toBe('rig-sess-s1') // no client turn id: the session makes one
     expect(trace.status).toBe('done')
     expect(trace.notes![0]).toBe('turn committed by the server VAD backstop')
-    expect(trace.marks.map((m) => m.name).slice(0, 2)).toEqual(['uplink_arrival', 'end_of_utterance'])
+    expect(trace.marks.map((m) => m.name).slice(0, 3)).toEqual(['uplink_arrival', 'turn_wait_start', 'end_of_utterance'])
   })
 
   it("with the app's VAD active, speech only the server heard is discarded, not answered", async () => {

@@ -43,6 +43,34 @@ describe('settings contract', () => {
     expect(() => applySettingsPatch(defaultSettings(), { listening: { replyAfterPauseMs: 100 } })).toThrow()
   })
 
+  it('a file from before the turn policy settings takes their defaults; their bounds are refused with the range', () => {
+    const { replyAfterCompleteMs: _c, unfinishedPauseMs: _u, bargeInMinWords: _b, ...olderListening } = defaultSettings().listening
+    const result = migrateSettings({ ...defaultSettings(), listening: { ...olderListening, replyAfterPauseMs: 400 } })
+    expect(result).toMatchObject({ ok: true, notices: [], migratedFrom: null })
+    if (!result.ok) return
+    expect(result.settings.listening).toMatchObject({ replyAfterPauseMs: 400, replyAfterCompleteMs: 150, unfinishedPauseMs: 1200, bargeInMinWords: 1 })
+
+    const refused = (listening: Record<string, unknown>): string => {
+      try {
+        applySettingsPatch(defaultSettings(), settingsPatchSchema.parse({ listening }))
+        return 'accepted'
+      } catch (error) {
+        return (error as Error).message
+      }
+    }
+    expect(refused({ replyAfterCompleteMs: 2001 })).toContain('must be a whole number of ms from 0 to 2000')
+    expect(refused({ replyAfterCompleteMs: -5 })).toContain('must be a whole number of ms from 0 to 2000')
+    expect(refused({ unfinishedPauseMs: 150.5 })).toContain('must be a whole number of ms from 200 to 5000')
+    expect(refused({ bargeInMinWords: 0 })).toContain('must be at least 1 word')
+    expect(refused({ bargeInMinWords: 6 })).toContain('must be at most 5 words')
+    expect(refused({ bargeInMinWords: 1.5 })).toContain('must be a whole number')
+    expect(refused({ replyAfterCompleteMs: 0, unfinishedPauseMs: 5000, bargeInMinWords: 5 })).toBe('accepted')
+
+    const stored = migrateSettings({ ...defaultSettings(), listening: { ...defaultSettings().listening, bargeInMinWords: 9, unfinishedPauseMs: 900 } })
+    expect(stored).toMatchObject({ ok: true, notices: ['listening.bargeInMinWords had an invalid value and was reset to its default'] })
+    expect(stored.ok && stored.settings.listening).toMatchObject({ bargeInMinWords: 1, unfinishedPauseMs: 900 })
+  })
+
   it('refuses files from a newer app, non-objects and nonsense versions', () => {
     expect(migrateSettings({ version: SETTINGS_VERSION + 1 })).toMatchObject({ ok: false, reason: expect.stringContaining('newer version') })
     expect(migrateSettings([1, 2])).toMatchObject({ ok: false })

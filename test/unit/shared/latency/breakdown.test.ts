@@ -51,14 +51,45 @@ describe('turn breakdown', () => {
     // transcription_delay is LiveKit's: from the end of speech (not from end_of_utterance) to the final transcript.
     expect(b.metrics).toEqual({ end_of_utterance_delay: 200, transcription_delay: 330, stt_compute_ms: null, llm_ttft: 150, tts_ttfb: 80, e2e_latency: 742 })
     expect(turnBreakdown(alignMarks(fullTurn, offsets).at, { compute: { stt: 118 } }).metrics.stt_compute_ms).toBe(118)
-    expect(b.segments.map((s) => s.budgetMs)).toEqual(latencyStages.map((s) => s.budgetMs))
+    // No turn decision in this trace: its eou stage is the whole end of utterance and has the decision's share too.
+    const share = (id: string): number => latencyStages.find((s) => s.id === id)!.budgetMs
+    expect(b.segments.map((s) => s.budgetMs)).toEqual([share('mic'), share('uplink'), share('eou') + share('turn'), share('stt'), share('llm'), share('tts'), share('downlink')])
     expect(b.segments.every((s) => s.startMs >= 0 && !s.clamped && !s.running)).toBe(true)
+  })
+
+  it("a turn decision (turn_wait_start) is a stage of its own between hearing the speech end and the commit; it still adds up", () => {
+    const decided = [...fullTurn, mark('turn_wait_start', T0 + 50, 'backend')]
+    const b = turnBreakdown(alignMarks(decided, offsets).at)
+    expect(b.segments.map((s) => [s.stage, s.durationMs])).toEqual([
+      ['mic', 15],
+      ['uplink', 25],
+      ['eou', 10],
+      ['turn', 150],
+      ['stt', 130],
+      ['llm', 230],
+      ['tts', 80],
+      ['downlink', 102]
+    ])
+    expect(b.segments.map((s) => s.budgetMs)).toEqual(latencyStages.map((s) => s.budgetMs))
+    expect(b.segments.reduce((sum, s) => sum + s.durationMs, 0)).toBe(742)
+    expect(b.metrics.end_of_utterance_delay).toBe(200) // the metric is still speech end → commit
+
+    // A wait counted from before the backend heard the speech end (clock error, or a wait from the true end) clamps
+    // the eou stage to 0 ms; the turn decision starts where the uplink ended and the total does not move.
+    const early = turnBreakdown(alignMarks([...fullTurn, mark('turn_wait_start', T0 + 20, 'backend')], offsets).at)
+    expect(early.segments.find((s) => s.stage === 'eou')).toMatchObject({ durationMs: 0, clamped: true })
+    expect(early.segments.find((s) => s.stage === 'turn')).toMatchObject({ startMs: 40, durationMs: 160 })
+    expect(early.e2eMs).toBe(742)
+
+    // While the policy waits, the turn decision is the stage that grows.
+    const waiting = decided.filter((m) => ['speech_end_mic', 'uplink_sent', 'uplink_arrival', 'turn_wait_start'].includes(m.name))
+    expect(turnBreakdown(alignMarks(waiting, offsets).at, { now: T0 + 120 }).segments.at(-1)).toMatchObject({ stage: 'turn', startMs: 50, durationMs: 70, running: true })
   })
 
   it('a missing mark folds its stage into the next one (still adds up)', () => {
     const without = fullTurn.filter((m) => m.name !== 'uplink_sent' && m.name !== 'uplink_arrival')
     const b = turnBreakdown(alignMarks(without, offsets).at)
-    expect(b.segments[0]).toMatchObject({ stage: 'eou', startMs: 0, durationMs: 200, includes: ['mic', 'uplink'], budgetMs: 20 + 30 + 150 })
+    expect(b.segments[0]).toMatchObject({ stage: 'eou', startMs: 0, durationMs: 200, includes: ['mic', 'uplink'], budgetMs: 20 + 30 + 30 + 150 })
     expect(b.segments.reduce((sum, s) => sum + s.durationMs, 0)).toBe(b.e2eMs)
   })
 
