@@ -38,6 +38,13 @@ describe('turn policy: reading the speculative transcript', () => {
     expect(readTranscript('I need eggs, milk and bread').reading).toBe('uncertain')
   })
 
+  it('a leading interjection with its comma is no list item', () => {
+    expect(readTranscript('Yes, please').reading).toBe('complete')
+    expect(readTranscript('No, stop').reading).toBe('complete')
+    expect(readTranscript('Wait, what about Tuesday').reading).toBe('complete')
+    expect(readTranscript('Okay, add eggs, milk').reading).toBe('unfinished')
+  })
+
   it('uncertain: a statement that says neither', () => {
     for (const text of ['I like green apples', 'the train was late again', 'my sister']) expect(readTranscript(text).reading, text).toBe('uncertain')
     expect(readTranscript('').why).toBe('no words')
