@@ -7,6 +7,7 @@ import { vadControlSchema, vadEventSchema, vadStatusSchema } from './voice'
 import { importModelParamsSchema, importModelResultSchema, modelIdParamsSchema, modelInfoSchema, modelProgressSchema } from './models'
 import { transcriptSchema } from './transcript'
 import { turnTraceSchema } from '../latency/trace'
+import { noticeLevelSchema, optionalNoticeCodeSchema } from './notice'
 import { talkCommandParamsSchema, talkCommandResultSchema, talkKeyStatusSchema } from './talk'
 
 /**
@@ -132,7 +133,7 @@ export const apiEvents = {
   backendRanking: backendRankingSchema,
   settingsChanged: settingsSchema,
   /** Something the user should see once (settings reset, model missing, ...). */
-  notice: z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  notice: z.object({ level: noticeLevelSchema, message: z.string(), code: optionalNoticeCodeSchema }),
   assistantStatus: assistantStatusSchema,
   userCommand: userCommandSchema,
   /** Local endpointing: speech_start / speech_end (early) / speech_resume / end_of_utterance. */
