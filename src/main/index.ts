@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, globalShortcut, ipcMain, nativeTheme, protocol, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, clipboard, dialog, globalShortcut, ipcMain, nativeTheme, protocol, safeStorage, session, shell } from 'electron'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -63,6 +63,8 @@ async function start(): Promise<void> {
     secretsCipher: safeStorageCipher(safeStorage, platform()),
     vadWorkerPath,
     sttWorkerPath,
+    // "Copy diagnostics" puts its text on the clipboard from here (the sandboxed page has no clipboard of its own).
+    writeClipboard: (text) => clipboard.writeText(text),
     // The first-run setup's "import from a folder or archive" (offline machines).
     chooseModelSource: async (kind) => {
       const parent = BrowserWindow.getFocusedWindow()

@@ -125,7 +125,17 @@ export const apiMethods = {
   /** The command-line talk trigger (`npm run talk -- --toggle` in browser mode), or any client: drives push-to-talk. */
   talkCommand: { params: talkCommandParamsSchema, result: talkCommandResultSchema },
   /** How the talk key reaches the app here (key hook, portal, globalShortcut, none) and the command to bind. */
-  getTalkKeyStatus: { params: noParams, result: talkKeyStatusSchema }
+  getTalkKeyStatus: { params: noParams, result: talkKeyStatusSchema },
+  /**
+   * "Copy diagnostics": one text block for a bug report (versions, OS, settings without secrets, backend state, the
+   * recent turns' latency, the log's tail), made on this machine. The desktop app also puts it on the clipboard
+   * (`copied`); in browser mode the page copies it. The window sends its turns (they carry its own marks) and, in
+   * browser mode, its browser's user agent.
+   */
+  copyDiagnostics: {
+    params: z.object({ turns: z.array(turnTraceSchema).max(20).optional(), userAgent: z.string().max(512).optional() }).strict(),
+    result: z.object({ text: z.string().max(2_000_000), copied: z.boolean() })
+  }
 } as const
 
 export const apiEvents = {
