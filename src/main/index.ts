@@ -15,6 +15,7 @@ import { wireGlobalHotkeys } from './hotkeys/globalHotkeys'
 import { toHotkeyPlatform } from '../shared/hotkeys/accelerator'
 import { safeStorageCipher } from './electron/safeStorageCipher'
 import { handleAppProtocol, registerAppSchemePrivileged } from './appProtocol/electronProtocol'
+import { rendererCspFor } from '../shared/security'
 import { hardenWebContents, installSessionSecurity } from './electron/hardening'
 import { APP_INDEX_URL } from './appProtocol/appUrl'
 import { installStatusPill } from './tray/electronStatusPill'
@@ -80,7 +81,8 @@ async function start(): Promise<void> {
   })
 
   // Security checklist wiring (src/main/electron/hardening.ts; tested in test/unit/security).
-  installSessionSecurity(session.defaultSession, rendererBase)
+  // `npm run dev` (electron-vite dev): the React refresh preamble needs the dev policy; built and packaged: strict.
+  installSessionSecurity(session.defaultSession, rendererBase, rendererCspFor({ devServerUrl: process.env.ELECTRON_RENDERER_URL, packaged: app.isPackaged }))
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, rendererBase, (url) => void shell.openExternal(url)))
 
   registerIpc(ipcMain, core, rendererBase, log)
