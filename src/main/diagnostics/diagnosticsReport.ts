@@ -108,7 +108,7 @@ export function composeDiagnostics(input: DiagnosticsInput): string {
   ])
 
   section('API keys', [
-    `storage: ${secrets.storage.kind}${secrets.storage.available ? '' : ` (unavailable: ${secrets.storage.reason ?? 'no reason given'})`}`,
+    `storage: ${secrets.storage.kind}${secrets.storage.available ? '' : ` (${secrets.storage.reason ?? 'no reason given'})`}`,
     ...secretNames.map((name) => `${name}: ${secrets.keys[name] ? 'set' : 'not set'}`)
   ])
 

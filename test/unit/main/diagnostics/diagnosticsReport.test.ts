@@ -130,6 +130,8 @@ describe('diagnostics report (pure composer)', () => {
     expect(empty).toContain('## Last 0 turns (ms; budget 800 ms from the end of speech to the first sound)\nno turns in this session yet')
     expect(empty).toContain('## Backend\nnot started')
     expect(empty).toContain('talk key: not set up in this process')
+    const noKeys = composeDiagnostics(input({ secrets: { storage: { available: false, kind: 'unavailable', reason: 'no keychain here' }, keys: { 'stt.apiKey': false, 'llm.apiKey': false, 'tts.apiKey': false } } }))
+    expect(noKeys).toContain('\nstorage: unavailable (no keychain here)\nstt.apiKey: not set\n')
     expect(empty).toContain('## Log (last 0 lines of /l)\n(no log file yet (/l))')
   })
 
