@@ -1,6 +1,14 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
+import type { Plugin } from 'vite'
+import { devIndexHtml } from './src/shared/security'
+
+/**
+ * `npm run dev` only (apply: 'serve'): index.html's meta CSP relaxed for the React refresh preamble (an inline script).
+ * `electron-vite build` never runs it, so the built page keeps the strict policy (test/unit/security checks it).
+ */
+export const devCspPlugin: Plugin = { name: 'voice-assistant:dev-csp', apply: 'serve', transformIndexHtml: { order: 'pre', handler: devIndexHtml } }
 
 // Three bundles: main (Electron main + the same services in browser mode + the backend server entry),
 // preload (one self-contained CommonJS file, required by the sandbox), renderer (React app).
@@ -37,6 +45,6 @@ export default defineConfig({
     build: {
       rolldownOptions: { input: { index: resolve('src/renderer/index.html') } }
     },
-    plugins: [react()]
+    plugins: [react(), devCspPlugin]
   }
 })

@@ -8,3 +8,4 @@ export declare function parseCli(
   spec: { options: NonNullable<import('node:util').ParseArgsConfig['options']>; positionals?: readonly string[] }
 ): { values: Record<string, string | boolean | Array<string | boolean> | undefined>; positionals: string[] }
 export declare function parseOrExit<T>(program: string, parse: () => T, usage?: string): T
+export declare function chooseAppMode(opts: { args: readonly string[]; env: Record<string, string | undefined>; platform: string; electron: string | null }): { mode: 'electron'; reason: null } | { mode: 'browser'; reason: string }

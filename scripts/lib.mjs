@@ -48,6 +48,22 @@ export function electronBinary() {
 }
 
 /**
+ * Desktop app or browser mode, for `npm start` and `npm run dev`: browser mode when asked (`--browser`,
+ * VOICE_BROWSER_MODE=1), without an Electron binary, or on Linux without a display; the reason is shown to the user.
+ */
+export function chooseAppMode({ args, env, platform, electron }) {
+  const forceBrowser = args.includes('--browser') || env.VOICE_BROWSER_MODE === '1'
+  const canShowWindow = platform !== 'linux' || Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
+  if (electron && !forceBrowser && canShowWindow) return { mode: 'electron', reason: null }
+  const reason = forceBrowser
+    ? 'browser mode was requested'
+    : !electron
+      ? 'the Electron binary is not installed (its download host was not reachable)'
+      : 'no display is available for a desktop window'
+  return { mode: 'browser', reason }
+}
+
+/**
  * Command lines of the scripts: `node:util` parseArgs with `strict: true`, so a mistyped flag is an error that names
  * the flags there are. The same as src/node/cli.ts (which the TypeScript entries and benches use; plain node cannot
  * import it); keep the two messages alike.

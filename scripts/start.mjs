@@ -3,11 +3,9 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { bootstrap } from './bootstrap.mjs'
-import { electronBinary, fail, repoRoot, run, say } from './lib.mjs'
+import { chooseAppMode, electronBinary, fail, repoRoot, run, say } from './lib.mjs'
 
 const args = process.argv.slice(2)
-const forceBrowser = args.includes('--browser') || process.env.VOICE_BROWSER_MODE === '1'
-const canShowWindow = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
 
 // A talk flag (`npm start -- --toggle`) is for the running app: no bootstrap or build once the app is built, so a
 // key bound to it answers at once. The desktop app's second instance hands it over (and starts the app when none
@@ -15,7 +13,7 @@ const canShowWindow = process.platform !== 'linux' || Boolean(process.env.DISPLA
 const TALK_FLAGS = ['--toggle', '--talk-start', '--talk-stop', '--cancel', '--show']
 if (args.some((a) => TALK_FLAGS.includes(a)) && existsSync(join(repoRoot, 'out', 'main', 'browser.js'))) {
   const electronForTalk = electronBinary()
-  if (!electronForTalk || forceBrowser || !canShowWindow) process.exit(await run(process.execPath, [join(repoRoot, 'out', 'main', 'browser.js'), ...args.filter((a) => a !== '--browser')]))
+  if (chooseAppMode({ args, env: process.env, platform: process.platform, electron: electronForTalk }).mode === 'browser') process.exit(await run(process.execPath, [join(repoRoot, 'out', 'main', 'browser.js'), ...args.filter((a) => a !== '--browser')]))
   process.exit(await run(electronForTalk, ['.', ...args]))
 }
 
@@ -25,14 +23,10 @@ if ((await run(process.execPath, [join(repoRoot, 'node_modules', 'electron-vite'
 
 const env = { ...process.env, MEDIASOUP_WORKER_BIN: workerPath }
 const electron = electronBinary()
-if (electron && !forceBrowser && canShowWindow) {
+const { mode, reason } = chooseAppMode({ args, env: process.env, platform: process.platform, electron })
+if (mode === 'electron') {
   say('starting the desktop app')
   process.exit(await run(electron, ['.', ...args.filter((a) => a !== '--browser')], { env }))
 }
-const reason = forceBrowser
-  ? 'browser mode was requested'
-  : !electron
-    ? 'the Electron binary is not installed (its download host was not reachable)'
-    : 'no display is available for a desktop window'
 say(`starting in browser mode: ${reason}`)
 process.exit(await run(process.execPath, [join(repoRoot, 'out', 'main', 'browser.js'), ...args.filter((a) => a !== '--browser')], { env: { ...env, VOICE_BROWSER_MODE_REASON: reason } }))

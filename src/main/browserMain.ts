@@ -18,11 +18,13 @@ import { openGlobalShortcutsPortal } from './hotkeys/globalShortcutsPortal'
 import { parseTalkArgv, talkCliBinding } from './hotkeys/talkCommand'
 import { removeRunFile, runFilePath, writeRunFile } from './runFile'
 import { runTalkCli } from './talkClient'
-import { numberOption, parseCli, parseOrExit } from '../node/cli'
+import { numberOption, parseCli, parseOrExit, UsageError } from '../node/cli'
+import { parseDevServerUrl } from './devRendererProxy'
 
 /**
  * Browser mode entry (`npm start` when no Electron binary is installed): the same services as the desktop app,
- * reachable from a browser tab on loopback. Flags: --port <n>, --no-open (strict: an unknown flag exits 2 naming these).
+ * reachable from a browser tab on loopback. Flags: --port <n>, --no-open, --dev-server <url> (`npm run dev`: the
+ * renderer from that Vite dev server, with hot reload) (strict: an unknown flag exits 2 naming these).
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
@@ -32,11 +34,12 @@ async function main(): Promise<void> {
     if (!talk.ok) console.error(`voice-assistant: ${talk.error}`)
     process.exit(talk.ok ? await runTalkCli([`--${talk.command}`], process.env, console.log, console.error) : 2)
   }
-  const { port, noOpen } = parseOrExit('voice-assistant', () => {
+  const { port, noOpen, devServer } = parseOrExit('voice-assistant', () => {
     const { values } = parseCli(args, {
       options: {
         port: { type: 'string' },
         'no-open': { type: 'boolean' },
+        'dev-server': { type: 'string' },
         // The talk flags are handled above; listed so the strict parse knows them.
         toggle: { type: 'boolean' },
         'talk-start': { type: 'boolean' },
@@ -45,12 +48,14 @@ async function main(): Promise<void> {
         show: { type: 'boolean' }
       }
     })
-    return { port: numberOption('--port', values.port, 0, { min: 0, max: 65535, integer: true }), noOpen: values['no-open'] === true || process.env.CI === 'true' }
+    const devServer = values['dev-server']
+    if (devServer !== undefined && parseDevServerUrl(devServer) instanceof Error) throw new UsageError(`--dev-server: ${(parseDevServerUrl(devServer) as Error).message}`)
+    return { port: numberOption('--port', values.port, 0, { min: 0, max: 65535, integer: true }), noOpen: values['no-open'] === true || process.env.CI === 'true', devServer }
   })
   const moduleDir = dirname(fileURLToPath(import.meta.url))
   const appRoot = findAppRoot(moduleDir)
   const rendererDir = join(moduleDir, '..', 'renderer')
-  if (!existsSync(join(rendererDir, 'index.html'))) {
+  if (!devServer && !existsSync(join(rendererDir, 'index.html'))) {
     console.error(`The renderer is not built (${rendererDir} is missing): run npm run build`)
     process.exit(1)
   }
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
   })
   // Listen first, so the backend that core.start() launches knows this page's origin. Nobody can use the api before
   // the URL with its token is printed below.
-  const server = await startBrowserMode({ core, rendererDir, port, log: (line) => console.log(line) })
+  const server = await startBrowserMode({ core, rendererDir, port, devServerUrl: devServer, log: (line) => console.log(line) })
   pageOrigins = browserModeOrigins(server.port)
   await core.start()
   console.log(`Voice Assistant (browser mode) is at ${server.url}`)

@@ -7,7 +7,8 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { apiEventNames, wsRequestSchema, type WsServerFrame } from '../shared/contract/api'
 import { describeIssues } from '../shared/contract/errors'
 import { decodeCaptureAudio } from '../shared/contract/voice'
-import { RENDERER_CSP } from '../shared/security'
+import { rendererCspFor } from '../shared/security'
+import { isViteHmrUpgrade, parseDevServerUrl, proxyHttp, proxyUpgrade } from './devRendererProxy'
 import type { AppCore } from './services/appCore'
 import { contentTypeFor, resolveStaticPath } from './staticFiles'
 
@@ -47,6 +48,11 @@ export interface BrowserModeOptions {
   maxBufferedBytes?: number
   /** How long a client may stay above maxBufferedBytes before it is closed (default 10 s). */
   bufferedStallMs?: number
+  /**
+   * `npm run dev`: the renderer comes from this Vite dev server (loopback http), proxied with its HMR socket, under
+   * the dev CSP (rendererCspFor). Unset: the built renderer from rendererDir with the strict CSP.
+   */
+  devServerUrl?: string
 }
 
 /**
@@ -76,11 +82,15 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) throw new Error(`browser mode listens on loopback only, not ${host}`)
   const token = opts.token ?? randomBytes(18).toString('base64url')
   const log = opts.log ?? (() => undefined)
+  const parsedDevServer = opts.devServerUrl === undefined ? null : parseDevServerUrl(opts.devServerUrl)
+  if (parsedDevServer instanceof Error) throw parsedDevServer
+  const devServer: URL | null = parsedDevServer
+  const csp = rendererCspFor({ devServerUrl: devServer?.href ?? null })
 
   let port = 0
   const server = createServer((req, res) => void serveStatic(req, res))
   async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const headers = { 'content-security-policy': RENDERER_CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
+    const headers = { 'content-security-policy': csp, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
     if (!isOwnHost(req.headers.host, port)) {
       log(`browser mode: refused a request for host ${JSON.stringify(req.headers.host ?? null)}`)
       res.writeHead(421, { ...headers, 'content-type': 'text/plain' }).end('misdirected request: this server answers only to its own loopback address\n')
@@ -90,6 +100,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       res.writeHead(405, headers).end()
       return
     }
+    if (devServer) return proxyHttp(devServer, req, res, headers)
     let pathname: string
     try {
       pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
@@ -121,6 +132,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       return
     }
     const url = new URL(req.url ?? '/', 'http://x')
+    if (devServer && url.pathname !== API_WS_PATH && isViteHmrUpgrade(req)) return proxyUpgrade(devServer, req, socket, head)
     const origin = req.headers.origin
     const ownOrigins = [`http://${req.headers.host}`]
     if (url.pathname !== API_WS_PATH || !tokensMatch(url.searchParams.get('token'), token) || (origin !== undefined && !ownOrigins.includes(origin))) {

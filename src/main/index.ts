@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, globalShortcut, ipcMain, nativeTheme, protocol, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, clipboard, dialog, globalShortcut, ipcMain, nativeTheme, protocol, safeStorage, session, shell } from 'electron'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +15,7 @@ import { wireGlobalHotkeys } from './hotkeys/globalHotkeys'
 import { toHotkeyPlatform } from '../shared/hotkeys/accelerator'
 import { safeStorageCipher } from './electron/safeStorageCipher'
 import { handleAppProtocol, registerAppSchemePrivileged } from './appProtocol/electronProtocol'
+import { rendererCspFor } from '../shared/security'
 import { hardenWebContents, installSessionSecurity } from './electron/hardening'
 import { APP_INDEX_URL } from './appProtocol/appUrl'
 import { installStatusPill } from './tray/electronStatusPill'
@@ -63,6 +64,8 @@ async function start(): Promise<void> {
     secretsCipher: safeStorageCipher(safeStorage, platform()),
     vadWorkerPath,
     sttWorkerPath,
+    // "Copy diagnostics" puts its text on the clipboard from here (the sandboxed page has no clipboard of its own).
+    writeClipboard: (text) => clipboard.writeText(text),
     // The first-run setup's "import from a folder or archive" (offline machines).
     chooseModelSource: async (kind) => {
       const parent = BrowserWindow.getFocusedWindow()
@@ -78,7 +81,8 @@ async function start(): Promise<void> {
   })
 
   // Security checklist wiring (src/main/electron/hardening.ts; tested in test/unit/security).
-  installSessionSecurity(session.defaultSession, rendererBase)
+  // `npm run dev` (electron-vite dev): the React refresh preamble needs the dev policy; built and packaged: strict.
+  installSessionSecurity(session.defaultSession, rendererBase, rendererCspFor({ devServerUrl: process.env.ELECTRON_RENDERER_URL, packaged: app.isPackaged }))
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, rendererBase, (url) => void shell.openExternal(url)))
 
   registerIpc(ipcMain, core, rendererBase, log)

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Catalog } from '../../src/node/models/catalog'
 import type { ModelProgress } from '../../src/shared/contract/models'
+import { noSpeechToTextMessage } from '../../src/server/providers/onDeviceStt'
 import { startBrowserApp, type BrowserApp } from '../helpers/browserApp'
 import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
 import { modelFixture, writeModelFiles } from '../helpers/modelFixtures'
@@ -112,6 +113,13 @@ describe.skipIf(missing)('first-run STT setup (browser mode)', () => {
     const { app, page, progress } = await open(`${host}/m`)
     expect(await page.textContent('[data-testid="stt-setup"] h2')).toMatch(/^Speech recognition is not set up yet: download the on-device model once, or add a speech-to-text key in Settings\.$/)
     expect(await page.textContent('[data-testid="stt-setup"]')).toMatch(/Tiny \(test\) · 1\.\d MB · MIT licence/)
+    // The voice loop's own "no speech-to-text" notice (known by its code, whatever its words) is not repeated beside
+    // the setup; another notice is shown.
+    app.core.events.emit('notice', { level: 'warning', message: noSpeechToTextMessage(join(app.userDataDir, 'models')), code: 'no_speech_to_text' })
+    app.core.events.emit('notice', { level: 'info', message: 'Another notice.' })
+    await page.waitForSelector('[data-testid="notices"]')
+    expect(await page.textContent('[data-testid="notices"]')).toBe('Another notice.×')
+    await page.click('[data-testid="notices"] button[aria-label="Dismiss"]')
     cutOnce = { '/m/tiny-test/onnx/decoder_model_merged_quantized.onnx': 300_000 }
     await page.click('[data-testid="stt-setup-download"]')
     await page.waitForSelector('[data-testid="stt-setup"][data-phase="installed"]', { timeout: 30_000 })

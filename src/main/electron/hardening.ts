@@ -7,8 +7,11 @@ import { allowNavigation, allowPermissionCheck, allowPermissionRequest } from '.
  * objects by type only, so test/unit/security drives them with fakes.
  */
 
-/** Permission request/check handlers (microphone only, app pages only) and the CSP header on every response. */
-export function installSessionSecurity(ses: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'webRequest'>, rendererBase: string): void {
+/**
+ * Permission request/check handlers (microphone only, app pages only) and the CSP header on every response. `csp`:
+ * RENDERER_CSP unless the entry chose the dev policy (rendererCspFor: a loopback dev server, unpackaged).
+ */
+export function installSessionSecurity(ses: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'webRequest'>, rendererBase: string, csp: string = RENDERER_CSP): void {
   ses.setPermissionRequestHandler((contents, permission, callback, details) => {
     const mediaTypes = 'mediaTypes' in details ? (details.mediaTypes as string[] | undefined) : undefined
     callback(allowPermissionRequest({ permission, requestingUrl: details.requestingUrl ?? contents.getURL(), mediaTypes, rendererBase }))
@@ -17,7 +20,7 @@ export function installSessionSecurity(ses: Pick<Session, 'setPermissionRequestH
     allowPermissionCheck({ permission, requestingOrigin, mediaType: (details as { mediaType?: string }).mediaType, rendererBase })
   )
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } })
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
   })
 }
 

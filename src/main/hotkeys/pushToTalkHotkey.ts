@@ -301,7 +301,8 @@ export interface TalkKeyDeps extends Pick<PushToTalkHotkeyOptions, 'globalShortc
 /**
  * Keep the push-to-talk hotkey registered as the settings say: its effects become userCommand events for the window
  * (which owns the mic) and flush/reset of the local VAD stream; in hands-free mode the VAD's end of utterance moves
- * the machine to Processing, and the assistant going idle ends Processing. The command-line trigger drives the same
+ * the machine to Processing, and the assistant going idle (or back to listening after a reply) ends Processing; the
+ * machine follows the window's mic in hands-free mode, which the conversation opens without a press. The command-line trigger drives the same
  * machine; while no key is registered (none bound, refused, still being set up) it drives a machine of its own with
  * the mode the settings ask for.
  */
@@ -311,6 +312,8 @@ export function wirePushToTalk(core: PushToTalkCore, deps: TalkKeyDeps): TalkKey
   let commandOnly: TalkController | null = null
   let key = ''
   let generation = 0
+  /** The assistant's last reported activity (a turn is over when it leaves thinking or speaking). */
+  let activity = ''
   let status: TalkKeyStatus = { source: 'none', mode: 'toggle', accelerator: null, detail: 'Starting.', cliBinding: deps.cliBinding }
   const setStatus = (next: TalkKeyStatus): void => {
     status = next
@@ -382,7 +385,17 @@ export function wirePushToTalk(core: PushToTalkCore, deps: TalkKeyDeps): TalkKey
       if (e.type === 'end_of_utterance') controller()?.send({ type: 'endOfUtterance', at: Date.now() })
     }),
     core.events.on('assistantStatus', (s) => {
-      if (s.activity === 'idle' && controller()?.machine.state.phase === 'processing') controller()?.send({ type: 'processingDone', at: Date.now() })
+      const target = controller()
+      const before = activity
+      activity = s.activity
+      if (!target) return
+      const phase = target.machine.state.phase
+      // The turn is over when the assistant is idle again, or (hands-free, the mic stays open) when it goes back to
+      // listening after thinking or speaking.
+      const turnOver = s.activity === 'idle' || (s.activity === 'listening' && (before === 'thinking' || before === 'speaking'))
+      if (phase === 'processing' && turnOver) target.send({ type: 'processingDone', at: Date.now() })
+      // Hands-free: the machine follows the window's mic (opened on connect, closed by the tray or mute).
+      else if (s.activity === 'listening' || s.activity === 'idle') target.send({ type: 'micReported', open: s.activity === 'listening', at: Date.now() })
     })
   ]
   return {

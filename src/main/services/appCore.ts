@@ -20,6 +20,8 @@ import { findHotkeyProblems, toHotkeyPlatform } from '../../shared/hotkeys/accel
 import type { AssistantStatus } from '../../shared/contract/api'
 import { ConversationObserver } from './conversationObserver'
 import type { TalkKeyService } from '../hotkeys/pushToTalkHotkey'
+import { DiagnosticsService } from '../diagnostics/diagnosticsService'
+import { secretNames } from '../../shared/contract/secrets'
 
 export type ApiEventMap = { [E in ApiEventName]: ApiEventPayload<E> }
 
@@ -42,6 +44,8 @@ export interface AppCoreOptions {
   chooseModelSource?: (kind: 'folder' | 'archive') => Promise<string | null>
   /** Another model catalog (tests: generated models served from loopback); default resources/models/catalog.json. */
   modelCatalogPath?: string
+  /** Puts text on the system clipboard (desktop app: Electron's clipboard); unset in browser mode (the page copies). */
+  writeClipboard?: (text: string) => void | Promise<void>
 }
 
 /**
@@ -65,6 +69,8 @@ export class AppCore {
   private readonly log: (line: string) => void
   /** Observes the renderer's backend session: turn traces (with the backend clock offset) and voice notices. */
   readonly conversation: ConversationObserver
+  /** "Copy diagnostics" (window and tray): versions, redacted settings, backend, recent turns, the log's tail. */
+  readonly diagnostics: DiagnosticsService
   /** The talk key (src/main/hotkeys), attached by the entry once wired; the api's talk methods reach it here. */
   talkKey: Pick<TalkKeyService, 'command' | 'status'> | null = null
 
@@ -115,6 +121,17 @@ export class AppCore {
       emit: (event, payload) => this.events.emit(event, payload as ApiEventMap[typeof event]),
       log: this.log
     })
+    this.diagnostics = new DiagnosticsService({
+      appInfo: opts.appInfo,
+      userDataDir: opts.userDataDir,
+      settings: () => this.settings.get(),
+      secretsStatus: () => this.secrets.status(),
+      secretValues: () => [...secretNames.map((name) => this.secrets.get(name) ?? ''), ...urlTokens(this.backend.status.signalingUrl)],
+      backendStatus: () => this.backend.status,
+      assistantStatus: () => this.assistant,
+      talkKeyStatus: () => this.talkKey?.status() ?? null
+    })
+    this.events.on('turnTrace', (trace) => this.diagnostics.recordTurn(trace))
     this.dispatch = createDispatcher(
       apiMethods,
       {
@@ -174,6 +191,12 @@ export class AppCore {
         observeConversation: ({ sessionId, token }) => this.conversation.observe(sessionId, token, this.backend.status.signalingUrl),
         talkCommand: ({ command }) => this.requireTalkKey().command(command),
         getTalkKeyStatus: () => this.requireTalkKey().status(),
+        copyDiagnostics: async (params) => {
+          const text = await this.diagnostics.compose(params)
+          if (!this.opts.writeClipboard) return { text, copied: false }
+          await this.opts.writeClipboard(text)
+          return { text, copied: true }
+        },
         vadControl: ({ action }) => {
           if (action === 'flush') this.vad.flush()
           else this.vad.reset()
@@ -259,4 +282,14 @@ function modelErrorCode(error: ModelError): 'not_found' | 'conflict' | 'invalid_
   if (error.code === 'busy') return 'conflict'
   if (error.code === 'bad_source' || error.code === 'bad_hash' || error.code === 'bad_size') return 'invalid_params'
   return 'unavailable'
+}
+
+/** The values of a URL's query (the backend's per-run secret rides in `?token=`), to keep out of diagnostics. */
+function urlTokens(url: string | null): string[] {
+  if (!url) return []
+  try {
+    return [...new URL(url).searchParams.values()]
+  } catch {
+    return []
+  }
 }

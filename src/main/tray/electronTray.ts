@@ -1,4 +1,4 @@
-import { Menu, nativeImage, nativeTheme, Tray, type BrowserWindow, type MenuItemConstructorOptions } from 'electron'
+import { clipboard, Menu, nativeImage, nativeTheme, Tray, type BrowserWindow, type MenuItemConstructorOptions } from 'electron'
 import { join } from 'node:path'
 import type { AppCore } from '../services/appCore'
 import { runTrayAction, toMenuTemplate } from './trayActions'
@@ -34,7 +34,11 @@ export function installTray(opts: { core: AppCore; win: BrowserWindow; iconsDir:
         if (!outcome.ok) throw new Error(outcome.error.issues?.join('; ') ?? outcome.error.message)
       },
       quit: opts.quit,
-      reportError: (message) => core.events.emit('notice', { level: 'error', message })
+      copyDiagnostics: async () => {
+        await clipboard.writeText(await core.diagnostics.compose())
+      },
+      reportError: (message) => core.events.emit('notice', { level: 'error', message }),
+      reportInfo: (message) => core.events.emit('notice', { level: 'info', message })
     })
   const refresh = (): void => {
     if (tray.isDestroyed()) return

@@ -9,8 +9,12 @@ export interface TrayActionPorts {
   sendCommand(command: UserCommand['command']): void
   updateSettings(patch: SettingsPatch): Promise<unknown>
   quit(): void
+  /** Compose the diagnostics and put them on the clipboard. */
+  copyDiagnostics(): Promise<void>
   /** Where a failed settings change is reported (e.g. a notice in the window). */
   reportError(message: string): void
+  /** What the user is told when something worked (a notice in the window). */
+  reportInfo(message: string): void
 }
 
 export function runTrayAction(action: TrayAction, ports: TrayActionPorts): void {
@@ -27,6 +31,12 @@ export function runTrayAction(action: TrayAction, ports: TrayActionPorts): void 
       return
     case 'updateSettings':
       ports.updateSettings(action.patch).catch((error: unknown) => ports.reportError(`Tray: could not change settings: ${error instanceof Error ? error.message : String(error)}`))
+      return
+    case 'copyDiagnostics':
+      ports.copyDiagnostics().then(
+        () => ports.reportInfo('Diagnostics copied to the clipboard: paste them into your bug report (nothing was sent anywhere).'),
+        (error: unknown) => ports.reportError(`Tray: could not copy diagnostics: ${error instanceof Error ? error.message : String(error)}`)
+      )
       return
     case 'quit':
       ports.quit()

@@ -22,6 +22,8 @@ export type TrayAction =
   | { type: 'command'; command: UserCommand['command'] }
   | { type: 'updateSettings'; patch: SettingsPatch }
   | { type: 'openSettings' }
+  /** Copy the diagnostics text block (versions, redacted settings, recent turns, log tail) to the clipboard. */
+  | { type: 'copyDiagnostics' }
   | { type: 'quit' }
 
 export interface TrayMenuItem {
@@ -122,6 +124,7 @@ export function buildTrayMenu(state: TrayAppState): TrayMenuItem[] {
     }),
     separator('sep-settings'),
     item('settings', 'Settings…', { action: { type: 'openSettings' } }),
+    item('copyDiagnostics', 'Copy diagnostics', { action: { type: 'copyDiagnostics' } }),
     item('quit', 'Quit', { action: { type: 'quit' } })
   ]
 }

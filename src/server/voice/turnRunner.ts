@@ -1,4 +1,7 @@
 import type { TurnMark, TurnTrace } from '../../shared/latency/trace'
+import type { NoticeCode } from '../../shared/contract/notice'
+import { FallbackExhaustedError } from '../providers/fallbackChain'
+import type { ProviderError } from '../providers/errors'
 import { TYPED_TURN_NOTE } from '../../shared/contract/signaling'
 import type { PipelineContext } from '../pipelines/types'
 import { SERVER_VAD_RATE } from '../vad/serverVad'
@@ -23,7 +26,7 @@ export interface TurnRunnerDeps {
   /** A turn's trace so far. */
   onTrace(trace: TurnTrace): void
   /** Something the user should see. */
-  notice(level: 'info' | 'warning' | 'error', message: string): void
+  notice(level: 'info' | 'warning' | 'error', message: string, code?: NoticeCode): void
   log(line: string): void
   /** Monotonic ms: the turn detector's time, STT compute after end_of_utterance. */
   monotonic(): number
@@ -216,7 +219,7 @@ export class TurnRunner {
         this.currentTurn = null
         this.d.reply.end()
       }
-      if (result.status === 'failed' && result.error) this.d.notice('error', `Turn failed: ${result.error.message}`)
+      if (result.status === 'failed' && result.error) this.d.notice('error', `Turn failed: ${result.error.message}`, noSpeechToText(result.error) ? 'no_speech_to_text' : undefined)
       else if (result.status === 'done' && !result.transcript) this.d.log(`turn ${turnId}: no words heard`)
     })
   }
@@ -235,4 +238,9 @@ export class TurnRunner {
     this.d.audio.reopen()
     this.d.log(`early reply ${early.turnId} revoked: ${reason}`)
   }
+}
+
+/** The turn failed because nothing can transcribe at all (no STT provider tried): the no-STT notice, not a failure. */
+function noSpeechToText(error: ProviderError): boolean {
+  return error instanceof FallbackExhaustedError && error.stage === 'stt' && error.attempts.length === 0
 }

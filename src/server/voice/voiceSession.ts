@@ -1,3 +1,4 @@
+import type { NoticeCode } from '../../shared/contract/notice'
 import type { VoiceConfig } from '../../shared/contract/signaling'
 import type { Clock } from '../../shared/clock'
 import type { TurnTrace } from '../../shared/latency/trace'
@@ -57,6 +58,8 @@ export interface VoiceSessionOptions {
 export interface VoiceNotice {
   level: 'info' | 'warning' | 'error'
   message: string
+  /** What kind of notice it is, for the window to recognise without reading the message (shared/contract/notice.ts). */
+  code?: NoticeCode
 }
 
 /** What a voice session tells its observers (observeSession forwards the first two to the app). */
@@ -133,7 +136,7 @@ export class VoiceSession implements SessionPipeline {
       providers: this.providers,
       notify: (type, detail) => ctx.notify(type, detail),
       onTrace: (trace) => this.emitTrace(trace),
-      notice: (level, message) => this.notice(level, message),
+      notice: (level, message, code) => this.notice(level, message, code),
       log: this.log,
       monotonic,
       now
@@ -170,7 +173,7 @@ export class VoiceSession implements SessionPipeline {
     if (config.stt.length === 0) {
       // Nothing configured: the on-device engine is the STT when a model is installed; when none is, say how to get one.
       void this.providers.refresh().then(() => {
-        if (this.providers.labels.stt.length === 0) this.notice('warning', noSpeechToTextMessage(this.shared.onDeviceStt?.modelsDir ?? null))
+        if (this.providers.labels.stt.length === 0) this.notice('warning', noSpeechToTextMessage(this.shared.onDeviceStt?.modelsDir ?? null), 'no_speech_to_text')
       })
     }
     return labels
@@ -245,8 +248,8 @@ export class VoiceSession implements SessionPipeline {
   }
 
   /** Observers hear nothing after close (a cancelled turn still ends with a trace). */
-  private notice(level: VoiceNotice['level'], message: string): void {
-    if (!this.closed) this.events.emit('notice', { level, message: message.slice(0, 1000) })
+  private notice(level: VoiceNotice['level'], message: string, code?: NoticeCode): void {
+    if (!this.closed) this.events.emit('notice', { level, message: message.slice(0, 1000), ...(code ? { code } : {}) })
   }
 
   private emitTrace(trace: TurnTrace): void {

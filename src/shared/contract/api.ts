@@ -7,6 +7,7 @@ import { vadControlSchema, vadEventSchema, vadStatusSchema } from './voice'
 import { importModelParamsSchema, importModelResultSchema, modelIdParamsSchema, modelInfoSchema, modelProgressSchema } from './models'
 import { transcriptSchema } from './transcript'
 import { turnTraceSchema } from '../latency/trace'
+import { noticeLevelSchema, optionalNoticeCodeSchema } from './notice'
 import { talkCommandParamsSchema, talkCommandResultSchema, talkKeyStatusSchema } from './talk'
 
 /**
@@ -124,7 +125,17 @@ export const apiMethods = {
   /** The command-line talk trigger (`npm run talk -- --toggle` in browser mode), or any client: drives push-to-talk. */
   talkCommand: { params: talkCommandParamsSchema, result: talkCommandResultSchema },
   /** How the talk key reaches the app here (key hook, portal, globalShortcut, none) and the command to bind. */
-  getTalkKeyStatus: { params: noParams, result: talkKeyStatusSchema }
+  getTalkKeyStatus: { params: noParams, result: talkKeyStatusSchema },
+  /**
+   * "Copy diagnostics": one text block for a bug report (versions, OS, settings without secrets, backend state, the
+   * recent turns' latency, the log's tail), made on this machine. The desktop app also puts it on the clipboard
+   * (`copied`); in browser mode the page copies it. The window sends its turns (they carry its own marks) and, in
+   * browser mode, its browser's user agent.
+   */
+  copyDiagnostics: {
+    params: z.object({ turns: z.array(turnTraceSchema).max(20).optional(), userAgent: z.string().max(512).optional() }).strict(),
+    result: z.object({ text: z.string().max(2_000_000), copied: z.boolean() })
+  }
 } as const
 
 export const apiEvents = {
@@ -132,7 +143,7 @@ export const apiEvents = {
   backendRanking: backendRankingSchema,
   settingsChanged: settingsSchema,
   /** Something the user should see once (settings reset, model missing, ...). */
-  notice: z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  notice: z.object({ level: noticeLevelSchema, message: z.string(), code: optionalNoticeCodeSchema }),
   assistantStatus: assistantStatusSchema,
   userCommand: userCommandSchema,
   /** Local endpointing: speech_start / speech_end (early) / speech_resume / end_of_utterance. */

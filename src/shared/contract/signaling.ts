@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { noticeLevelSchema, optionalNoticeCodeSchema } from './notice'
 import { errorBodySchema } from './errors'
 
 /**
@@ -139,7 +140,7 @@ export const VOICE_NOTICE_NOTIFICATION = 'voiceNotice'
 export const TYPED_TURN_MAX_CHARS = 2000
 /** The note a typed turn's trace carries (the overlay and the history show the turn as typed by it). */
 export const TYPED_TURN_NOTE = 'typed in the window: no speech recognition'
-export const voiceNoticeSchema = z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string().max(1000) })
+export const voiceNoticeSchema = z.object({ level: noticeLevelSchema, message: z.string().max(1000), code: optionalNoticeCodeSchema })
 
 /** One provider in a voice stage's failover chain, as the app's main process configures it (keys included). */
 export const voiceProviderConfigSchema = z

@@ -39,6 +39,12 @@ export type PushToTalkInput =
   /** The timer for `deadline` fired. */
   | { type: 'tick'; at: number }
   | { type: 'cancel'; at: number }
+  /**
+   * Hands-free: whether the window's microphone is open, as its reported status says. The conversation opens the mic
+   * when it connects in hands-free mode (no press started it) and the tray or mute can close it without the machine;
+   * without this the machine sat idle under an open mic and the first "Stop listening" press only started it.
+   */
+  | { type: 'micReported'; open: boolean; at: number }
 
 export type PushToTalkEffect =
   /** Open the capture (mic → VAD). */
@@ -122,13 +128,24 @@ export function pushToTalkStep(state: PushToTalkState, input: PushToTalkInput, c
     case 'processingDone':
       if (state.phase !== 'processing') break
       if (config.mode === 'hands-free' && state.armed) next = go({ phase: 'listening' }, input.at)
-      else next = go({ phase: 'idle' }, input.at)
+      else {
+        // Hands-free, switched off during the turn: the mic stayed open for it, and closes now.
+        if (config.mode === 'hands-free') effects.push('cancelCapture')
+        next = go({ phase: 'idle' }, input.at)
+      }
       break
     case 'tick':
       if (state.phase === 'listening' && state.releaseAt !== null && input.at >= state.releaseAt) {
         effects.push('commitUtterance')
         next = go({ phase: 'processing', pressedAt: null, releaseAt: null }, input.at)
       }
+      break
+    case 'micReported':
+      // Follow the mic, never drive it (no effects). A close report is ignored right after a change of phase: it can
+      // be the status from before the press that just opened the mic.
+      if (config.mode !== 'hands-free') break
+      if (input.open && state.phase === 'idle') next = go({ phase: 'listening', armed: true, pressedAt: null, releaseAt: null }, input.at)
+      else if (!input.open && state.phase === 'listening' && !debounced(input.at)) next = go({ phase: 'idle', armed: false, pressedAt: null, releaseAt: null }, input.at)
       break
     case 'cancel':
       if (state.phase === 'listening') effects.push('cancelCapture')

@@ -44,3 +44,16 @@ describe("scripts/lib.mjs's parseCli is src/node/cli.ts's", () => {
     expect(r.stderr).toBe('package: unknown option --layout; known: --dir, --layout-only\n')
   })
 })
+
+describe('scripts/lib.mjs chooseAppMode (npm start, npm run dev)', () => {
+  const electron = '/x/electron'
+  it('the desktop app when Electron and a display are there; browser mode otherwise, with the reason', () => {
+    expect(scripts.chooseAppMode({ args: [], env: { DISPLAY: ':0' }, platform: 'linux', electron })).toEqual({ mode: 'electron', reason: null })
+    expect(scripts.chooseAppMode({ args: [], env: { WAYLAND_DISPLAY: 'wayland-0' }, platform: 'linux', electron })).toMatchObject({ mode: 'electron' })
+    expect(scripts.chooseAppMode({ args: [], env: {}, platform: 'darwin', electron })).toMatchObject({ mode: 'electron' })
+    expect(scripts.chooseAppMode({ args: ['--browser'], env: { DISPLAY: ':0' }, platform: 'linux', electron })).toEqual({ mode: 'browser', reason: 'browser mode was requested' })
+    expect(scripts.chooseAppMode({ args: [], env: { DISPLAY: ':0', VOICE_BROWSER_MODE: '1' }, platform: 'linux', electron })).toEqual({ mode: 'browser', reason: 'browser mode was requested' })
+    expect(scripts.chooseAppMode({ args: [], env: { DISPLAY: ':0' }, platform: 'linux', electron: null })).toEqual({ mode: 'browser', reason: 'the Electron binary is not installed (its download host was not reachable)' })
+    expect(scripts.chooseAppMode({ args: [], env: {}, platform: 'linux', electron })).toEqual({ mode: 'browser', reason: 'no display is available for a desktop window' })
+  })
+})

@@ -7,7 +7,7 @@ export function Notices(): React.JSX.Element | null {
   const settings = useAppStore((s) => s.settings)
   const dismiss = useAppStore((s) => s.dismissNotice)
   const setupShown = useLocalSttStore((s) => sttSetupNeeded({ settings, cloudKey: s.cloudKey, models: s.models }))
-  const notices = all.filter((n) => !noticeCoveredBySetup(n.message, setupShown))
+  const notices = all.filter((n) => !noticeCoveredBySetup(n, setupShown))
   if (notices.length === 0) return null
   return (
     <div className="notices" role="log" aria-live="polite" data-testid="notices">

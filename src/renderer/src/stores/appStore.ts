@@ -1,6 +1,7 @@
 import { create } from 'zustand'
 import type { AppInfo, BackendStatus, VoiceApi } from '../../../shared/contract/api'
 import { ContractError } from '../../../shared/contract/errors'
+import type { NoticeCode } from '../../../shared/contract/notice'
 import type { Settings, SettingsPatch } from '../../../shared/contract/settings'
 import { createApi } from '../api'
 import type { ConnectionState } from '../api/wsRawApi'
@@ -9,6 +10,8 @@ export interface Notice {
   id: number
   level: 'info' | 'warning' | 'error'
   message: string
+  /** What kind of notice (shared/contract/notice.ts), when the sender said. */
+  code?: NoticeCode
 }
 
 export interface AppState {
@@ -23,7 +26,7 @@ export interface AppState {
   init(win: Window): void
   updateSettings(patch: SettingsPatch): Promise<boolean>
   restartBackend(): Promise<void>
-  notify(level: Notice['level'], message: string): void
+  notify(level: Notice['level'], message: string, code?: NoticeCode): void
   dismissNotice(id: number): void
 }
 
@@ -57,7 +60,7 @@ export const useAppStore = create<AppState>((set, get) => {
       set({ api })
       api.on('backendStatus', (backend) => set({ backend }))
       api.on('settingsChanged', (settings) => set({ settings }))
-      api.on('notice', ({ level, message }) => get().notify(level, message))
+      api.on('notice', ({ level, message, code }) => get().notify(level, message, code))
       const refresh = async (a: VoiceApi): Promise<void> => {
         try {
           const [appInfo, settings, backend] = await Promise.all([a.getAppInfo({}), a.getSettings({}), a.getBackendStatus({})])
@@ -92,8 +95,8 @@ export const useAppStore = create<AppState>((set, get) => {
       }
     },
 
-    notify(level, message) {
-      const notice = { id: noticeId++, level, message }
+    notify(level, message, code) {
+      const notice: Notice = { id: noticeId++, level, message, ...(code ? { code } : {}) }
       set({ notices: [...get().notices.slice(-4), notice] })
     },
 

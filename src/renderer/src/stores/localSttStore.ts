@@ -3,6 +3,7 @@ import type { VoiceApi } from '../../../shared/contract/api'
 import { ContractError } from '../../../shared/contract/errors'
 import type { ModelInfo, ModelProgress } from '../../../shared/contract/models'
 import type { Settings } from '../../../shared/contract/settings'
+import type { NoticeCode } from '../../../shared/contract/notice'
 import type { Transcript } from '../../../shared/contract/transcript'
 import { formatBytes, formatRate } from '../../../shared/models/transferFormat'
 import { useAppStore } from './appStore'
@@ -56,8 +57,8 @@ export function sttSetupNeeded(i: { settings: Settings | null; cloudKey: boolean
  * The voice loop's own notice that no speech-to-text is configured says what the first-run setup already says above
  * the talk button: while the setup is shown, the notice is not shown again as a toast.
  */
-export function noticeCoveredBySetup(message: string, setupShown: boolean): boolean {
-  return setupShown && /^No speech-to-text provider is configured/.test(message)
+export function noticeCoveredBySetup(notice: { code?: NoticeCode }, setupShown: boolean): boolean {
+  return setupShown && notice.code === 'no_speech_to_text'
 }
 
 /** The model the setup offers: the catalog's recommended one, else the first. */

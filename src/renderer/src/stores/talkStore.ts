@@ -1,6 +1,7 @@
 import { create, type StoreApi, type UseBoundStore } from 'zustand'
 import type { TalkCommand, TalkCommandResult } from '../../../shared/contract/talk'
 import { useAppStore } from './appStore'
+import { useConversationStore } from './conversationStore'
 
 /**
  * The window's talk button, by pointer and by keyboard. It drives the same push-to-talk machine as the global talk
@@ -8,7 +9,8 @@ import { useAppStore } from './appStore'
  * key press there agree on what is going on, with the same rules (a tap shorter than 200 ms is no utterance, a
  * 300 ms grace keeps the last word). Held: talk-start on press, talk-stop on release. A quick click (shorter than
  * TAP_MS) latches instead: listening goes on until the next click, since a mouse user who clicks expects a toggle.
- * Enter toggles. Space held is hold-to-talk and the keyboard's auto-repeat is ignored.
+ * Enter toggles. Space held is hold-to-talk and the keyboard's auto-repeat is ignored. Hands-free (the conversation
+ * listens by itself), a press of the button or Space toggles listening and its release does nothing.
  */
 
 /** A release this soon after the press was a click, not a hold: keep listening (latched) until the next click. */
@@ -20,10 +22,16 @@ export interface TalkInputState {
   heldSince: number
   /** A click latched listening on; the next release ends it. */
   latched: boolean
+  /** Hands-free: the press already toggled listening; its release sends nothing. */
+  pressToggled: boolean
 }
-export const INITIAL_TALK_INPUT: TalkInputState = Object.freeze({ held: false, heldSince: 0, latched: false })
+export const INITIAL_TALK_INPUT: TalkInputState = Object.freeze({ held: false, heldSince: 0, latched: false, pressToggled: false })
 
-export type TalkInput = { type: 'press'; at: number } | { type: 'release'; at: number } | { type: 'toggle' } | { type: 'cancel' } | { type: 'listeningEnded' }
+/**
+ * `handsFree` on a press: the conversation listens by itself and the button reads "Stop listening" / "Start
+ * listening", so a press is a toggle and its release nothing (holding means nothing there).
+ */
+export type TalkInput = { type: 'press'; at: number; handsFree?: boolean } | { type: 'release'; at: number } | { type: 'toggle' } | { type: 'cancel' } | { type: 'listeningEnded' }
 
 /** Pure: the next input state and the talk commands to send. */
 export function talkInputStep(state: TalkInputState, input: TalkInput): { state: TalkInputState; commands: TalkCommand[] } {
@@ -31,18 +39,21 @@ export function talkInputStep(state: TalkInputState, input: TalkInput): { state:
     case 'press':
       // A second press while held is a repeat (Space auto-repeat, a second pointer): nothing new.
       if (state.held) return { state, commands: [] }
+      if (input.handsFree) return { state: { held: true, heldSince: input.at, latched: false, pressToggled: true }, commands: ['toggle'] }
       // talk-start while listening is a no-op for the machine; it is sent anyway so a latch is held on to.
-      return { state: { ...state, held: true, heldSince: input.at }, commands: ['talk-start'] }
+      return { state: { ...state, held: true, heldSince: input.at, pressToggled: false }, commands: ['talk-start'] }
     case 'release': {
       if (!state.held) return { state, commands: [] }
-      if (!state.latched && input.at - state.heldSince < TAP_MS) return { state: { held: false, heldSince: state.heldSince, latched: true }, commands: [] }
-      return { state: { held: false, heldSince: state.heldSince, latched: false }, commands: ['talk-stop'] }
+      const released = { held: false, heldSince: state.heldSince, pressToggled: false }
+      if (state.pressToggled) return { state: { ...released, latched: false }, commands: [] }
+      if (!state.latched && input.at - state.heldSince < TAP_MS) return { state: { ...released, latched: true }, commands: [] }
+      return { state: { ...released, latched: false }, commands: ['talk-stop'] }
     }
     case 'toggle':
       return { state: { ...state, latched: false }, commands: ['toggle'] }
     case 'cancel':
       // Drop what is being heard; a key still held sends nothing more when released.
-      return { state: { held: false, heldSince: state.heldSince, latched: false }, commands: ['cancel'] }
+      return { state: { held: false, heldSince: state.heldSince, latched: false, pressToggled: false }, commands: ['cancel'] }
     case 'listeningEnded':
       // The turn ended elsewhere (the global key, the command line, a tray menu): no latch is left behind.
       return { state: { ...state, latched: false }, commands: [] }
@@ -105,7 +116,7 @@ export interface TalkState {
   listeningEnded(): void
 }
 
-export function createTalkStore(deps: { send(command: TalkCommand): Promise<TalkCommandResult>; now(): number }): UseBoundStore<StoreApi<TalkState>> {
+export function createTalkStore(deps: { send(command: TalkCommand): Promise<TalkCommandResult>; now(): number; handsFree(): boolean }): UseBoundStore<StoreApi<TalkState>> {
   return create<TalkState>((set, get) => {
     const step = (input: TalkInput): void => {
       const { state, commands } = talkInputStep(get().input, input)
@@ -120,7 +131,7 @@ export function createTalkStore(deps: { send(command: TalkCommand): Promise<Talk
     return {
       input: INITIAL_TALK_INPUT,
       error: null,
-      press: () => step({ type: 'press', at: deps.now() }),
+      press: () => step({ type: 'press', at: deps.now(), handsFree: deps.handsFree() }),
       release: () => step({ type: 'release', at: deps.now() }),
       toggle: () => step({ type: 'toggle' }),
       cancel: () => step({ type: 'cancel' }),
@@ -136,5 +147,6 @@ export const useTalkStore = createTalkStore({
     if (!api) throw new Error('the app services are not connected')
     return api.talkCommand({ command })
   },
-  now: () => performance.now()
+  now: () => performance.now(),
+  handsFree: () => !useConversationStore.getState().pushToTalk
 })

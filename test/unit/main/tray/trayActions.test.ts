@@ -3,7 +3,7 @@ import { defaultSettings } from '../../../../src/shared/contract/settings'
 import { runTrayAction, toMenuTemplate, type TrayActionPorts } from '../../../../src/main/tray/trayActions'
 import { buildTrayMenu, type TrayAction } from '../../../../src/main/tray/trayModel'
 
-function recorder(opts: { failSettings?: boolean } = {}) {
+function recorder(opts: { failSettings?: boolean; failCopy?: boolean } = {}) {
   const calls: string[] = []
   const ports: TrayActionPorts = {
     toggleWindow: () => calls.push('toggleWindow'),
@@ -14,7 +14,12 @@ function recorder(opts: { failSettings?: boolean } = {}) {
       if (opts.failSettings) throw new Error('disk full')
     },
     quit: () => calls.push('quit'),
-    reportError: (m) => calls.push(`error:${m}`)
+    copyDiagnostics: async () => {
+      calls.push('copyDiagnostics')
+      if (opts.failCopy) throw new Error('no clipboard')
+    },
+    reportError: (m) => calls.push(`error:${m}`),
+    reportInfo: (m) => calls.push(`info:${m}`)
   }
   return { calls, ports }
 }
@@ -31,6 +36,17 @@ describe('tray actions', () => {
     ]
     for (const a of actions) runTrayAction(a, ports)
     expect(calls).toEqual(['toggleWindow', 'command:toggleMute', 'showWindow', 'command:openSettings', 'settings:{"ui":{"showLatencyOverlay":false}}', 'quit'])
+  })
+
+  it('Copy diagnostics copies and says so; a failure is reported, not thrown', async () => {
+    const ok = recorder()
+    runTrayAction({ type: 'copyDiagnostics' }, ok.ports)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(ok.calls).toEqual(['copyDiagnostics', 'info:Diagnostics copied to the clipboard: paste them into your bug report (nothing was sent anywhere).'])
+    const failing = recorder({ failCopy: true })
+    runTrayAction({ type: 'copyDiagnostics' }, failing.ports)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(failing.calls.at(-1)).toBe('error:Tray: could not copy diagnostics: no clipboard')
   })
 
   it('a refused settings change is reported, not thrown', async () => {

@@ -67,8 +67,14 @@ describe('tray icon state', () => {
 describe('tray menu', () => {
   it('has every entry the issue asks for, in order', () => {
     expect(buildTrayMenu(state()).map((i) => i.id)).toEqual([
-      'status', 'sep-status', 'toggleWindow', 'toggleListening', 'mode', 'mute', 'overlay', 'backend', 'sep-settings', 'settings', 'quit'
+      'status', 'sep-status', 'toggleWindow', 'toggleListening', 'mode', 'mute', 'overlay', 'backend', 'sep-settings', 'settings', 'copyDiagnostics', 'quit'
     ])
+  })
+
+  it('Copy diagnostics is always there and enabled, offline too (a bug report is most needed then)', () => {
+    for (const s of [state(), state({ backend: null }), state({ backend: { ...state().backend!, state: 'error', detail: 'worker died' } })]) {
+      expect(byId(s, 'copyDiagnostics')).toMatchObject({ label: 'Copy diagnostics', type: 'normal', enabled: true, action: { type: 'copyDiagnostics' } })
+    }
   })
 
   it('labels and checks follow the state', () => {

@@ -115,14 +115,14 @@ describe('VoiceSession: the on-device STT of the runtime', () => {
     rig = startVoiceSessionRig({ stt: [], onDeviceStt: new OnDeviceStt({ modelsDir: dir }) })
     rig.session.configure({ stt: [], llm: [], tts: [] })
     await rig.runUntil(() => rig.notices.length > 0, ON_DEVICE_WAIT_MS)
-    expect(rig.notices).toEqual([{ level: 'warning', message: noSpeechToTextMessage(dir) }])
+    expect(rig.notices).toEqual([{ level: 'warning', message: noSpeechToTextMessage(dir), code: 'no_speech_to_text' }])
     await rig.run(200)
     rig.client('vadActive')
     rig.client('speechStart', 't1')
     await rig.run(600, 'speech')
     rig.client('endOfUtterance', 't1')
     await rig.runUntil(() => rig.lastTrace('t1')?.status === 'failed', ON_DEVICE_WAIT_MS)
-    expect(rig.notices.at(-1)).toEqual({ level: 'error', message: `Turn failed: ${noSpeechToTextMessage(dir)}` })
+    expect(rig.notices.at(-1)).toEqual({ level: 'error', message: `Turn failed: ${noSpeechToTextMessage(dir)}`, code: 'no_speech_to_text' })
     expect(rig.tts.sentences).toEqual([]) // nothing to apologize for: there was no recognizer to fail
     // The user installs the model (the app's setup, or npm run models): the next turn uses it, with no restart.
     await installTestMoonshine(dir, 'moonshine-tiny-q8', { words: ['what', 'is', 'twelve', 'times', 'seven'] })

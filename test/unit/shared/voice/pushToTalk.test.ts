@@ -63,11 +63,36 @@ describe('push-to-talk state machine (fake clock)', () => {
     expect(log).toEqual(['0:startCapture'])
     expect(m.state.phase).toBe('processing')
     m.send({ type: 'toggle', at: 7500 }) // disarm while busy
-    m.send({ type: 'processingDone', at: 8000 })
+    expect(m.send({ type: 'processingDone', at: 8000 }).effects).toEqual(['cancelCapture']) // the mic stayed open for the turn
     expect(m.state.phase).toBe('idle')
     const off = drive('hands-free', [[0, 'toggle'], [1000, 'toggle']])
     expect(off.log).toEqual(['0:startCapture', '1000:cancelCapture'])
     expect(off.m.state.phase).toBe('idle')
+  })
+
+  it('hands-free: a mic opened on connect (no press) is followed, so the first press stops listening', () => {
+    const m = new PushToTalkMachine({ ...DEFAULT_PUSH_TO_TALK_CONFIG, mode: 'hands-free' })
+    expect(m.send({ type: 'micReported', open: true, at: 1000 })).toEqual({ state: expect.objectContaining({ phase: 'listening', armed: true }), effects: [], deadline: null })
+    expect(m.send({ type: 'toggle', at: 1500 }).effects).toEqual(['cancelCapture'])
+    expect(m.state.phase).toBe('idle')
+  })
+
+  it('hands-free: a mic closed elsewhere (tray, mute) leaves the machine idle, so the next press starts; a stale close right after a press is ignored', () => {
+    const m = new PushToTalkMachine({ ...DEFAULT_PUSH_TO_TALK_CONFIG, mode: 'hands-free' })
+    m.send({ type: 'toggle', at: 0 })
+    m.send({ type: 'micReported', open: false, at: 50 }) // the status from before the press
+    expect(m.state.phase).toBe('listening')
+    expect(m.send({ type: 'micReported', open: false, at: 2000 }).effects).toEqual([])
+    expect(m.state).toMatchObject({ phase: 'idle', armed: false })
+    expect(m.send({ type: 'toggle', at: 3000 }).effects).toEqual(['startCapture'])
+  })
+
+  it('push-to-talk modes ignore mic reports: only the key opens the mic there', () => {
+    for (const mode of ['hold', 'toggle'] as const) {
+      const m = new PushToTalkMachine({ ...DEFAULT_PUSH_TO_TALK_CONFIG, mode })
+      m.send({ type: 'micReported', open: true, at: 1000 })
+      expect(m.state.phase).toBe('idle')
+    }
   })
 
   it('key-up without a key-down, ticks without a deadline and stray events change nothing', () => {

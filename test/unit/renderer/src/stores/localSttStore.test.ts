@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { ModelInfo, ModelProgress } from '../../../../../src/shared/contract/models'
 import type { Transcript } from '../../../../../src/shared/contract/transcript'
 import { useAppStore } from '../../../../../src/renderer/src/stores/appStore'
+import { noSpeechToTextMessage } from '../../../../../src/server/providers/onDeviceStt'
 import { downloadStatus, MAX_TRANSCRIPTS, noticeCoveredBySetup, offeredModel, sttSetupNeeded, useLocalSttStore } from '../../../../../src/renderer/src/stores/localSttStore'
 import { useSettingsPageStore } from '../../../../../src/renderer/src/stores/settingsPageStore'
 import { applySettingsPatch, defaultSettings } from '../../../../../src/shared/contract/settings'
@@ -95,11 +96,17 @@ describe('first-run STT setup (pure)', () => {
     expect(sttSetupNeeded({ settings, cloudKey: null, models: [model('not_installed')] })).toBe(false)
     expect(sttSetupNeeded({ settings, cloudKey: false, models: [] })).toBe(false)
   })
-  it('the voice loop\'s "no speech-to-text" notice is not repeated as a toast while the setup says it', () => {
-    const notice = 'No speech-to-text provider is configured for the voice loop: set one in Settings → Providers.'
-    expect(noticeCoveredBySetup(notice, true)).toBe(true)
-    expect(noticeCoveredBySetup(notice, false)).toBe(false)
-    expect(noticeCoveredBySetup('LLM: api.openai.com failed: HTTP 401', true)).toBe(false)
+  it('the voice loop\'s "no speech-to-text" notice is not repeated as a toast while the setup says it: known by its code, whatever its words', () => {
+    for (const message of [noSpeechToTextMessage(null), noSpeechToTextMessage('/home/u/.config/Voice Assistant/models'), `Turn failed: ${noSpeechToTextMessage('/m')}`]) {
+      const notice = { level: 'warning', message, code: 'no_speech_to_text' as const }
+      expect(noticeCoveredBySetup(notice, true)).toBe(true)
+      expect(noticeCoveredBySetup(notice, false)).toBe(false)
+      // The same words without the code (an older backend) are shown: nothing is hidden by matching text.
+      const uncoded: { level: string; message: string; code?: 'no_speech_to_text' } = { level: 'warning', message }
+      expect(noticeCoveredBySetup(uncoded, true)).toBe(false)
+    }
+    const other: { level: string; message: string; code?: 'no_speech_to_text' } = { level: 'error', message: 'LLM: api.openai.com failed: HTTP 401' }
+    expect(noticeCoveredBySetup(other, true)).toBe(false)
   })
   it('offers the recommended model', () => {
     const base = { ...model('not_installed'), id: 'base' }

@@ -20,7 +20,7 @@ describe('talk button input (pure)', () => {
   })
   it('a click (shorter than TAP_MS) latches listening on; the next click ends it', () => {
     const click = run([{ type: 'press', at: 0 }, { type: 'release', at: TAP_MS - 50 }])
-    expect(click).toEqual({ state: { held: false, heldSince: 0, latched: true }, commands: ['talk-start'] })
+    expect(click).toEqual({ state: { held: false, heldSince: 0, latched: true, pressToggled: false }, commands: ['talk-start'] })
     const second = run([{ type: 'press', at: 0 }, { type: 'release', at: 100 }, { type: 'press', at: 3000 }, { type: 'release', at: 3080 }])
     expect(second.commands).toEqual(['talk-start', 'talk-start', 'talk-stop'])
     expect(second.state.latched).toBe(false)
@@ -31,6 +31,11 @@ describe('talk button input (pure)', () => {
   })
   it('cancel drops what is heard; the key still held sends nothing when released', () => {
     expect(run([{ type: 'press', at: 0 }, { type: 'cancel' }, { type: 'release', at: 900 }]).commands).toEqual(['talk-start', 'cancel'])
+  })
+  it('hands-free: a press toggles (the first one after connecting stops listening), its release and repeats send nothing', () => {
+    const press = (at: number): TalkInput => ({ type: 'press', at, handsFree: true })
+    const clicks = run([press(0), { type: 'release', at: 80 }, press(3000), press(3030), { type: 'release', at: 3900 }])
+    expect(clicks).toEqual({ state: { held: false, heldSince: 3000, latched: false, pressToggled: false }, commands: ['toggle', 'toggle'] })
   })
   it('a release without a press sends nothing', () => {
     expect(run([{ type: 'release', at: 0 }]).commands).toEqual([])
@@ -75,13 +80,15 @@ describe('talk store', () => {
     const sent: TalkCommand[] = []
     let fail = false
     let now = 0
+    let handsFree = false
     const store = createTalkStore({
       send: async (command) => {
         sent.push(command)
         if (fail) throw new Error('the talk key is not set up in this process')
         return { command, phase: 'listening', applied: true }
       },
-      now: () => now
+      now: () => now,
+      handsFree: () => handsFree
     })
     store.getState().press()
     now = 1000
@@ -96,5 +103,10 @@ describe('talk store', () => {
     store.getState().toggle()
     await new Promise((r) => setTimeout(r, 0))
     expect(store.getState().error).toBeNull()
+    handsFree = true
+    store.getState().press()
+    store.getState().release()
+    await new Promise((r) => setTimeout(r, 0))
+    expect(sent.slice(-1)).toEqual(['toggle'])
   })
 })
