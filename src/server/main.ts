@@ -11,6 +11,7 @@ import { startBackend, type BackendAccess } from './backend'
 import { defaultBackendConfig, isLoopbackAddress, listenRefusal, parseServerArgs, TOKEN_SECRET_ENV, UsageError, type ServerCommand, type StandaloneAccessFlags } from './config'
 import { relayOptionsFromEnv } from './relay/backendRelay'
 import { startOperatorMetrics, type OperatorMetrics } from './metrics/operatorMetrics'
+import { installProcessCrashHandlers } from '../node/crash/processCrashHandlers'
 
 /**
  * Backend entry. Standalone: `npm run server -- --listen 0.0.0.0 --announced-ip <public ip> --port 40000
@@ -21,6 +22,8 @@ import { startOperatorMetrics, type OperatorMetrics } from './metrics/operatorMe
 const log = (line: string): void => void process.stderr.write(`[backend] ${line}\n`)
 
 async function main(): Promise<void> {
+  // Exit on an uncaught exception: the app's BackendService (or the operator's supervisor) restarts a clean backend.
+  installProcessCrashHandlers(process, { processName: 'backend', onUncaughtException: 'exit' })
   let command: ServerCommand
   try {
     command = parseServerArgs(process.argv.slice(2), defaultBackendConfig(availableParallelism()))

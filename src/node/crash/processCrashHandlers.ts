@@ -1,4 +1,4 @@
-import type { Logger } from '../../shared/logging/logger'
+import type { LogFields, Logger } from '../../shared/logging/logger'
 
 /** The part of `process` the handlers use (a fake in tests). */
 export interface CrashProcess {
@@ -48,11 +48,8 @@ export function describeThrown(thrown: unknown): { message: string; stack?: stri
  * Returns the uninstall (tests).
  */
 export function installProcessCrashHandlers(proc: CrashProcess, opts: ProcessCrashOptions): () => void {
-  const write = opts.writeStderr ?? ((line: string) => void process.stderr.write(line))
-  const report = (message: string, fields: Record<string, unknown>): void => {
-    if (opts.logger) opts.logger.error(message, { process: opts.processName, pid: proc.pid, ...fields })
-    else write(`${JSON.stringify({ level: 'error', process: opts.processName, pid: proc.pid, msg: message, ...fields })}\n`)
-  }
+  const logger = opts.logger ?? stderrFallbackLogger(opts.writeStderr)
+  const report = (message: string, fields: Record<string, unknown>): void => logger.error(message, { process: opts.processName, pid: proc.pid, ...fields })
   const onRejection = (reason: unknown): void => {
     report('unhandled promise rejection', { error: describeThrown(reason) })
   }
@@ -67,4 +64,22 @@ export function installProcessCrashHandlers(proc: CrashProcess, opts: ProcessCra
     proc.off('unhandledRejection', onRejection)
     proc.off('uncaughtException', onException)
   }
+}
+
+/**
+ * Until a process has its real Logger (the logging work wires pino / electron-log into every entry), crash reports
+ * go to stderr as one JSON object per line, so a crash is never silent. Not a general logger: only crash capture
+ * falls back to it.
+ */
+export function stderrFallbackLogger(write: (line: string) => void = (line) => void process.stderr.write(line), bound: LogFields = {}): Logger {
+  const line = (level: string) => (message: string, fields?: LogFields) => {
+    let text: string
+    try {
+      text = JSON.stringify({ level, msg: message, ...bound, ...fields })
+    } catch {
+      text = JSON.stringify({ level, msg: message })
+    }
+    write(`${text}\n`)
+  }
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error'), child: (fields) => stderrFallbackLogger(write, { ...bound, ...fields }) }
 }

@@ -192,7 +192,7 @@ describe('BackendService', () => {
     expect(line!.fields).toMatchObject({ exitCode: null, exitSignal: 'SIGSEGV' })
     expect(notices).toHaveLength(1)
     expect(notices[0]!.level).toBe('warning')
-    expect(notices[0]!.message).toMatch(/^The backend stopped unexpectedly \(killed by SIGSEGV\); restarting it in \d+ ms\.\nIts last output:\n\[backend\] line 59\nError: worker channel closed\n    at Channel/)
+    expect(notices[0]!.message).toMatch(/^The backend stopped unexpectedly \(killed by SIGSEGV\); restarting it in \d+ ms\.\nIts last output:\n\[backend\] line 59\nError: worker channel closed\n {4}at Channel/)
     // The restarted one dies too: this time the app gives up, and says so.
     await expect.poll(() => children.length, { timeout: 3000 }).toBe(2)
     children[1]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))

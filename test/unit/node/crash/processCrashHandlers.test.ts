@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { describeThrown, installProcessCrashHandlers, type CrashProcess } from '../../../../src/node/crash/processCrashHandlers'
+import { describeThrown, installProcessCrashHandlers, stderrFallbackLogger, type CrashProcess } from '../../../../src/node/crash/processCrashHandlers'
 import { MetricsTestLogger } from '../../../helpers/metricsTestLogger'
 
 class FakeProcess extends EventEmitter implements CrashProcess {
@@ -72,5 +72,18 @@ describe('installProcessCrashHandlers', () => {
     expect(thrown.status).toBe(1)
     expect(thrown.stdout).not.toContain('never')
     expect(thrown.stderr).toMatch(/"msg":"uncaught exception: exiting".*boom in a timer.*"stack":"Error: boom in a timer\\n\s+at /)
+  })
+})
+
+describe('stderrFallbackLogger', () => {
+  it('one JSON object per line, with the child’s fields; a field that cannot be serialized still leaves the message', () => {
+    const lines: string[] = []
+    const logger = stderrFallbackLogger((l) => lines.push(l)).child({ process: 'app' })
+    logger.warn('renderer gone', { reason: 'oom' })
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    logger.error('odd', { cycle })
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([{ level: 'warn', msg: 'renderer gone', process: 'app', reason: 'oom' }, { level: 'error', msg: 'odd' }])
+    expect(lines.every((l) => l.endsWith('}\n'))).toBe(true)
   })
 })
