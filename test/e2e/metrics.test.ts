@@ -180,4 +180,20 @@ describe.skipIf(missing)('server metrics during a voice turn (standalone backend
         .join('\n')
     console.log(`metrics scrape mid-turn:\n${interesting(during.text)}\n\nmetrics scrape after the turn:\n${interesting(after.text)}`)
   }, 150_000)
+
+  it('a provider failover is counted by stage: a wrong LLM key falls over to the embedded skills', async () => {
+    const before = promValue((await scrape()).samples, 'voice_assistant_provider_failovers_total', { stage: 'llm', outcome: 'next' }) ?? 0
+    await app.core.secrets.set('llm.apiKey', 'sk-wrong')
+    await browser?.close()
+    const clip = await corpus.clip({ leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 })
+    browser = await launchChromium({ fakeMicWav: await corpus.writeWav('metrics-failover', clip.samples, { rate: 48_000 }) })
+    page = await browser.newPage({ viewport: { width: 1180, height: 1000 } })
+    await page.goto(app.server.url)
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
+    await expect.poll(async () => promValue((await scrape()).samples, 'voice_assistant_provider_failovers_total', { stage: 'llm', outcome: 'next' }) ?? 0, { timeout: 45_000, interval: 500 }).toBe(before + 1)
+    await expect.poll(async () => promValue((await scrape()).samples, 'voice_assistant_turns_total', { status: 'done' }) ?? 0, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(2)
+    const { samples } = await scrape()
+    expect(promValue(samples, 'voice_assistant_provider_failovers_total', { stage: 'stt' })).toBeUndefined()
+    expect(promValue(samples, 'voice_assistant_sessions_created_total')).toBeGreaterThanOrEqual(2)
+  }, 150_000)
 })
