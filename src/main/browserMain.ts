@@ -20,6 +20,7 @@ import { removeRunFile, runFilePath, writeRunFile } from './runFile'
 import { runTalkCli } from './talkClient'
 import { numberOption, parseCli, parseOrExit, UsageError } from '../node/cli'
 import { parseDevServerUrl } from './devRendererProxy'
+import { installProcessCrashHandlers, stderrFallbackLogger } from '../node/crash/processCrashHandlers'
 
 /**
  * Browser mode entry (`npm start` when no Electron binary is installed): the same services as the desktop app,
@@ -27,6 +28,9 @@ import { parseDevServerUrl } from './devRendererProxy'
  * renderer from that Vite dev server, with hot reload) (strict: an unknown flag exits 2 naming these).
  */
 async function main(): Promise<void> {
+  // Browser mode is a plain Node process: after an uncaught exception it exits (Node's own behaviour, now logged with
+  // its stack); the page says the app services are unreachable and `npm start` runs it again.
+  installProcessCrashHandlers(process, { processName: 'browser-mode', onUncaughtException: 'exit' })
   const args = process.argv.slice(2)
   // `npm start -- --toggle` (any talk flag): a command for the running instance, found through its run file.
   const talk = parseTalkArgv(args)
@@ -77,7 +81,9 @@ async function main(): Promise<void> {
     sttWorkerPath,
     // No OS keychain here: API keys are refused unless the user opted into a key file (see secretsStore.ts).
     secretsCipher: process.env[SECRETS_KEY_FILE_ENV] ? await fileKeyCipher(process.env[SECRETS_KEY_FILE_ENV]) : undefined,
-    log: (line) => console.log(line)
+    log: (line) => console.log(line),
+    // The embedded backend's crash reports (exit + stderr tail).
+    logger: stderrFallbackLogger().child({ process: 'browser-mode' })
   })
   // Listen first, so the backend that core.start() launches knows this page's origin. Nobody can use the api before
   // the URL with its token is printed below.

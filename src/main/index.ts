@@ -1,4 +1,4 @@
-import { app, BrowserWindow, clipboard, dialog, globalShortcut, ipcMain, nativeTheme, protocol, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, clipboard, crashReporter, dialog, globalShortcut, ipcMain, nativeTheme, protocol, safeStorage, session, shell } from 'electron'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -27,10 +27,20 @@ import { AppCore } from './services/appCore'
 import vadWorkerPath from './services/vad/vadWorker?modulePath'
 import sttWorkerPath from '../node/stt/sttWorker?modulePath'
 import { findAppRoot, resolveBackendCommand } from './services/backendCommand'
+import { installProcessCrashHandlers, stderrFallbackLogger } from '../node/crash/processCrashHandlers'
+import { installElectronCrashCapture } from './crash/electronCrashCapture'
 
 /** Electron entry: thin glue around AppCore; every decision lives in tested modules. */
 const moduleDir = dirname(fileURLToPath(import.meta.url))
 const log = (line: string): void => console.log(line)
+
+// Crash capture first, so a crash during start-up is caught too: local crash dumps, a reloaded window, logged
+// helper-process deaths. An uncaught exception is logged and the app goes on (Electron's own default, without its
+// dialog): exiting would take the window, the tray and the conversation with it.
+const crashLogger = stderrFallbackLogger().child({ process: 'app' })
+const crashNotices: { emit: ((notice: { level: 'warning' | 'error'; message: string }) => void) | null } = { emit: null }
+installProcessCrashHandlers(process, { processName: 'app', onUncaughtException: 'continue', logger: crashLogger })
+installElectronCrashCapture({ app, crashReporter }, { logger: crashLogger, notify: (notice) => crashNotices.emit?.(notice) })
 
 // app:// must be registered as a privileged (secure, standard) scheme before the app is ready.
 registerAppSchemePrivileged(protocol)
@@ -77,8 +87,10 @@ async function start(): Promise<void> {
       const chosen = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options)
       return chosen.canceled ? null : (chosen.filePaths[0] ?? null)
     },
-    log
+    log,
+    logger: crashLogger
   })
+  crashNotices.emit = (notice) => core.events.emit('notice', notice)
 
   // Security checklist wiring (src/main/electron/hardening.ts; tested in test/unit/security).
   // `npm run dev` (electron-vite dev): the React refresh preamble needs the dev policy; built and packaged: strict.

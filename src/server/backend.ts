@@ -16,6 +16,7 @@ import { WorkerRecovery } from './workerRecovery'
 import type { ConnectionGate } from './auth/connectionGate'
 import { ProviderAuthority } from './auth/providerAuthority'
 import type { FairLimits } from './limits/fairLimits'
+import type { ServerMetrics } from './metrics/serverMetrics'
 
 export const SERVER_VERSION = '0.1.0'
 export const SIGNALING_PATH = '/signaling'
@@ -44,6 +45,8 @@ export interface StartBackendOptions {
   relay?: BackendRelayOptions
   /** Who may connect and what they may do. The entry (main.ts) always sets it; tests may leave it out. */
   access?: BackendAccess
+  /** Operator metrics (src/server/metrics): fed by the voice runtime's hooks and the session manager's events. */
+  metrics?: ServerMetrics
 }
 
 export interface BackendAccess {
@@ -75,12 +78,14 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   let relay: RelayAttachment | null = null
   // What every voice session of this process shares (ticker, batched server VAD, TTS pool, on-device STT thread,
   // observer registry).
-  const voice = new VoiceRuntime({ log, onDeviceStt: config.modelsDir ? { modelsDir: config.modelsDir } : null })
+  const voice = new VoiceRuntime({ log, onDeviceStt: config.modelsDir ? { modelsDir: config.modelsDir } : null, hooks: opts.metrics })
   const pipelines = { ...pipelineFactories(voice), ...opts.sessions?.pipelines }
   const access = opts.access ?? {}
   const providers = access.providers ?? new ProviderAuthority({ clientProviders: 'none' })
   const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), limits: access.limits, ...opts.sessions, pipelines })
+  const stopMetrics = opts.metrics?.observeSessions(sessions)
   const closeAll = async (): Promise<void> => {
+    stopMetrics?.()
     recovery.close()
     await sessions.closeAll()
     await voice.close()

@@ -53,8 +53,16 @@ export interface StandaloneAccessFlags {
   sessionGraceMs: number | null
 }
 
+/** `--metrics-port` / `--metrics-listen`: where the Prometheus endpoint listens (src/server/metrics). */
+export interface MetricsFlags {
+  /** 0 = a free port (the ready line names it). */
+  port: number
+  /** Loopback unless the operator says otherwise. */
+  listen: string
+}
+
 export type ServerCommand =
-  | { command: 'serve'; config: BackendConfig; access: StandaloneAccessFlags }
+  | { command: 'serve'; config: BackendConfig; access: StandaloneAccessFlags; metrics: MetricsFlags | null }
   | { command: 'token'; subject: string | null; ttlMs: number; scope: SessionPipelineName[]; tokenSecretFile: string | null }
   | { command: 'secret'; out: string | null }
 
@@ -73,7 +81,9 @@ options:
             --client-providers none|public-https|any  --providers <file.json>
   limits:   --max-sessions <n>  --sessions-per-principal <n>  --sessions-per-address <n>  --connections-per-address <n>
             --join-burst <n>  --joins-per-second <n>
-  liveness: --ping-interval-ms <ms>  --pong-timeout-ms <ms>  --idle-timeout-ms <ms>  --session-grace-ms <ms>`
+  liveness: --ping-interval-ms <ms>  --pong-timeout-ms <ms>  --idle-timeout-ms <ms>  --session-grace-ms <ms>
+  metrics:  --metrics-port <port>  Prometheus text at http://<addr>:<port>/metrics (its own port, never signaling's)
+            --metrics-listen <ip>  the address it listens on (default 127.0.0.1)`
 
 const SERVE_OPTIONS = {
   listen: { type: 'string' },
@@ -98,6 +108,8 @@ const SERVE_OPTIONS = {
   'pong-timeout-ms': { type: 'string' },
   'idle-timeout-ms': { type: 'string' },
   'session-grace-ms': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-listen': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } satisfies ParseArgsConfig['options']
 
@@ -200,6 +212,7 @@ export function parseServerArgs(argv: string[], defaults: BackendConfig, env: No
   return {
     command: 'serve',
     config: parsed.data,
+    metrics: metricsFlags(int('metrics-port'), v['metrics-listen'], parsed.data),
     access: {
       tokenSecretFile: v['token-secret-file'] ?? null,
       allowOrigins,
@@ -210,6 +223,22 @@ export function parseServerArgs(argv: string[], defaults: BackendConfig, env: No
       sessionGraceMs: int('session-grace-ms') ?? null
     }
   }
+}
+
+/** The metrics endpoint's flags, checked: a port of its own (not signaling's, not a worker's RTC port), an IP address. */
+function metricsFlags(port: number | undefined, listen: string | undefined, config: BackendConfig): MetricsFlags | null {
+  if (port === undefined) {
+    if (listen !== undefined) throw new UsageError('--metrics-listen needs --metrics-port (the port the metrics are served on)')
+    return null
+  }
+  if (port > 65535) throw new UsageError(`--metrics-port must be a port number (0-65535; 0 picks a free one), got ${port}`)
+  if (port !== 0 && port === config.signalingPort) throw new UsageError(`--metrics-port ${port} is the signaling port: the metrics need a port of their own`)
+  if (port !== 0 && config.rtcPort !== 0 && port >= config.rtcPort && port < config.rtcPort + config.workers) {
+    throw new UsageError(`--metrics-port ${port} is one of the workers' RTC ports (${config.rtcPort}-${config.rtcPort + config.workers - 1}): the metrics need a port of their own`)
+  }
+  const address = listen ?? '127.0.0.1'
+  if (address !== 'localhost' && isIP(address.replace(/^\[|\]$/g, '')) === 0) throw new UsageError(`--metrics-listen expects an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1), got ${JSON.stringify(address)}`)
+  return { port, listen: address.replace(/^\[|\]$/g, '') }
 }
 
 function strictParse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, subcommand: string | null) {

@@ -8,8 +8,10 @@ import { loadOperatorProviders } from './auth/operatorProviders'
 import { APP_ORIGIN } from './auth/originPolicy'
 import { ProviderAuthority } from './auth/providerAuthority'
 import { startBackend, type BackendAccess } from './backend'
-import { defaultBackendConfig, listenRefusal, parseServerArgs, TOKEN_SECRET_ENV, UsageError, type ServerCommand, type StandaloneAccessFlags } from './config'
+import { defaultBackendConfig, isLoopbackAddress, listenRefusal, parseServerArgs, TOKEN_SECRET_ENV, UsageError, type ServerCommand, type StandaloneAccessFlags } from './config'
 import { relayOptionsFromEnv } from './relay/backendRelay'
+import { startOperatorMetrics, type OperatorMetrics } from './metrics/operatorMetrics'
+import { installProcessCrashHandlers } from '../node/crash/processCrashHandlers'
 
 /**
  * Backend entry. Standalone: `npm run server -- --listen 0.0.0.0 --announced-ip <public ip> --port 40000
@@ -20,6 +22,8 @@ import { relayOptionsFromEnv } from './relay/backendRelay'
 const log = (line: string): void => void process.stderr.write(`[backend] ${line}\n`)
 
 async function main(): Promise<void> {
+  // Exit on an uncaught exception: the app's BackendService (or the operator's supervisor) restarts a clean backend.
+  installProcessCrashHandlers(process, { processName: 'backend', onUncaughtException: 'exit' })
   let command: ServerCommand
   try {
     command = parseServerArgs(process.argv.slice(2), defaultBackendConfig(availableParallelism()))
@@ -62,10 +66,16 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`)
     process.exit(2)
   }
+  let operatorMetrics: OperatorMetrics | null = null
+  if (command.metrics) {
+    operatorMetrics = await startOperatorMetrics(command.metrics).catch((error: Error) => usageExit(error.message))
+    if (!isLoopbackAddress(command.metrics.listen)) log(`metrics on ${operatorMetrics.server.url} are reachable beyond this machine, without authentication (counts and timings only)`)
+  }
   let backend: Awaited<ReturnType<typeof startBackend>>
   try {
     backend = await startBackend(config, {
       log,
+      metrics: operatorMetrics?.metrics,
       relay,
       access,
       ...(flags.sessionGraceMs !== null ? { sessions: { detachedGraceMs: flags.sessionGraceMs } } : {}),
@@ -87,7 +97,8 @@ async function main(): Promise<void> {
       signalingUrl: urlToken ? `${backend.signalingUrl}?token=${encodeURIComponent(urlToken)}` : backend.signalingUrl,
       workers: backend.workers.length,
       rtcPorts: backend.workers.map((w) => w.rtcPort),
-      pid: process.pid
+      pid: process.pid,
+      ...(operatorMetrics ? { metricsUrl: operatorMetrics.server.url } : {})
     }) + '\n'
   )
   let closing = false
@@ -95,7 +106,10 @@ async function main(): Promise<void> {
     if (closing) return
     closing = true
     log(`${signal}: shutting down`)
-    void backend.close().finally(() => process.exit(0))
+    void backend
+      .close()
+      .then(() => operatorMetrics?.close())
+      .finally(() => process.exit(0))
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))

@@ -9,6 +9,7 @@ import type { WebSocketLike } from '../../src/shared/signalingClient'
 import type { SecretCipher } from '../../src/main/services/secretsStore'
 import { wirePushToTalk } from '../../src/main/hotkeys/pushToTalkHotkey'
 import { toHotkeyPlatform } from '../../src/shared/hotkeys/accelerator'
+import type { Logger } from '../../src/shared/logging/logger'
 
 export const repoRoot = join(import.meta.dirname, '..', '..')
 export const rendererDir = join(repoRoot, 'out', 'renderer')
@@ -27,7 +28,7 @@ export interface BrowserApp {
  * process): the window's talk button and `talkCommand` drive the same push-to-talk machine. `modelCatalogPath`: a
  * catalog of generated models (the first-run setup tests).
  */
-export async function startBrowserApp(opts: { userDataDir?: string; autoStartBackend?: boolean; secretsCipher?: SecretCipher; modelCatalogPath?: string } = {}): Promise<BrowserApp> {
+export async function startBrowserApp(opts: { userDataDir?: string; autoStartBackend?: boolean; secretsCipher?: SecretCipher; modelCatalogPath?: string; logger?: Logger } = {}): Promise<BrowserApp> {
   const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'va-e2e-')))
   let pageOrigins: string[] = []
   const core = new AppCore({
@@ -38,7 +39,8 @@ export async function startBrowserApp(opts: { userDataDir?: string; autoStartBac
     autoStartBackend: opts.autoStartBackend,
     secretsCipher: opts.secretsCipher,
     modelCatalogPath: opts.modelCatalogPath,
-    log: () => undefined
+    log: () => undefined,
+    logger: opts.logger
   })
   // As browserMain: listen first, so the embedded backend knows the page origin it must accept.
   const server = await startBrowserMode({ core, rendererDir })

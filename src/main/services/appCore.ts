@@ -9,6 +9,7 @@ import { BackendService, type BackendCommand, type SpawnFn } from './backendServ
 import { SettingsSaveError, SettingsStore } from './settingsStore'
 import { endpointerConfigFromSettings, VadService } from './vad/vadService'
 import { loadCatalog } from '../../node/models/catalog'
+import type { Logger } from '../../shared/logging/logger'
 import { ModelError, ModelManager } from '../../node/models/modelManager'
 import { parseMirrorBase } from '../../node/models/mirror'
 import { transcribeLocally } from './stt/localTranscriber'
@@ -32,6 +33,8 @@ export interface AppCoreOptions {
   wsFactory: WebSocketFactory
   spawn?: SpawnFn
   log?: (line: string) => void
+  /** Structured log (crash reports: the embedded backend's unexpected exit with its stderr tail). */
+  logger?: Logger
   /** Start the backend when the core starts (off in tests that only need settings). */
   autoStartBackend?: boolean
   /** How API keys are encrypted: Electron safeStorage in the app; default refuses to store keys (browser mode). */
@@ -109,7 +112,8 @@ export class AppCore {
       backendSettings: () => this.settings.get().backend,
       wsFactory: opts.wsFactory,
       spawn: opts.spawn,
-      log: this.log
+      log: this.log,
+      logger: opts.logger
     })
     this.backend.events.on('status', (status) => this.events.emit('backendStatus', status))
     this.backend.events.on('ranking', (ranking) => this.events.emit('backendRanking', ranking))

@@ -8,6 +8,9 @@ import { backoffDelayMs, delayUnlessAborted } from '../../shared/backoff'
 import { connectSignaling, type SignalingClient, type WebSocketFactory } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { BackendSelector, type BackendSelectorOptions } from './backendSelector'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
+import { backendExitReport } from './backendExitReport'
+import { StderrTail } from './stderrTail'
 
 /** How to start the embedded backend process (see resolveBackendCommand). */
 export interface BackendCommand {
@@ -37,6 +40,8 @@ export interface BackendServiceOptions {
   spawn?: SpawnFn
   now?: () => number
   log?: (line: string) => void
+  /** Where an unexpected exit of the embedded backend is reported, with its stderr tail. */
+  logger?: Logger
   /** How long the embedded backend may take to print its ready line. */
   readyTimeoutMs?: number
   healthIntervalMs?: number
@@ -49,9 +54,6 @@ export interface BackendServiceOptions {
 }
 
 const NO_RANKING: BackendRanking = { backends: [], inUse: null, lastFailover: null, probedAt: null }
-
-const STDERR_TAIL_LINES = 20
-
 
 /**
  * Owns the connection to the backend: starts the embedded one as a child process (or uses the remote URL from
@@ -78,7 +80,8 @@ export class BackendService {
   private restartTimer: ReturnType<typeof setTimeout> | null = null
   private restarts = 0
   private generation = 0
-  private stderrTail: string[] = []
+  /** The current backend's last stderr lines (last 40, at most 8 KB): what its exit is reported with. */
+  private stderrTail = new StderrTail()
   private readonly now: () => number
   private readonly log: (line: string) => void
 
@@ -175,7 +178,7 @@ export class BackendService {
         if (generation !== this.generation) return this.statusValue
         // A backend that failed to start may still run (no ready line in time): it goes before any retry.
         await this.killChildren()
-        const tail = this.stderrTail.slice(-6).join('\n')
+        const tail = this.stderrTail.last(6).join('\n')
         const detail = `${(error as Error).message}${tail ? `\n${tail}` : ''}`
         if (attempt >= maxRetries) return this.set({ state: 'error', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail })
         const delay = backoffDelayMs(attempt)
@@ -305,7 +308,7 @@ export class BackendService {
     const { command, env, cwd, appOrigins } = this.opts.command
     const args = this.opts.modelsDir ? [...this.opts.command.args, '--models-dir', this.opts.modelsDir] : this.opts.command.args
     const spawn = this.opts.spawn ?? nodeSpawn
-    this.stderrTail = []
+    const stderrTail = (this.stderrTail = new StderrTail())
     // A fresh secret per backend process, only in its environment (argv is visible in ps): without it no connection
     // is accepted, so a web page or another local user cannot drive the embedded backend. Its ready line's URL
     // carries it back (?token=), and that URL is what the renderer and this service connect with.
@@ -339,8 +342,7 @@ export class BackendService {
       child.on('error', (error) => settle(() => reject(new Error(`could not start the backend (${command}): ${error.message}`))))
       child.stdin?.on('error', () => undefined) // EPIPE when the child is gone; its exit is reported below
       createInterface({ input: child.stderr! }).on('line', (line) => {
-        this.stderrTail.push(line)
-        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift()
+        stderrTail.push(line)
         this.log(line)
       })
       createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -357,23 +359,31 @@ export class BackendService {
       child.on('exit', (code, signal) => {
         this.children.delete(child)
         settle(() => reject(new Error(`the backend exited before it was ready (${signal ?? `code ${code}`})`)))
-        if (this.child === child) this.onUnexpectedExit(generation, code, signal)
+        if (this.child === child) this.onUnexpectedExit(generation, code, signal, child, stderrTail)
       })
     })
   }
 
-  private onUnexpectedExit(generation: number, code: number | null, signal: NodeJS.Signals | null): void {
+  private onUnexpectedExit(generation: number, code: number | null, signal: NodeJS.Signals | null, child: ChildProcess, stderrTail: StderrTail): void {
     this.child = null
     if (generation !== this.generation || this.statusValue.state !== 'ready') return
     if (this.healthTimer) clearInterval(this.healthTimer)
     this.healthTimer = null
-    const tail = this.stderrTail.slice(-3).join('\n')
+    const tail = stderrTail.last(3).join('\n')
     const max = this.opts.maxAutoRestarts ?? 5
-    if (this.restarts >= max) {
+    const gaveUp = this.restarts >= max
+    const delay = gaveUp ? 0 : backoffDelayMs(this.restarts)
+    // Its last words (a stack trace) can reach us just after the exit: report once its stderr ended, or 500 ms on.
+    void streamEnded(child.stderr, 500).then(() => {
+      const report = backendExitReport({ code, signal, pid: child.pid }, stderrTail.last(), gaveUp ? { gaveUpAfter: max } : { restartInMs: delay })
+      ;(this.opts.logger ?? silentLogger).error(report.logMessage, report.fields)
+      this.events.emit('notice', report.notice)
+    })
+    if (gaveUp) {
       this.set({ ...this.statusValue, state: 'error', rttMs: null, detail: `The backend stopped (${signal ?? `code ${code}`}) ${max} times; use Restart backend to try again.${tail ? `\n${tail}` : ''}` })
       return
     }
-    const delay = backoffDelayMs(this.restarts++)
+    this.restarts++
     this.set({ ...this.statusValue, state: 'starting', rttMs: null, detail: `The backend stopped (${signal ?? `code ${code}`}); restarting in ${Math.round(delay)} ms` })
     this.restartTimer = setTimeout(() => void this.start(), delay)
   }
@@ -436,4 +446,20 @@ export class BackendService {
       )
     }, interval)
   }
+}
+
+/** Resolves when the stream has ended (or was never there), or after `ms`, whichever comes first. */
+function streamEnded(stream: NodeJS.ReadableStream | null | undefined, ms: number): Promise<void> {
+  if (!stream || (stream as { readableEnded?: boolean }).readableEnded) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      stream?.off('end', done)
+      stream?.off('close', done)
+      resolve()
+    }
+    stream.once('end', done)
+    stream.once('close', done)
+  })
 }

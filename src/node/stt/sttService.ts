@@ -225,6 +225,8 @@ export class SttService {
     worker.on('message', (m: SttFromWorker) => this.onMessage(worker, m))
     worker.on('error', (error) => {
       if (worker === this.worker) this.workerError = error.message
+      // The thread's uncaught error, with its stack (the exit line below says what happened to the utterance).
+      this.opts.log?.(`stt: the worker thread threw: ${error.stack ?? error.message}`)
     })
     worker.on('exit', (code) => this.onExit(worker, code))
     this.worker = worker

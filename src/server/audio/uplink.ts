@@ -26,6 +26,15 @@ export interface UplinkOptions {
   clock?: Clock
 }
 
+/** Receive counts over every stream of the uplink (a new mic producer starts a new receiver): what metrics count. */
+export interface UplinkTotals {
+  packets: number
+  /** Sequence numbers never received (the reorder buffer gave up on them). */
+  lost: number
+  /** Decode time, ms. */
+  decodeMs: number
+}
+
 export interface UplinkStats {
   receiver: AudioReceiverStats
   /** Audio the client re-sent after a link outage (see BackfillGate). */
@@ -50,6 +59,8 @@ export class Uplink {
   private readonly clock: Clock
   private readonly gate: BackfillGate
   private receiver: AudioReceiver
+  /** What the receivers before the current one counted (restart replaces the receiver and its stats). */
+  private readonly retired: UplinkTotals = { packets: 0, lost: 0, decodeMs: 0 }
   /**
    * Decodes the client's backfilled frames: a stream of its own (they are not in the live decoder's history), made
    * when a gap's first backfill arrives and dropped when the gap is released.
@@ -73,6 +84,12 @@ export class Uplink {
     return { receiver: { ...this.receiver.stats }, backfill: { ...this.gate.stats } }
   }
 
+  /** Counts since the uplink was made, across restarts (read at a metrics scrape, never per packet). */
+  get totals(): UplinkTotals {
+    const r = this.receiver.stats
+    return { packets: this.retired.packets + r.packets, lost: this.retired.lost + r.lostSeq, decodeMs: this.retired.decodeMs + r.decodeMs }
+  }
+
   /** A gap is waiting for the client's frames (live audio is held behind it). */
   get awaitingBackfill(): boolean {
     return this.gate.holding
@@ -81,6 +98,10 @@ export class Uplink {
   /** A new stream (a new mic producer): a fresh receiver for its timeline, and the jump into it is expected. */
   restart(): void {
     this.jumpExpected = true
+    const r = this.receiver.stats
+    this.retired.packets += r.packets
+    this.retired.lost += r.lostSeq
+    this.retired.decodeMs += r.decodeMs
     this.receiver.close()
     this.receiver = this.newReceiver()
     this.waitingFirstRtp = true

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parseCli, UsageError } from '../../node/cli'
+import { installProcessCrashHandlers } from '../../node/crash/processCrashHandlers'
 import { createForwardTimers } from './forwardTimer'
 import { startRelay, type RelayOptions } from './relay'
 
@@ -93,6 +94,9 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
 }
 
 async function main(): Promise<void> {
+  // Exit on an uncaught exception: a relay in an unknown state could misroute media; its supervisor restarts it and
+  // the backends re-register.
+  installProcessCrashHandlers(process, { processName: 'relay', onUncaughtException: 'exit' })
   const log = (line: string): void => void process.stderr.write(`[relay] ${line}\n`)
   let opts: RelayOptions
   try {

@@ -8,7 +8,7 @@ import { OpusFrameEncoder, SAMPLE_RATE } from '../audio/opusCodec'
 import { realClock, type Clock } from '../../shared/clock'
 import { PacedSender } from '../audio/pacedSender'
 import { buildRtp } from '../audio/rtp'
-import { Uplink } from '../audio/uplink'
+import { Uplink, type UplinkTotals } from '../audio/uplink'
 import type { ClientEvent, PipelineFactory, SessionPipeline } from '../pipelines/types'
 
 /** Opus as WebRTC negotiates it: 48 kHz, "2 channels" in SDP (the stream itself is mono), in-band FEC, no DTX. */
@@ -152,6 +152,11 @@ export class Session {
   get stats(): SessionStats {
     const uplink = this.uplink.stats
     return { uplink: uplink.receiver, backfill: uplink.backfill, replyFramesSent: this.sender.sent, replyFramesDropped: this.sender.dropped }
+  }
+
+  /** The uplink's receive counts since the session began, across mic producers (operator metrics read them). */
+  get uplinkTotals(): UplinkTotals {
+    return this.uplink.totals
   }
 
   get micProducerId(): string | null {

@@ -31,6 +31,8 @@ export interface BatchedServerVadOptions {
   /** Frames a stream may fall behind before its oldest ones are dropped (the backstop wants fresh audio). */
   maxBacklogFrames?: number
   log?: (line: string) => void
+  /** After each inference that answered: how many streams' frames it classified and how long it took (ms). Metrics. */
+  onBatch?: (frames: number, ms: number) => void
 }
 
 export interface ServerVadEvent {
@@ -258,6 +260,7 @@ export class BatchedServerVad {
     })
     const t0 = this.clock.now()
     let probs: Float32Array
+    let ms: number
     try {
       probs = await batch.process(slots, frames)
     } catch (error) {
@@ -267,10 +270,12 @@ export class BatchedServerVad {
       } else this.opts.log?.(`server VAD inference failed: ${message}`)
       return false
     } finally {
-      this.stats.inferenceMs += this.clock.now() - t0
+      ms = this.clock.now() - t0
+      this.stats.inferenceMs += ms
     }
     this.stats.calls++
     this.stats.framesClassified += taken.length
+    this.opts.onBatch?.(taken.length, ms)
     for (let i = 0; i < taken.length; i++) {
       const { s, arrival } = taken[i]!
       if (s.closed) continue

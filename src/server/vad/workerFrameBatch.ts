@@ -74,6 +74,8 @@ export class WorkerFrameBatch implements FrameBatch {
         } else batch.onMessage(m)
       })
       worker.on('error', (error) => {
+        // The thread's uncaught error, with its stack; its owner (BatchedServerVad) logs the restart with the reason.
+        batch.log(`server VAD thread threw: ${error.stack ?? error.message}`)
         batch.die(`the server VAD thread failed: ${error.message}`)
         if (!started) reject(new Error(batch.deadReason!))
       })

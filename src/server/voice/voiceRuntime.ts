@@ -1,12 +1,25 @@
 import { realClock, type Clock } from '../../shared/clock'
 import { EspeakProcessPool } from '../providers/espeakTts'
-import { OnDeviceStt, type OnDeviceSttOptions } from '../providers/onDeviceStt'
+import { OnDeviceStt, type OnDeviceResult, type OnDeviceSttOptions } from '../providers/onDeviceStt'
 import type { PipelineContext } from '../pipelines/types'
 import type { FrameBatch } from '../vad/frameBatch'
 import { BatchedServerVad } from '../vad/serverVad'
 import { WorkerFrameBatch } from '../vad/workerFrameBatch'
 import { SessionTicker } from './sessionTicker'
 import { VoiceSession, type VoiceSessionOptions, type VoiceSessionShared } from './voiceSession'
+
+/**
+ * What the runtime tells an observer (the operator metrics, src/server/metrics/serverMetrics.ts). Each hook is
+ * optional and called synchronously where the moment happens; none is called per audio frame.
+ */
+export interface VoiceRuntimeHooks {
+  /** A voice session started: subscribe to its turnTrace / failover events here. */
+  sessionStarted?(session: VoiceSession): void
+  /** One server VAD inference answered: the frames it classified (one per stream) and its time, ms. */
+  vadBatch?(frames: number, ms: number): void
+  /** One on-device transcription finished (its queue wait and compute). Not called for an OnDeviceStt passed in ready-made. */
+  sttResult?(result: OnDeviceResult): void
+}
 
 export interface VoiceRuntimeOptions {
   clock?: Clock
@@ -22,6 +35,7 @@ export interface VoiceRuntimeOptions {
    */
   onDeviceStt?: OnDeviceStt | Omit<OnDeviceSttOptions, 'log'> | null
   log?: (line: string) => void
+  hooks?: VoiceRuntimeHooks
 }
 
 /**
@@ -39,17 +53,19 @@ export class VoiceRuntime implements VoiceSessionShared {
   readonly ttsPool: EspeakProcessPool
   readonly onDeviceStt: OnDeviceStt | null
   private readonly sessions = new Map<string, VoiceSession>()
+  private readonly hooks: VoiceRuntimeHooks
   private closed = false
 
   constructor(opts: VoiceRuntimeOptions = {}) {
     this.clock = opts.clock ?? realClock
     this.log = opts.log ?? (() => undefined)
+    const hooks = (this.hooks = opts.hooks ?? {})
     this.ticker = new SessionTicker(this.clock)
     const loadBatch = opts.loadVadBatch === undefined ? () => WorkerFrameBatch.start({ log: this.log }) : opts.loadVadBatch
-    this.vad = loadBatch ? new BatchedServerVad({ loadBatch, clock: this.clock, log: this.log }) : null
+    this.vad = loadBatch ? new BatchedServerVad({ loadBatch, clock: this.clock, log: this.log, onBatch: hooks.vadBatch && ((frames, ms) => hooks.vadBatch?.(frames, ms)) }) : null
     this.ttsPool = new EspeakProcessPool(this.clock)
     const stt = opts.onDeviceStt ?? null
-    this.onDeviceStt = stt === null || stt instanceof OnDeviceStt ? stt : new OnDeviceStt({ ...stt, log: this.log })
+    this.onDeviceStt = stt === null || stt instanceof OnDeviceStt ? stt : new OnDeviceStt({ ...stt, log: this.log, onResult: withSttHook(stt.onResult, hooks) })
     // Look at the models folder once now, so the first session's labels and notices know what is installed.
     void this.onDeviceStt?.refresh()
   }
@@ -68,6 +84,7 @@ export class VoiceRuntime implements VoiceSessionShared {
     session.on('close', () => {
       if (this.sessions.get(ctx.sessionId) === session) this.sessions.delete(ctx.sessionId)
     })
+    this.hooks.sessionStarted?.(session)
     return session
   }
 
@@ -85,5 +102,14 @@ export class VoiceRuntime implements VoiceSessionShared {
     this.ticker.close()
     this.ttsPool.close()
     await Promise.all([this.vad?.close(), this.onDeviceStt?.close()])
+  }
+}
+
+/** The caller's own onResult (benches) and the runtime's sttResult hook, both. */
+function withSttHook(own: OnDeviceSttOptions['onResult'], hooks: VoiceRuntimeHooks): OnDeviceSttOptions['onResult'] {
+  if (!hooks.sttResult) return own
+  return (result) => {
+    own?.(result)
+    hooks.sttResult?.(result)
   }
 }

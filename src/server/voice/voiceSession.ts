@@ -5,6 +5,7 @@ import type { TurnTrace } from '../../shared/latency/trace'
 import { turnTraceSchema } from '../../shared/latency/trace'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { buildVoiceChains, type ChainTimeouts, type VoiceChains } from '../providers/fromConfig'
+import type { FallbackSwitch } from '../providers/fallbackChain'
 import type { EspeakProcessPool } from '../providers/espeakTts'
 import { noSpeechToTextMessage, type OnDeviceStt } from '../providers/onDeviceStt'
 import { ReplyStream } from './replyStream'
@@ -68,6 +69,8 @@ export type VoiceSessionEvents = {
   turnTrace: TurnTrace
   /** Something the user should see (provider failover, no STT configured, a failed turn, a timer). */
   notice: VoiceNotice
+  /** A provider failed and its stage moved on to the next one (`to`), or ran out (`to` null): operator metrics. */
+  failover: FallbackSwitch
   /** The session closed. */
   close: undefined
 }
@@ -103,7 +106,10 @@ export class VoiceSession implements SessionPipeline {
     const monotonic = (): number => clock.now()
     const now = opts.now ?? Date.now
     const hooks: ChainHooks = {
-      onSwitch: (s) => this.notice(s.to ? 'warning' : 'error', s.message),
+      onSwitch: (s) => {
+        if (!this.closed) this.events.emit('failover', s)
+        this.notice(s.to ? 'warning' : 'error', s.message)
+      },
       onTimerDone: (text) => this.notice('info', text)
     }
     const build: ChainsFactory =

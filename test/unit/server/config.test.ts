@@ -129,3 +129,25 @@ describe('--models-dir: where the on-device speech models are', () => {
     expect(() => parseServerArgs(['--models-dir'], defaults)).toThrow(/--models-dir needs a value/)
   })
 })
+
+describe('--metrics-port / --metrics-listen: the Prometheus endpoint', () => {
+  const defaults = defaultBackendConfig(2)
+  it('off unless --metrics-port is given; on loopback unless --metrics-listen says otherwise', () => {
+    expect(serve(parseServerArgs([], defaults)).metrics).toBeNull()
+    expect(serve(parseServerArgs(['--metrics-port', '9464'], defaults)).metrics).toEqual({ port: 9464, listen: '127.0.0.1' })
+    expect(serve(parseServerArgs(['--metrics-port', '0'], defaults)).metrics).toEqual({ port: 0, listen: '127.0.0.1' })
+    expect(serve(parseServerArgs(['--metrics-port', '9464', '--metrics-listen', '10.0.0.5'], defaults)).metrics).toEqual({ port: 9464, listen: '10.0.0.5' })
+    expect(serve(parseServerArgs(['--metrics-port', '9464', '--metrics-listen', '[::1]'], defaults)).metrics).toEqual({ port: 9464, listen: '::1' })
+  })
+  it('bad values are usage errors that say what is wrong', () => {
+    expect(() => parseServerArgs(['--metrics-port', 'http'], defaults)).toThrow(/--metrics-port expects a whole number/)
+    expect(() => parseServerArgs(['--metrics-port', '70000'], defaults)).toThrow(/--metrics-port must be a port number \(0-65535/)
+    expect(() => parseServerArgs(['--metrics-listen', '0.0.0.0'], defaults)).toThrow(/--metrics-listen needs --metrics-port/)
+    expect(() => parseServerArgs(['--metrics-port', '9464', '--metrics-listen', 'metrics.example.com'], defaults)).toThrow(/--metrics-listen expects an IP address/)
+  })
+  it('never the signaling port nor a worker’s RTC port', () => {
+    expect(() => parseServerArgs(['--signaling-port', '8080', '--metrics-port', '8080'], defaults)).toThrow(/--metrics-port 8080 is the signaling port/)
+    expect(() => parseServerArgs(['--port', '40000', '--workers', '2', '--metrics-port', '40001'], defaults)).toThrow(/one of the workers' RTC ports \(40000-40001\)/)
+    expect(serve(parseServerArgs(['--port', '40000', '--workers', '2', '--metrics-port', '40002'], defaults)).metrics?.port).toBe(40002)
+  })
+})

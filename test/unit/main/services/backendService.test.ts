@@ -5,6 +5,7 @@ import type { BackendStatus } from '../../../../src/shared/contract/api'
 import type { Settings } from '../../../../src/shared/contract/settings'
 import type { WebSocketLike } from '../../../../src/shared/signalingClient'
 import { FakeChild, startSignalingStub } from '../../../helpers/fakeBackend'
+import { MetricsTestLogger } from '../../../helpers/metricsTestLogger'
 
 const wsFactory = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike
 const cleanups: Array<() => Promise<void> | void> = []
@@ -165,6 +166,41 @@ describe('BackendService', () => {
     expect(statuses.some((s) => s.state === 'starting' && s.detail?.includes('SIGSEGV'))).toBe(true)
     children[1]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
     await expect.poll(() => service.status.state, { timeout: 3000 }).toBe('ready')
+  })
+
+  it('embedded: an unexpected exit is logged with the stderr tail (bounded) and shown as a notice; giving up says so too', async () => {
+    const stub = await startSignalingStub()
+    cleanups.push(stub.close)
+    const children: FakeChild[] = []
+    const logger = new MetricsTestLogger()
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { logger, maxAutoRestarts: 1 })
+    const notices: Array<{ level: string; message: string }> = []
+    service.events.on('notice', (n) => notices.push(n))
+    const started = service.start()
+    await new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < 60; i++) children[0]!.stderr.write(`[backend] line ${i}\n`)
+    children[0]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
+    await started
+    children[0]!.stderr.end('Error: worker channel closed\n    at Channel.onClose (channel.js:1:1)\n')
+    children[0]!.exit(null, 'SIGSEGV')
+    await expect.poll(() => logger.find(/the backend stopped unexpectedly/).length, { timeout: 3000 }).toBe(1)
+    const [line] = logger.find(/the backend stopped unexpectedly \(killed by SIGSEGV\); restarting it/, 'error')
+    const tail = line!.fields.stderrTail as string[]
+    expect(tail).toHaveLength(40)
+    expect(tail.at(-1)).toBe('    at Channel.onClose (channel.js:1:1)') // the last words, sent just before the exit
+    expect(tail[0]).toBe('[backend] line 22')
+    expect(line!.fields).toMatchObject({ exitCode: null, exitSignal: 'SIGSEGV' })
+    expect(notices).toHaveLength(1)
+    expect(notices[0]!.level).toBe('warning')
+    expect(notices[0]!.message).toMatch(/^The backend stopped unexpectedly \(killed by SIGSEGV\); restarting it in \d+ ms\.\nIts last output:\n\[backend\] line 59\nError: worker channel closed\n {4}at Channel/)
+    // The restarted one dies too: this time the app gives up, and says so.
+    await expect.poll(() => children.length, { timeout: 3000 }).toBe(2)
+    children[1]!.printLine(JSON.stringify({ event: 'ready', signalingUrl: stub.url }))
+    await expect.poll(() => service.status.state, { timeout: 3000 }).toBe('ready')
+    children[1]!.exit(3)
+    await expect.poll(() => notices.length, { timeout: 3000 }).toBe(2)
+    expect(notices[1]).toMatchObject({ level: 'error', message: expect.stringMatching(/exit code 3\); it stopped 1 time in a row, so it is not restarted/) as string })
+    expect(logger.find(/not restarting it/)[0]!.fields).toMatchObject({ exitCode: 3, stderrTail: [] })
   })
 
   it('remote: without a URL says what to do; with an unreachable URL says it cannot reach it', async () => {

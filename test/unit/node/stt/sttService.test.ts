@@ -85,6 +85,8 @@ describe('SttService (worker thread, queue, crash restart)', () => {
     await expect(service.transcribe('test-moonshine', model.dir, speech(1))).resolves.toMatchObject({ loadMs: 0 })
     expect(service.status()).toMatchObject({ restarts: 1, crashesLastMinute: 1 })
     expect(log.join('\n')).toMatch(/stt: the worker died .*; it is restarted for the next utterance/)
+    // An uncaught error in the thread reaches its owner with its stack.
+    if (crashDir === CRASH_BY_THROWING) expect(log.join('\n')).toMatch(/stt: the worker thread threw: Error: simulated engine fault\n\s+at /)
   })
 
   it('stops restarting a worker that keeps crashing, for the rest of that minute', async () => {

@@ -232,3 +232,21 @@ describe('Uplink: close', () => {
     expect(r.clock.liveTimers).toBe(0)
   })
 })
+
+describe('Uplink: totals for the operator metrics', () => {
+  it('counts packets, lost sequence numbers and decode time across restarts (a new producer starts a new receiver)', () => {
+    const r = rig()
+    const payloads = micFrames(12)
+    for (let i = 0; i < 5; i++) r.send(payloads, i)
+    r.uplink.push(rtp(payloads, 6)) // 5 lost
+    r.clock.advance(100)
+    expect(r.uplink.totals).toMatchObject({ packets: 6, lost: 1 })
+    expect(r.uplink.totals.decodeMs).toBeGreaterThan(0)
+    const before = r.uplink.totals
+    r.uplink.restart()
+    for (let i = 0; i < 3; i++) r.send(payloads, i)
+    expect(r.uplink.stats.receiver.packets).toBe(3) // the receiver's own stats start again
+    expect(r.uplink.totals).toMatchObject({ packets: 9, lost: 1 })
+    expect(r.uplink.totals.decodeMs).toBeGreaterThanOrEqual(before.decodeMs)
+  })
+})

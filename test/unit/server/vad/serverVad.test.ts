@@ -157,3 +157,38 @@ describe('BatchedServerVad', () => {
   })
 
 })
+
+describe('BatchedServerVad: the onBatch hook (operator metrics)', () => {
+  it('reports each answered inference: its frame count and time; a failed one is not reported', async () => {
+    const batch = new EnergyBatch()
+    const clock = manualClock()
+    const slow: FrameBatch = {
+      process: async (slots, frames) => {
+        clock.advance(3) // the inference takes 3 ms on the clock
+        return batch.process(slots, frames)
+      },
+      resetStream: (slot) => batch.resetStream(slot),
+      get alive() {
+        return batch.alive
+      }
+    }
+    const seen: Array<[number, number]> = []
+    const vad = new BatchedServerVad({ loadBatch: async () => slow, clock, onBatch: (frames, ms) => seen.push([frames, ms]) })
+    const a = vad.open({}, () => undefined)
+    const b = vad.open({}, () => undefined)
+    await new Promise((r) => setTimeout(r, 0))
+    for (let f = 0; f < 2; f++) {
+      a.push(quiet(), 0)
+      b.push(quiet(), 0)
+    }
+    a.push(quiet(), 0)
+    a.push(quiet(), 0)
+    await vad.tick()
+    expect(seen).toEqual([[2, 3], [1, 3]]) // both streams' frames, then a's backlog alone
+    batch.alive = false
+    a.push(quiet(), 0)
+    a.push(quiet(), 0)
+    await vad.tick()
+    expect(seen).toHaveLength(2)
+  })
+})

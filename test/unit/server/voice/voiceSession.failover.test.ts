@@ -35,6 +35,21 @@ describe('VoiceSession: provider failover', () => {
     expect(rig.llm.calls[0]!.messages.at(-1)!.content).toBe('what time is it')
   })
 
+  it('its failover listeners (the operator metrics) hear each switch with its stage, and the end of the line', async () => {
+    const broken = new FakeStt('Broken STT', () => new ProviderError('http_status', 'HTTP 503: overloaded', 503))
+    const working = new FakeStt('Working STT', () => 'what time is it')
+    rig = startVoiceSessionRig({ stt: [broken, working] })
+    const switches: string[] = []
+    rig.session.on('failover', (s) => switches.push(`${s.stage}: ${s.from.label} -> ${s.to?.label ?? 'none'}`))
+    await askAndCommit()
+    working.answer = () => new ProviderError('unreachable', 'could not connect')
+    rig.client('speechStart', 't2')
+    await rig.run(600, 'speech')
+    rig.client('endOfUtterance', 't2')
+    await rig.run(1500)
+    expect(switches).toEqual(['stt: Broken STT -> Working STT', 'stt: Working STT -> Broken STT', 'stt: Broken STT -> none'])
+  })
+
   it('the failed provider sits out its cool-down: the next turn asks the working one first', async () => {
     const broken = new FakeStt('Broken STT', () => new ProviderError('unreachable', 'could not connect'))
     const working = new FakeStt('Working STT', () => 'what time is it')
