@@ -101,8 +101,8 @@ describe.skipIf(skip)('a half-open peer (its link removed after join) loses its 
     ip('link', 'del', hostIf) // the link vanishes: nothing is sent to either end
     const cut = Date.now()
     expect(established()).toBe(1) // half-open: the backend's socket does not know
-    const dead = await waitForLog(/did not answer a ping within 500 ms: closing/, 10_000)
-    const closed = await waitForLog(new RegExp(`session ${joined.sessionId} not resumed within ${GRACE_MS} ms: closing it and its transports`), 10_000)
+    const dead = await waitForLog(/"msg":"signaling peer did not answer a ping: closing".*"pongTimeoutMs":500/, 10_000)
+    const closed = await waitForLog(new RegExp(`"msg":"session not resumed within the grace period: closing it and its transports","sessionId":"${joined.sessionId}","graceMs":${GRACE_MS}`), 10_000)
     const detectedMs = dead.at - cut
     const freedMs = closed.at - cut
     console.log(`link removed → dead peer found after ${detectedMs} ms, session closed after ${freedMs} ms (ping ${PING_MS}, pong ${PONG_MS}, grace ${GRACE_MS})`)

@@ -37,8 +37,7 @@ export async function startBrowserApp(opts: { userDataDir?: string; autoStartBac
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
     autoStartBackend: opts.autoStartBackend,
     secretsCipher: opts.secretsCipher,
-    modelCatalogPath: opts.modelCatalogPath,
-    log: () => undefined
+    modelCatalogPath: opts.modelCatalogPath
   })
   // As browserMain: listen first, so the embedded backend knows the page origin it must accept.
   const server = await startBrowserMode({ core, rendererDir })

@@ -20,7 +20,6 @@ export async function startOfflineCore(
     },
     autoStartBackend: false,
     secretsCipher: opts.secretsCipher,
-    log: () => undefined,
     ...opts.extra
   })
   await core.start()

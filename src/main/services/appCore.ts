@@ -20,6 +20,7 @@ import { findHotkeyProblems, toHotkeyPlatform } from '../../shared/hotkeys/accel
 import type { AssistantStatus } from '../../shared/contract/api'
 import { ConversationObserver } from './conversationObserver'
 import type { TalkKeyService } from '../hotkeys/pushToTalkHotkey'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 export type ApiEventMap = { [E in ApiEventName]: ApiEventPayload<E> }
 
@@ -29,7 +30,8 @@ export interface AppCoreOptions {
   backendCommand: BackendCommand
   wsFactory: WebSocketFactory
   spawn?: SpawnFn
-  log?: (line: string) => void
+  /** The app's logger (the log file); each service logs on a child naming it. Default: silent. */
+  logger?: Logger
   /** Start the backend when the core starts (off in tests that only need settings). */
   autoStartBackend?: boolean
   /** How API keys are encrypted: Electron safeStorage in the app; default refuses to store keys (browser mode). */
@@ -62,26 +64,26 @@ export class AppCore {
   /** What the assistant is doing; the window reports it, the tray and status pill follow it. */
   private assistant: AssistantStatus = { activity: 'idle', micMuted: false }
   readonly dispatch: Dispatcher
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
   /** Observes the renderer's backend session: turn traces (with the backend clock offset) and voice notices. */
   readonly conversation: ConversationObserver
   /** The talk key (src/main/hotkeys), attached by the entry once wired; the api's talk methods reach it here. */
   talkKey: Pick<TalkKeyService, 'command' | 'status'> | null = null
 
   constructor(private readonly opts: AppCoreOptions) {
-    this.log = opts.log ?? ((line) => console.log(line))
+    this.logger = opts.logger ?? silentLogger
     this.settings = new SettingsStore(opts.userDataDir)
     this.secrets = new SecretsStore(opts.userDataDir, opts.secretsCipher ?? refusingCipher())
-    this.vad = new VadService({ workerPath: opts.vadWorkerPath, config: () => endpointerConfigFromSettings(this.settings.get().listening), log: this.log })
+    this.vad = new VadService({ workerPath: opts.vadWorkerPath, config: () => endpointerConfigFromSettings(this.settings.get().listening), logger: this.logger.child({ part: 'vad' }) })
     this.vad.events.on('vadEvent', (event) => this.events.emit('vadEvent', event))
     this.vad.events.on('status', (status) => this.events.emit('vadStatus', status))
     this.models = loadCatalog(opts.modelCatalogPath).then((catalog) => {
-      const manager = new ModelManager({ userDataDir: opts.userDataDir, catalog, log: this.log })
+      const manager = new ModelManager({ userDataDir: opts.userDataDir, catalog, logger: this.logger.child({ part: 'models' }) })
       manager.events.on('progress', (p) => this.events.emit('modelDownloadProgress', p))
       return manager
     })
-    this.models.catch((error: Error) => this.log(`models: ${error.message}`))
-    this.stt = new SttService({ workerPath: opts.sttWorkerPath, log: this.log })
+    this.models.catch((error: Error) => this.logger.error('the model catalog could not be loaded', { error: error.message }))
+    this.stt = new SttService({ workerPath: opts.sttWorkerPath, logger: this.logger.child({ part: 'local-stt' }) })
     this.vad.events.on('utterance', (utterance) => void this.failover(utterance))
     const withModels = async <T>(run: (m: ModelManager) => Promise<T> | T): Promise<T> => {
       let manager: ModelManager
@@ -103,7 +105,7 @@ export class AppCore {
       backendSettings: () => this.settings.get().backend,
       wsFactory: opts.wsFactory,
       spawn: opts.spawn,
-      log: this.log
+      logger: this.logger.child({ part: 'backend-service' })
     })
     this.backend.events.on('status', (status) => this.events.emit('backendStatus', status))
     this.backend.events.on('ranking', (ranking) => this.events.emit('backendRanking', ranking))
@@ -113,7 +115,7 @@ export class AppCore {
       settings: () => this.settings.get(),
       secret: (name) => this.secrets.get(name),
       emit: (event, payload) => this.events.emit(event, payload as ApiEventMap[typeof event]),
-      log: this.log
+      logger: this.logger.child({ part: 'conversation' })
     })
     this.dispatch = createDispatcher(
       apiMethods,
@@ -180,7 +182,7 @@ export class AppCore {
           return this.vad.status
         }
       },
-      (method, error) => this.log(`api ${method} failed: ${error instanceof Error ? error.stack : String(error)}`)
+      (method, error) => this.logger.error('api handler failed', { method, error })
     )
   }
 
@@ -217,12 +219,12 @@ export class AppCore {
 
   async start(): Promise<void> {
     for (const message of await this.secrets.load()) {
-      this.log(`secrets: ${message}`)
+      this.logger.warn('secrets store', { notice: message })
       this.pendingNotices.push({ level: 'warning', message })
     }
     const report = await this.settings.load()
     for (const message of report.notices) {
-      this.log(`settings: ${message}`)
+      this.logger.warn('settings store', { notice: message })
       this.pendingNotices.push({ level: 'warning', message })
     }
     if (this.opts.autoStartBackend !== false) void this.backend.start()

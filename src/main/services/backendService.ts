@@ -8,6 +8,8 @@ import { backoffDelayMs, delayUnlessAborted } from '../../shared/backoff'
 import { connectSignaling, type SignalingClient, type WebSocketFactory } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { BackendSelector, type BackendSelectorOptions } from './backendSelector'
+import { boundedLines, relogChildLine } from '../../node/logging/childLogLines'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 /** How to start the embedded backend process (see resolveBackendCommand). */
 export interface BackendCommand {
@@ -36,7 +38,11 @@ export interface BackendServiceOptions {
   wsFactory: WebSocketFactory
   spawn?: SpawnFn
   now?: () => number
-  log?: (line: string) => void
+  /**
+   * The app's logger. The embedded backend's JSON log lines (its stderr) are re-logged here at their own level, on a
+   * child with `source: 'backend'`. Default: silent.
+   */
+  logger?: Logger
   /** How long the embedded backend may take to print its ready line. */
   readyTimeoutMs?: number
   healthIntervalMs?: number
@@ -80,11 +86,14 @@ export class BackendService {
   private generation = 0
   private stderrTail: string[] = []
   private readonly now: () => number
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
+  /** The embedded backend's lines (re-logged at their own level). */
+  private readonly backendLogger: Logger
 
   constructor(private readonly opts: BackendServiceOptions) {
     this.now = opts.now ?? Date.now
-    this.log = opts.log ?? (() => undefined)
+    this.logger = opts.logger ?? silentLogger
+    this.backendLogger = this.logger.child({ source: 'backend' })
     this.statusValue = { state: 'stopped', kind: opts.backendSettings().mode, signalingUrl: null, detail: null, workers: null, rttMs: null, since: this.now() }
   }
 
@@ -179,7 +188,7 @@ export class BackendService {
         const detail = `${(error as Error).message}${tail ? `\n${tail}` : ''}`
         if (attempt >= maxRetries) return this.set({ state: 'error', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail })
         const delay = backoffDelayMs(attempt)
-        this.log(`backend start-up failed (${(error as Error).message}); retrying in ${delay} ms`)
+        this.logger.warn('backend start-up failed; retrying', { error: (error as Error).message, delayMs: delay, attempt: attempt + 1 })
         this.set({ state: 'starting', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: `${(error as Error).message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${maxRetries + 1})` })
         if (!(await delayUnlessAborted(delay, signal)) || generation !== this.generation) return this.statusValue
         continue
@@ -238,7 +247,7 @@ export class BackendService {
   /** Probe every candidate (signaling pings, in parallel), then join the nearest reachable one. */
   private async startNearest(urls: string[], generation: number): Promise<BackendStatus> {
     this.set({ state: 'starting', kind: 'remote', signalingUrl: null, workers: null, rttMs: null, detail: `Measuring the round trip to ${urls.length} backends` })
-    const selector = new BackendSelector({ urls, probeEveryMs: 0, ...this.opts.selector, log: this.log })
+    const selector = new BackendSelector({ urls, probeEveryMs: 0, ...this.opts.selector, logger: this.logger })
     this.selector = selector
     // Every probe round (the first, and the re-probe after a failover) refreshes the RTTs shown; the service keeps
     // deciding which backend is in use.
@@ -276,7 +285,7 @@ export class BackendService {
     this.setRanking({ ...this.rankingValue, inUse: next, lastFailover: { from: lost, to: next, at: this.now(), reason } })
     const message = next ? `Lost the backend ${lost} (${reason}); switched to ${next}, the next nearest.` : `Lost the backend ${lost} (${reason}); no other backend answered, retrying all.`
     this.events.emit('notice', { level: 'warning', message })
-    this.log(message)
+    this.logger.warn('backend lost; failing over', { lost, reason, next })
     if (!next) {
       const delay = backoffDelayMs(this.restarts++)
       this.set({ ...this.statusValue, state: 'starting', rttMs: null, detail: `${message} Next try in ${Math.round(delay)} ms` })
@@ -338,17 +347,18 @@ export class BackendService {
       const timer = setTimeout(() => settle(() => reject(new Error(`the backend did not report ready within ${timeoutMs / 1000} s`))), timeoutMs)
       child.on('error', (error) => settle(() => reject(new Error(`could not start the backend (${command}): ${error.message}`))))
       child.stdin?.on('error', () => undefined) // EPIPE when the child is gone; its exit is reported below
-      createInterface({ input: child.stderr! }).on('line', (line) => {
-        this.stderrTail.push(line)
+      boundedLines(child.stderr!, (line) => {
+        const entry = relogChildLine(line, this.backendLogger)
+        // The tail shown with a start-up failure or an exit: the words, not the JSON around them.
+        this.stderrTail.push(entry.structured ? `${entry.level}: ${entry.message}` : line)
         if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift()
-        this.log(line)
       })
       createInterface({ input: child.stdout! }).on('line', (line) => {
         let msg: { event?: unknown; signalingUrl?: unknown; message?: unknown }
         try {
           msg = JSON.parse(line) as typeof msg
         } catch {
-          this.log(`[backend stdout] ${line}`)
+          this.backendLogger.warn('unexpected line on the backend\'s stdout', { line: line.slice(0, 2000) })
           return
         }
         if (msg.event === 'ready' && typeof msg.signalingUrl === 'string') settle(() => resolve(msg.signalingUrl as string))
@@ -405,6 +415,7 @@ export class BackendService {
         }
       })
       this.startHealthChecks(client, generation)
+      this.logger.info('backend connected', { kind, workers: hello.workers, serverVersion: hello.serverVersion })
       return this.set({ state: 'ready', kind, signalingUrl: url, workers: hello.workers, rttMs: this.now() - t0, detail: `Backend v${hello.serverVersion}, ${hello.workers} worker(s)` })
     } catch (error) {
       if (generation !== this.generation) return this.statusValue
@@ -426,7 +437,7 @@ export class BackendService {
           this.set({ ...this.statusValue, rttMs: this.now() - t0 })
         },
         (error: Error) => {
-          this.log(`backend health ping failed: ${error.message}`)
+          this.logger.warn('backend health ping failed', { error: error.message })
           // With other backends to choose from, a backend that stops answering (socket still open) counts as lost.
           if (++missed < 2 || generation !== this.generation || this.signaling !== client || !this.selector) return
           this.signaling = null

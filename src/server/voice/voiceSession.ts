@@ -17,6 +17,7 @@ import { VoiceProviders, type ChainHooks, type ChainsFactory } from './voiceProv
 import { SERVER_VAD_RATE, type BatchedServerVad, type ServerVadStream } from '../vad/serverVad'
 import { decimate48to16 } from '../../node/audio/resample'
 import type { ClientEvent, PipelineContext, SessionPipeline } from '../pipelines/types'
+import { type Logger } from '../../shared/logging/logger'
 
 /**
  * `voice`: the voice loop on a session. Uplink audio → (server VAD backstop, batched) + the app's VAD events →
@@ -40,7 +41,7 @@ export interface VoiceSessionShared {
   readonly ttsPool: EspeakProcessPool
   /** The process's on-device STT, last in every session's STT chain; null = none. */
   readonly onDeviceStt: OnDeviceStt | null
-  readonly log: (line: string) => void
+  readonly logger: Logger
 }
 
 export interface VoiceSessionOptions {
@@ -77,7 +78,7 @@ const SERVER_ENDPOINTING = { minSpeechMs: 64, speechEndSilenceMs: 160, minSilenc
 export class VoiceSession implements SessionPipeline {
   readonly inputSampleRate = SERVER_VAD_RATE
   private readonly events = new TypedEmitter<VoiceSessionEvents>()
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
   private readonly providers: VoiceProviders
   private readonly detector: TurnDetector
   private readonly audio: UtteranceAudio
@@ -96,7 +97,7 @@ export class VoiceSession implements SessionPipeline {
     private readonly shared: VoiceSessionShared,
     opts: VoiceSessionOptions = {}
   ) {
-    this.log = shared.log
+    this.logger = shared.logger.child({ sessionId: ctx.sessionId })
     const clock = shared.clock
     const monotonic = (): number => clock.now()
     const now = opts.now ?? Date.now
@@ -123,7 +124,7 @@ export class VoiceSession implements SessionPipeline {
     this.speculation = new SpeculativeTranscription({
       now: monotonic,
       onTranscript: (utterance, text) => this.signal({ type: 'interruptionTranscript', utterance, text, at: monotonic() }),
-      log: this.log
+      logger: this.logger
     })
     this.runner = new TurnRunner({
       sessionId: ctx.sessionId,
@@ -135,7 +136,7 @@ export class VoiceSession implements SessionPipeline {
       notify: (type, detail) => ctx.notify(type, detail),
       onTrace: (trace) => this.emitTrace(trace),
       notice: (level, message) => this.notice(level, message),
-      log: this.log,
+      logger: this.logger,
       monotonic,
       now
     })
@@ -145,7 +146,7 @@ export class VoiceSession implements SessionPipeline {
       try {
         this.signal({ type: 'tick', at: monotonic() })
       } catch (error) {
-        this.log(`turn detector tick failed: ${(error as Error).message}`)
+        this.logger.error('turn detector tick failed', { error })
       }
     })
   }
@@ -239,6 +240,7 @@ export class VoiceSession implements SessionPipeline {
 
   /** Observers hear nothing after close (a cancelled turn still ends with a trace). */
   private notice(level: VoiceNotice['level'], message: string): void {
+    this.logger[level === 'warning' ? 'warn' : level]('voice notice', { notice: message.slice(0, 1000) })
     if (!this.closed) this.events.emit('notice', { level, message: message.slice(0, 1000) })
   }
 
@@ -247,7 +249,7 @@ export class VoiceSession implements SessionPipeline {
     const clean = { ...trace, notes: trace.notes?.slice(0, 20).map((n) => n.slice(0, 500)), transcript: trace.transcript?.slice(0, 4000), reply: trace.reply?.slice(0, 8000) }
     const parsed = turnTraceSchema.safeParse(clean)
     if (parsed.success) this.events.emit('turnTrace', parsed.data)
-    else this.log(`turn trace not sent: ${parsed.error.issues[0]?.message}`)
+    else this.logger.warn('turn trace not sent', { turnId: trace.turnId, issue: parsed.error.issues[0]?.message })
   }
 }
 

@@ -33,7 +33,7 @@ function withOpenAiStt(): Settings {
 
 function observer(client: SignalingClient, settings: Settings) {
   const events: Array<{ event: string; payload: unknown }> = []
-  const o = new ConversationObserver({ signaling: () => client, settings: () => settings, secret: () => null, emit: (event, payload) => events.push({ event, payload }), log: () => undefined })
+  const o = new ConversationObserver({ signaling: () => client, settings: () => settings, secret: () => null, emit: (event, payload) => events.push({ event, payload }) })
   return { o, events }
 }
 
