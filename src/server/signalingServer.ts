@@ -246,6 +246,8 @@ export function attachSignalingServer(opts: SignalingServerOptions): { close(): 
       }
       const { id, method, params } = envelope.data
       const outcome = await dispatch(method, params, conn)
+      // The method and its outcome only: params carry session tokens and provider keys.
+      if (method !== 'ping') logger.debug('signaling request', { connection: conn.id, method, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) })
       send({ id, ...outcome })
     }
   }

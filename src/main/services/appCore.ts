@@ -105,7 +105,7 @@ export class AppCore {
       backendSettings: () => this.settings.get().backend,
       wsFactory: opts.wsFactory,
       spawn: opts.spawn,
-      logger: this.logger.child({ part: 'backend-service' })
+      logger: this.logger
     })
     this.backend.events.on('status', (status) => this.events.emit('backendStatus', status))
     this.backend.events.on('ranking', (ranking) => this.events.emit('backendRanking', ranking))
@@ -117,7 +117,7 @@ export class AppCore {
       emit: (event, payload) => this.events.emit(event, payload as ApiEventMap[typeof event]),
       logger: this.logger.child({ part: 'conversation' })
     })
-    this.dispatch = createDispatcher(
+    const dispatch = createDispatcher(
       apiMethods,
       {
         getAppInfo: () => this.opts.appInfo,
@@ -184,6 +184,14 @@ export class AppCore {
       },
       (method, error) => this.logger.error('api handler failed', { method, error })
     )
+    const apiLogger = this.logger.child({ part: 'api' })
+    this.dispatch = async (method, params, ctx) => {
+      const outcome = await dispatch(method, params, ctx)
+      // The method and its outcome, never the params (setSecret carries an API key). Pings and status reports are
+      // the window's heartbeat: not logged.
+      if (method !== 'ping' && method !== 'reportAssistantStatus') apiLogger.debug('api call', { method: String(method).slice(0, 64), ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) })
+      return outcome
+    }
   }
 
   /** Notices raised before any window was listening (e.g. settings reset at load); delivered once. */

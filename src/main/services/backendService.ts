@@ -39,8 +39,8 @@ export interface BackendServiceOptions {
   spawn?: SpawnFn
   now?: () => number
   /**
-   * The app's logger. The embedded backend's JSON log lines (its stderr) are re-logged here at their own level, on a
-   * child with `source: 'backend'`. Default: silent.
+   * The app's logger: the service's own lines go to a child with `part: 'backend-service'`, the embedded backend's
+   * JSON log lines (its stderr) are re-logged at their own level on a child with `source: 'backend'`. Default: silent.
    */
   logger?: Logger
   /** How long the embedded backend may take to print its ready line. */
@@ -92,8 +92,9 @@ export class BackendService {
 
   constructor(private readonly opts: BackendServiceOptions) {
     this.now = opts.now ?? Date.now
-    this.logger = opts.logger ?? silentLogger
-    this.backendLogger = this.logger.child({ source: 'backend' })
+    const root = opts.logger ?? silentLogger
+    this.logger = root.child({ part: 'backend-service' })
+    this.backendLogger = root.child({ source: 'backend' })
     this.statusValue = { state: 'stopped', kind: opts.backendSettings().mode, signalingUrl: null, detail: null, workers: null, rttMs: null, since: this.now() }
   }
 

@@ -142,7 +142,7 @@ export class ConversationObserver {
       if (!parsed.success) return this.deps.logger?.warn('turn trace from the backend dropped', { issue: parsed.error.issues[0]?.message })
       const offset = this.backendToMainMs
       const trace = offset === null ? parsed.data : { ...parsed.data, clockOffsets: { ...parsed.data.clockOffsets, backend: offset } }
-      if (trace.status !== 'running') this.deps.logger?.info('turn trace', { turnId: trace.turnId, status: trace.status, providers: trace.providers, compute: trace.compute, marks: trace.marks.length, notes: trace.notes?.length ?? 0 })
+      if (trace.status !== 'running') this.deps.logger?.info('turn trace', { turnId: trace.turnId, status: trace.status, providers: trace.providers, computeMs: Object.fromEntries(Object.entries(trace.compute ?? {}).map(([k, v]) => [k, Math.round(v)])), marks: trace.marks.length, notes: trace.notes?.length ?? 0 })
       this.deps.emit('turnTrace', trace)
     } else if (name === VOICE_NOTICE_NOTIFICATION) {
       const parsed = voiceNoticeSchema.safeParse(data)

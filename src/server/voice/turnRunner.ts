@@ -205,8 +205,8 @@ export class TurnRunner {
         this.d.reply.end()
       }
       if (result.status === 'failed' && result.error) this.d.notice('error', `Turn failed: ${result.error.message}`)
-      const { providers, compute } = result.trace
-      this.d.logger.info(result.status === 'done' && !result.transcript ? 'turn ended: no words heard' : 'turn ended', { turnId, status: result.status, providers, compute, error: result.error?.message })
+      const { providers, compute = {} } = result.trace
+      this.d.logger.info(result.status === 'done' && !result.transcript ? 'turn ended: no words heard' : 'turn ended', { turnId, status: result.status, providers, computeMs: Object.fromEntries(Object.entries(compute).map(([k, v]) => [k, Math.round(v)])), error: result.error?.message })
     })
   }
 
