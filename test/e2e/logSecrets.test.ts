@@ -67,6 +67,10 @@ describe.skipIf(missing)('no secret in the logs of a browser-mode run with a voi
     await expect.poll(() => (api.events('turnTrace') as TurnTrace[]).find((t) => t.status === 'done' && t.transcript), { timeout: 60_000, interval: 500 }).toBeDefined()
     const turn = (api.events('turnTrace') as TurnTrace[]).find((t) => t.status === 'done' && t.transcript)!
     expect(turn.reply).toBe('Twelve times seven is eighty four.')
+    // An uncaught error in the window reaches the app's log too (reportRendererError).
+    await page.evaluate(() => void setTimeout(() => {
+      throw new Error('renderer probe for the log')
+    }))
     // The key was used: the stub answers nothing else.
     expect(stub.requests.filter((r) => r.authorization === `Bearer ${apiKey}`).map((r) => r.path)).toEqual(expect.arrayContaining(['/v1/audio/transcriptions', '/v1/chat/completions']))
     api.close()
@@ -84,6 +88,7 @@ describe.skipIf(missing)('no secret in the logs of a browser-mode run with a voi
     expect(lines.some((l) => / info {2}turn trace \{.*"status":"done"/.test(l) && l.includes(`"turnId":"${turn.turnId}"`))).toBe(true)
     expect(lines.some((l) => / info {2}observing the conversation \{.*"configured":\{"stt":1,"llm":1,"tts":0\}/.test(l))).toBe(true)
     expect(lines.some((l) => / debug /.test(l)), 'the run was at --log-level debug').toBe(true)
+    expect(lines.some((l) => / error renderer error \{"part":"renderer","message":"Uncaught Error: renderer probe for the log"/.test(l))).toBe(true)
 
     for (const [name, secret] of [['API key', apiKey], ['signaling secret', signalingSecret!], ['page token', pageToken]] as const) {
       expect(log.includes(secret), `${name} in ${logPath}`).toBe(false)

@@ -21,6 +21,7 @@ import type { AssistantStatus } from '../../shared/contract/api'
 import { ConversationObserver } from './conversationObserver'
 import type { TalkKeyService } from '../hotkeys/pushToTalkHotkey'
 import { silentLogger, type Logger } from '../../shared/logging/logger'
+import { RendererErrorLog } from './rendererErrorLog'
 
 export type ApiEventMap = { [E in ApiEventName]: ApiEventPayload<E> }
 
@@ -117,6 +118,7 @@ export class AppCore {
       emit: (event, payload) => this.events.emit(event, payload as ApiEventMap[typeof event]),
       logger: this.logger.child({ part: 'conversation' })
     })
+    const rendererErrors = new RendererErrorLog(this.logger.child({ part: 'renderer' }))
     const dispatch = createDispatcher(
       apiMethods,
       {
@@ -156,6 +158,7 @@ export class AppCore {
           return this.assistant
         },
         getVadStatus: () => this.vad.status,
+        reportRendererError: (report) => ({ logged: rendererErrors.report(report) }),
         listModels: () => withModels((m) => m.list()),
         downloadModel: ({ id }) =>
           withModels(async (m) => {

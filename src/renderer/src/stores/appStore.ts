@@ -4,6 +4,7 @@ import { ContractError } from '../../../shared/contract/errors'
 import type { Settings, SettingsPatch } from '../../../shared/contract/settings'
 import { createApi } from '../api'
 import type { ConnectionState } from '../api/wsRawApi'
+import { forwardWindowErrors } from '../api/forwardErrors'
 
 export interface Notice {
   id: number
@@ -55,6 +56,7 @@ export const useAppStore = create<AppState>((set, get) => {
         return
       }
       set({ api })
+      forwardWindowErrors(win, api)
       api.on('backendStatus', (backend) => set({ backend }))
       api.on('settingsChanged', (settings) => set({ settings }))
       api.on('notice', ({ level, message }) => get().notify(level, message))
