@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
@@ -79,5 +79,16 @@ describe('createFileLogger', () => {
       stdout.mockRestore()
     }
     expect(await readFile(path, 'utf8')).toContain('info  quiet')
+  })
+
+  it('a log file that cannot be written (its folder is a file) loses its lines and never throws', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'va-filelog-'))
+    await writeFile(join(dir, 'logs'), 'a file where the logs folder should be')
+    // electron-log says once, on its own console, that it cannot write there.
+    const logger = createFileLogger({ path: appLogPath(dir) })
+    expect(() => {
+      for (let i = 0; i < 5; i++) logger.error('lost', { i })
+    }).not.toThrow()
+    expect(await readFile(join(dir, 'logs'), 'utf8')).toBe('a file where the logs folder should be')
   })
 })
