@@ -2,7 +2,7 @@ import type { IpcMain, IpcMainEvent } from 'electron'
 import { CAPTURE_AUDIO_PORT_CHANNEL, decodeCaptureAudio } from '../../shared/contract/voice'
 import { isTrustedIpcSender } from '../securityPolicy'
 import type { AppCore } from '../services/appCore'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * Electron adapter for capture-tap audio: the window hands over a MessagePort (via the preload) and its frames go to

@@ -2,7 +2,7 @@ import type { IpcMain, WebContents } from 'electron'
 import { apiEventNames, apiMethodNames, IPC_EVENT_CHANNEL, ipcChannel } from '../../shared/contract/api'
 import { isTrustedIpcSender } from '../securityPolicy'
 import type { AppCore } from '../services/appCore'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * Electron IPC adapter: one channel per api method. Every call's sender must be the app's own main frame; its

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { parseAccelerator } from '../../shared/hotkeys/accelerator'
 import type { HoldKeyBinding } from './pushToTalkHotkey'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * Hold-to-talk on Wayland through the XDG GlobalShortcuts portal (org.freedesktop.portal.GlobalShortcuts, on the

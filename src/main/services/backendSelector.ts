@@ -3,7 +3,7 @@ import { SIGNALING_PROTOCOL_VERSION } from '../../shared/contract/signaling'
 import { connectSignaling, type WebSocketLike } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { DEFAULT_SELECTION_POLICY, chooseBackend, nextAfterFailure, rankBackends, type BackendProbe, type RankedBackend, type SelectionDecision, type SelectionPolicy } from './backendSelectorPolicy'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 export interface BackendSelectorOptions {
   /** Signaling URLs of the candidate backends (ws://host:port/signaling), in preference order for ties. */

@@ -6,7 +6,7 @@ import { TURN_TRACE_NOTIFICATION, VOICE_NOTICE_NOTIFICATION, voiceNoticeSchema, 
 import { ClockOffsetEstimator } from '../../shared/latency/clockOffset'
 import { turnTraceSchema } from '../../shared/latency/trace'
 import type { SignalingClient } from '../../shared/signalingClient'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * The main process's side of a conversation: when the renderer has joined a backend session it hands over the

@@ -12,7 +12,7 @@ import { withMirror } from './mirror'
 import { ModelError } from './modelError'
 import { collectModelFiles, matchModel } from './modelImport'
 import { TransferMeter } from './transferMeter'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * Downloads, verifies and installs on-device models into the user data folder:

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../worker/moduleWorker'
 import { SttError, type SttErrorCode, type SttResult } from './engine'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 export type SttToWorker = { type: 'transcribe'; requestId: number; modelId: string; modelDir: string; audio: Float32Array }
 export type SttFromWorker =

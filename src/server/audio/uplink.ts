@@ -2,7 +2,7 @@ import { AudioReceiver, type AudioFrame, type AudioReceiverStats } from './audio
 import { BackfillGate, type BackfillGateStats, type GapRange } from './backfillGate'
 import { frameSamplesAt, OpusFrameDecoder, SAMPLE_RATE, type OpusDecodeRate } from './opusCodec'
 import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /** While the receiver holds packets after a gap, it is polled this often so they leave by time, not by the next packet. */
 const REORDER_POLL_MS = 20

@@ -7,7 +7,7 @@ import { SttError } from '../../node/stt/engine'
 import { SttService, type SttServiceResult } from '../../node/stt/sttService'
 import { ProviderError } from './errors'
 import type { CallOptions, PcmAudio, SttProvider, SttTranscript } from './types'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * The backend's on-device speech recognition as an STT provider: Moonshine (src/node/stt, the same engine the app

@@ -6,7 +6,7 @@ import type { WorkerSlot } from './workerSlot'
 import { Session } from './session'
 import { JoinAdmission } from '../limits/joinAdmission'
 import type { FairLimits, SessionOwner } from '../limits/fairLimits'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * How long a session whose signaling dropped waits to be resumed. With signaling's ping/pong (a dead link is found

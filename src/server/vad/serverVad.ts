@@ -3,7 +3,7 @@ import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
 import { Endpointer, type EndpointEvent, type EndpointerConfig } from '../../shared/voice/endpointer'
 import { Slab } from '../audio/slab'
 import type { FrameBatch } from './frameBatch'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * The backend's VAD backstop: Silero over every voice session's decoded uplink, batched. All streams of this

@@ -1,7 +1,7 @@
 import type { FallbackChain } from '../providers/fallbackChain'
 import type { SttProvider } from '../providers/types'
 import { SERVER_VAD_RATE } from '../vad/serverVad'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 export interface SpeculativeTranscript {
   text: string

@@ -8,7 +8,7 @@ import type { TurnAction, TurnDetector, TurnSignal } from './turnDetector'
 import type { UtteranceAudio } from './utteranceAudio'
 import type { Turn, TurnInput } from './conversationTurn'
 import type { VoiceProviders } from './voiceProviders'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 type CommitAction = Extract<TurnAction, { type: 'commit' }>
 

@@ -17,7 +17,7 @@ import { VoiceProviders, type ChainHooks, type ChainsFactory } from './voiceProv
 import { SERVER_VAD_RATE, type BatchedServerVad, type ServerVadStream } from '../vad/serverVad'
 import { decimate48to16 } from '../../node/audio/resample'
 import type { ClientEvent, PipelineContext, SessionPipeline } from '../pipelines/types'
-import { type Logger } from '../../shared/logging/logger'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * `voice`: the voice loop on a session. Uplink audio → (server VAD backstop, batched) + the app's VAD events →
