@@ -55,7 +55,7 @@ export async function signalingAttacks(o: SignalingOptions) {
   // --- the backend under attack, and what it logs (with arrival times)
   const backend = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repo, 'src/server/main.ts'), '--listen', '127.0.0.1', '--workers', '1', '--client-providers', 'public-https', '--log-level', 'warn',
+    ['--import', 'tsx', join(repo, 'src/server/main.ts'), '--listen', '127.0.0.1', '--workers', '1', '--client-providers', 'public-https', '--log-level', 'info',
       ...(o.fast ? ['--ping-interval-ms', '1000', '--pong-timeout-ms', '1000', '--idle-timeout-ms', '3000', '--session-grace-ms', '3000'] : [])],
     { cwd: repo, env: { ...process.env, [TOKEN_SECRET_ENV]: secret }, stdio: ['ignore', 'pipe', 'pipe'] }
   )
@@ -293,7 +293,7 @@ export async function signalingAttacks(o: SignalingOptions) {
       peers.push(c)
     })
     const joinedAt = Date.now()
-    const closedAt = (id: string): number | undefined => logs.find((l) => l.line.includes(`session ${id} not resumed within`))?.at
+    const closedAt = (id: string): number | undefined => logs.find((l) => l.line.includes('not resumed within the grace period') && l.line.includes(`"sessionId":"${id}"`))?.at
     const deadline = joinedAt + timeouts.pingIntervalMs + timeouts.pongTimeoutMs + timeouts.graceMs + 15_000
     while (sessionIds.some((id) => closedAt(id) === undefined) && Date.now() < deadline) await sleep(200)
     const freed = sessionIds.map(closedAt).filter((t): t is number => t !== undefined)

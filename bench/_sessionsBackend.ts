@@ -9,13 +9,14 @@
  */
 import { startBackend } from '../src/server/backend'
 import type { SessionPipelineName } from '../src/shared/contract/signaling'
+import { createPinoLogger } from '../src/node/logging/pinoLogger'
 
 const pipeline = (process.env.BENCH_PIPELINE ?? 'click') as SessionPipelineName
 const backend = await startBackend(
   { listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: 1, logLevel: 'warn', defaultPipeline: pipeline },
   // Every load session comes from one loopback address and joins as fast as it can: lift the fairness limits (they
   // would refuse the 21st session from one address) so the bench measures the media path, not the limiter.
-  { sessions: { maxSessions: 5000 }, access: { limits: { sessionsPerPrincipal: 5000, sessionsPerAddress: 5000, connectionsPerAddress: 5000, joinBurst: 5000, joinsPerSecond: 1000 } }, log: (l) => process.env.MEDIA_DEBUG && process.stderr.write(`[backend] ${l}\n`) }
+  { sessions: { maxSessions: 5000 }, access: { limits: { sessionsPerPrincipal: 5000, sessionsPerAddress: 5000, connectionsPerAddress: 5000, joinBurst: 5000, joinsPerSecond: 1000 } }, logger: process.env.MEDIA_DEBUG ? createPinoLogger({ level: 'debug', name: 'backend' }) : undefined }
 )
 
 interface Sampled {

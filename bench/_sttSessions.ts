@@ -29,6 +29,7 @@ import { startOpenAiStub } from '../test/helpers/openaiStub'
 import { SpeechCorpus } from '../test/helpers/speech'
 import { pct, round } from './_proc'
 import { installStandIn } from './_sttStandIn'
+import { createPinoLogger } from '../src/node/logging/pinoLogger'
 
 const QUESTIONS = [
   'What time is it?',
@@ -79,7 +80,7 @@ export async function runSttSessions(opts: { sessions: number; seconds: number; 
     let measuring = false
     runtime = new VoiceRuntime({
       onDeviceStt: { modelsDir, onResult: (r) => void (measuring && results.push({ ...r, at: performance.now() })) },
-      log: (line) => process.env.BENCH_DEBUG && log(`  [runtime] ${line}`)
+      logger: process.env.BENCH_DEBUG ? createPinoLogger({ level: 'debug', name: 'runtime' }) : undefined
     })
     // The model loads at the first utterance in a real backend; here before the clock starts, so the queue measured
     // is the steady one (the load is reported on its own).

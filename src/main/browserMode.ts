@@ -11,6 +11,7 @@ import { rendererCspFor } from '../shared/security'
 import { isViteHmrUpgrade, parseDevServerUrl, proxyHttp, proxyUpgrade } from './devRendererProxy'
 import type { AppCore } from './services/appCore'
 import { contentTypeFor, resolveStaticPath } from './staticFiles'
+import { silentLogger, type Logger } from '../shared/logging/logger'
 
 export const API_WS_PATH = '/api'
 const MAX_API_FRAME_BYTES = 1024 * 1024
@@ -41,7 +42,7 @@ export interface BrowserModeOptions {
   host?: string
   port?: number
   token?: string
-  log?: (line: string) => void
+  logger?: Logger
   /** WebSocket ping period (default 15 s); no pong by the next ping closes the client. */
   pingIntervalMs?: number
   /** Unsent bytes a client may hold before its requests are paused (default 4 MiB). */
@@ -81,7 +82,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const host = opts.host ?? '127.0.0.1'
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) throw new Error(`browser mode listens on loopback only, not ${host}`)
   const token = opts.token ?? randomBytes(18).toString('base64url')
-  const log = opts.log ?? (() => undefined)
+  const logger = opts.logger ?? silentLogger
   const parsedDevServer = opts.devServerUrl === undefined ? null : parseDevServerUrl(opts.devServerUrl)
   if (parsedDevServer instanceof Error) throw parsedDevServer
   const devServer: URL | null = parsedDevServer
@@ -92,7 +93,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const headers = { 'content-security-policy': csp, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
     if (!isOwnHost(req.headers.host, port)) {
-      log(`browser mode: refused a request for host ${JSON.stringify(req.headers.host ?? null)}`)
+      logger.warn('browser mode: refused a request for another host', { host: req.headers.host ?? null })
       res.writeHead(421, { ...headers, 'content-type': 'text/plain' }).end('misdirected request: this server answers only to its own loopback address\n')
       return
     }
@@ -127,7 +128,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_API_FRAME_BYTES })
   server.on('upgrade', (req, socket, head) => {
     if (!isOwnHost(req.headers.host, port)) {
-      log(`browser mode: refused a WebSocket upgrade for host ${JSON.stringify(req.headers.host ?? null)}`)
+      logger.warn('browser mode: refused a WebSocket upgrade for another host', { host: req.headers.host ?? null })
       socket.end('HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\n\r\n')
       return
     }
@@ -136,7 +137,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     const origin = req.headers.origin
     const ownOrigins = [`http://${req.headers.host}`]
     if (url.pathname !== API_WS_PATH || !tokensMatch(url.searchParams.get('token'), token) || (origin !== undefined && !ownOrigins.includes(origin))) {
-      log(`browser mode: refused a WebSocket upgrade to ${url.pathname} from ${origin ?? 'no origin'}`)
+      logger.warn('browser mode: refused a WebSocket upgrade', { path: url.pathname, origin: origin ?? null })
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n')
       return
     }
@@ -153,7 +154,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   function sendText(ws: WebSocket, text: string): void {
     if (ws.readyState !== ws.OPEN) return
     if (ws.bufferedAmount > 4 * maxBuffered) {
-      log(`browser mode: closed an api client that does not read (${ws.bufferedAmount} bytes unsent)`)
+      logger.warn('browser mode: closed an api client that does not read', { unsentBytes: ws.bufferedAmount })
       ws.terminate()
       return
     }
@@ -170,7 +171,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
         ws.pause() // read no more of its requests until it reads our answers
       }
       if (now - h.overSince >= stallMs) {
-        log(`browser mode: closed an api client that has not read its ${ws.bufferedAmount} unsent bytes for ${now - h.overSince} ms`)
+        logger.warn('browser mode: closed an api client that stopped reading', { unsentBytes: ws.bufferedAmount, stalledMs: now - h.overSince })
         ws.terminate()
       }
     } else if (ws.bufferedAmount <= maxBuffered / 2) {
@@ -196,7 +197,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       const h = health.get(client)
       if (!h) continue
       if (!h.alive) {
-        log('browser mode: closed an api client that did not answer a ping')
+        logger.info('browser mode: closed an api client that did not answer a ping')
         client.terminate()
         continue
       }
@@ -241,7 +242,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       }
       void opts.core.dispatch(request.data.method, request.data.params).then((outcome) => send({ type: 'response', id: request.data.id, outcome }))
     })
-    ws.on('error', (error) => log(`browser mode api socket error: ${error.message}`))
+    ws.on('error', (error) => logger.warn('browser mode api socket error', { error: error.message }))
   })
 
   await new Promise<void>((resolve, reject) => {

@@ -27,17 +27,28 @@ import { AppCore } from './services/appCore'
 import vadWorkerPath from './services/vad/vadWorker?modulePath'
 import sttWorkerPath from '../node/stt/sttWorker?modulePath'
 import { findAppRoot, resolveBackendCommand } from './services/backendCommand'
-import { installProcessCrashHandlers, stderrFallbackLogger } from '../node/crash/processCrashHandlers'
+import { installProcessCrashHandlers } from '../node/crash/processCrashHandlers'
 import { installElectronCrashCapture } from './crash/electronCrashCapture'
+import { createFileLogger } from '../node/logging/fileLogger'
+import { appLogPath } from '../node/logging/logFiles'
+import { logLevelFromArgv } from '../node/logging/logLevelArg'
 
 /** Electron entry: thin glue around AppCore; every decision lives in tested modules. */
 const moduleDir = dirname(fileURLToPath(import.meta.url))
-const log = (line: string): void => console.log(line)
+// `--log-level debug|info|warn|error` (default info): the log file <userData>/logs/main.log (also on stderr) and the
+// embedded backend's lines, re-logged into it.
+const logLevel = logLevelFromArgv(process.argv)
+if (!logLevel.ok) {
+  console.error(`voice-assistant: ${logLevel.error}`)
+  process.exit(2)
+}
+const level = logLevel.level ?? 'info'
+const logger = createFileLogger({ path: appLogPath(app.getPath('userData')), level, console: level })
 
 // Crash capture first, so a crash during start-up is caught too: local crash dumps, a reloaded window, logged
 // helper-process deaths. An uncaught exception is logged and the app goes on (Electron's own default, without its
 // dialog): exiting would take the window, the tray and the conversation with it.
-const crashLogger = stderrFallbackLogger().child({ process: 'app' })
+const crashLogger = logger.child({ process: 'app' })
 const crashNotices: { emit: ((notice: { level: 'warning' | 'error'; message: string }) => void) | null } = { emit: null }
 installProcessCrashHandlers(process, { processName: 'app', onUncaughtException: 'continue', logger: crashLogger })
 installElectronCrashCapture({ app, crashReporter }, { logger: crashLogger, notify: (notice) => crashNotices.emit?.(notice) })
@@ -55,7 +66,8 @@ if (!ownTalk.ok) {
 if (!app.requestSingleInstanceLock({ talkCommand: ownTalk.command })) {
   app.quit()
 } else {
-  if (ownTalk.command && ownTalk.command !== 'show') log(`talk: --${ownTalk.command} is for a running instance; none was running, so the app starts`)
+  logger.info('app starting', { mode: 'electron', version: app.getVersion(), electron: process.versions.electron, platform: platform() })
+  if (ownTalk.command && ownTalk.command !== 'show') logger.info('talk command for a running instance, but none was running: the app starts', { command: ownTalk.command })
   void app.whenReady().then(start)
 }
 
@@ -69,7 +81,7 @@ async function start(): Promise<void> {
     appInfo: { name: app.getName(), version: app.getVersion(), mode: 'electron', platform: platform(), modeReason: null },
     userDataDir: app.getPath('userData'),
     // The embedded backend accepts signaling only from this origin's pages (and the main process, which sends none).
-    backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: true, appOrigins: () => [originOf(new URL(indexUrl))] }),
+    backendCommand: resolveBackendCommand({ moduleDir, appRoot, execPath: process.execPath, isElectron: true, appOrigins: () => [originOf(new URL(indexUrl))], logLevel: level }),
     wsFactory: (url) => new WebSocket(url) as unknown as WebSocketLike,
     secretsCipher: safeStorageCipher(safeStorage, platform()),
     vadWorkerPath,
@@ -87,8 +99,7 @@ async function start(): Promise<void> {
       const chosen = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options)
       return chosen.canceled ? null : (chosen.filePaths[0] ?? null)
     },
-    log,
-    logger: crashLogger
+    logger
   })
   crashNotices.emit = (notice) => core.events.emit('notice', notice)
 
@@ -97,8 +108,8 @@ async function start(): Promise<void> {
   installSessionSecurity(session.defaultSession, rendererBase, rendererCspFor({ devServerUrl: process.env.ELECTRON_RENDERER_URL, packaged: app.isPackaged }))
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, rendererBase, (url) => void shell.openExternal(url)))
 
-  registerIpc(ipcMain, core, rendererBase, log)
-  registerCaptureAudioPort(ipcMain, core, rendererBase, log)
+  registerIpc(ipcMain, core, rendererBase, logger.child({ part: 'ipc' }))
+  registerCaptureAudioPort(ipcMain, core, rendererBase, logger.child({ part: 'ipc' }))
   await core.start()
 
   // The theme setting drives the native theme (menus, dialogs, the page's prefers-color-scheme) and the window's
@@ -144,13 +155,13 @@ async function start(): Promise<void> {
     platform: toHotkeyPlatform(platform()),
     waylandSession: process.platform === 'linux' && process.env.XDG_SESSION_TYPE === 'wayland',
     notify: (message: string) => core.events.emit('notice', { level: 'warning', message }),
-    log
+    logger: logger.child({ part: 'hotkeys' })
   }
   const waylandSession = hotkeyDeps.waylandSession
   const talkKey = wirePushToTalk(core, {
     ...hotkeyDeps,
     loadUiohook: loadUiohookNapi,
-    openPortal: waylandSession ? (request) => openGlobalShortcutsPortal({ ...request, log }) : undefined,
+    openPortal: waylandSession ? (request) => openGlobalShortcutsPortal({ ...request, logger: logger.child({ part: 'hotkeys' }) }) : undefined,
     cliBinding: app.isPackaged
       ? talkCliBinding({ mode: 'packaged', executable: process.env.APPIMAGE ?? process.execPath })
       : talkCliBinding({ mode: 'electron-dev', electron: process.execPath, appPath: app.getAppPath() }),
@@ -194,7 +205,7 @@ async function start(): Promise<void> {
     // The second instance parsed its own argv; an older one sent no data, so its argv is parsed here.
     const data = secondInstanceDataSchema.safeParse(additionalData)
     const talk = data.success ? { ok: true as const, command: data.data.talkCommand } : parseTalkArgv(argv)
-    if (!talk.ok) return log(`talk: ignored a second instance: ${talk.error}`)
+    if (!talk.ok) return logger.warn('ignored a second instance', { problem: talk.error })
     if (talk.command === null || talk.command === 'show') return showWindow()
     talkKey.command(talk.command)
   })

@@ -1,7 +1,8 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SIGNALING_PROTOCOL_VERSION } from '../shared/contract/signaling'
-import type { BackendConfig } from './config'
+import { mediasoupLogLevel, type BackendConfig } from './config'
+import { silentLogger, type Logger } from '../shared/logging/logger'
 import { ensureWorkerBinEnv } from '../node/mediasoupWorkerBinary'
 import { findFreeRtcPort } from './net'
 import { attachSignalingServer, type SignalingTimeouts } from './signalingServer'
@@ -33,7 +34,8 @@ export interface RunningBackend {
 }
 
 export interface StartBackendOptions {
-  log?: (line: string) => void
+  /** The backend's logger (pino JSON lines in the entry); each part gets a child naming it. Default: silent. */
+  logger?: Logger
   /**
    * Called when workers keep dying (a crash loop) or a dead one cannot be started again; the backend is then unusable
    * and should be restarted by its owner. A single worker death is handled here (see WorkerRecovery).
@@ -65,7 +67,7 @@ export interface BackendAccess {
  * WebSocket on an HTTP server. Everything started is closed again if any step fails.
  */
 export async function startBackend(config: BackendConfig, opts: StartBackendOptions = {}): Promise<RunningBackend> {
-  const log = opts.log ?? (() => undefined)
+  const logger = opts.logger ?? silentLogger
   ensureWorkerBinEnv()
   // mediasoup reads MEDIASOUP_WORKER_BIN when its module loads, so it is imported only after the env is set.
   const mediasoup = await import('mediasoup')
@@ -78,11 +80,11 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   let relay: RelayAttachment | null = null
   // What every voice session of this process shares (ticker, batched server VAD, TTS pool, on-device STT thread,
   // observer registry).
-  const voice = new VoiceRuntime({ log, onDeviceStt: config.modelsDir ? { modelsDir: config.modelsDir } : null, hooks: opts.metrics })
+  const voice = new VoiceRuntime({ logger, onDeviceStt: config.modelsDir ? { modelsDir: config.modelsDir } : null, hooks: opts.metrics })
   const pipelines = { ...pipelineFactories(voice), ...opts.sessions?.pipelines }
   const access = opts.access ?? {}
   const providers = access.providers ?? new ProviderAuthority({ clientProviders: 'none' })
-  const sessions = new SessionManager(slots, { log, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), limits: access.limits, ...opts.sessions, pipelines })
+  const sessions = new SessionManager(slots, { logger, ...(config.defaultPipeline ? { defaultPipeline: config.defaultPipeline } : {}), limits: access.limits, ...opts.sessions, pipelines })
   const stopMetrics = opts.metrics?.observeSessions(sessions)
   const closeAll = async (): Promise<void> => {
     stopMetrics?.()
@@ -97,7 +99,7 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   // One worker + WebRtcServer per slot; a dead worker's replacement asks for the same port again (free once the
   // worker is gone, so clients and the relay keep the address they know) and falls back to a free one.
   const createSlot = async (i: number, port: number): Promise<WorkerSlot> => {
-    const worker = await mediasoup.createWorker({ logLevel: config.logLevel, appData: { index: i } })
+    const worker = await mediasoup.createWorker({ logLevel: mediasoupLogLevel(config.logLevel), appData: { index: i } })
     const announcedIp = config.announcedIp ?? undefined
     const listen = (rtcPort: number) =>
       worker.createWebRtcServer({
@@ -125,7 +127,7 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
     sessions,
     onReplaced: (slot) => relay?.addWorker(slot),
     onFatal: (error) => opts.onFatal?.(error),
-    log
+    logger
   })
   try {
     for (let i = 0; i < config.workers; i++) {
@@ -133,11 +135,11 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
       recovery.watch(slot)
       slots.push(slot)
     }
-    if (opts.relay) relay = attachRelay(slots, config.listenIp, opts.relay, log)
+    if (opts.relay) relay = attachRelay(slots, config.listenIp, opts.relay, logger.child({ part: 'relay' }))
     signaling = attachSignalingServer({
       server: httpServer,
       path: SIGNALING_PATH,
-      log,
+      logger,
       gate: access.gate,
       timeouts: access.timeouts,
       connectionsPerAddress: access.limits?.connectionsPerAddress,
@@ -160,6 +162,6 @@ export async function startBackend(config: BackendConfig, opts: StartBackendOpti
   const { port } = httpServer.address() as AddressInfo
   const host = config.listenIp.includes(':') ? `[${config.listenIp}]` : config.listenIp
   const signalingUrl = `ws://${host}:${port}${SIGNALING_PATH}`
-  log(`backend ready: ${slots.length} worker(s), RTC ports ${slots.map((s) => s.rtcPort).join(',')}, signaling ${signalingUrl}`)
+  logger.info('backend ready', { workers: slots.length, rtcPorts: slots.map((s) => s.rtcPort), signalingUrl })
   return { config, signalingUrl, workers: slots, httpServer, sessions, close: closeAll }
 }

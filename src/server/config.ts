@@ -8,6 +8,7 @@ import { parseDuration } from './auth/accessToken'
 import { parseOriginEntry } from './auth/originPolicy'
 import type { FairLimits } from './limits/fairLimits'
 import type { SignalingTimeouts } from './signalingServer'
+import type { LogLevel } from '../shared/logging/logger'
 
 /** Backend configuration: from CLI flags (standalone) or from the app's launcher (embedded, loopback). */
 export const backendConfigSchema = z.object({
@@ -21,7 +22,11 @@ export const backendConfigSchema = z.object({
   signalingPort: z.number().int().min(0).max(65535),
   /** Number of mediasoup workers; default one per core. */
   workers: z.number().int().min(1).max(64),
-  logLevel: z.enum(['debug', 'warn', 'error', 'none']),
+  /**
+   * `--log-level`: the backend's own JSON log lines and its mediasoup workers' (which have no info level: info keeps
+   * them at warn, their default). `none` silences both.
+   */
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'none']),
   /** Pipeline for joins that do not name one (`--pipeline echo|click`); unset = the session manager's default (echo). */
   defaultPipeline: sessionPipelineSchema.optional(),
   /**
@@ -34,7 +39,17 @@ export const backendConfigSchema = z.object({
 export type BackendConfig = z.infer<typeof backendConfigSchema>
 
 export function defaultBackendConfig(cpuCount: number): BackendConfig {
-  return { listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: Math.max(1, cpuCount), logLevel: 'warn' }
+  return { listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: Math.max(1, cpuCount), logLevel: 'info' }
+}
+
+/** mediasoup's worker log level for a backend log level (mediasoup has debug, warn, error and none). */
+export function mediasoupLogLevel(level: BackendConfig['logLevel']): 'debug' | 'warn' | 'error' | 'none' {
+  return level === 'info' ? 'warn' : level
+}
+
+/** The backend logger's level for a backend log level (pino's 'silent' for none). */
+export function loggerLevel(level: BackendConfig['logLevel']): LogLevel | 'silent' {
+  return level === 'none' ? 'silent' : level
 }
 
 /** Environment variable holding a standalone backend's token secret (or use --token-secret-file). */
@@ -74,7 +89,7 @@ export const USAGE = `usage:
   npm run server -- secret [--out <file>]     make a token secret (a file with mode 0600, or stdout)
 options:
   --listen <ip>  --announced-ip <ip>  --port <rtc-port>  --signaling-port <port>  --workers <n>
-  --log-level debug|warn|error|none  --pipeline ${PIPELINES}
+  --log-level debug|info|warn|error|none (default info; JSON lines on stderr)  --pipeline ${PIPELINES}
   --models-dir <dir>  the on-device speech models (default $VOICE_ASSISTANT_MODELS_DIR, else <user data>/models;
                       install one with: npm run models -- install --models-dir <dir>)
   access:   --token-secret-file <file> (or $${TOKEN_SECRET_ENV})  --allow-origin <origin> (repeatable)

@@ -8,22 +8,25 @@ import { loadOperatorProviders } from './auth/operatorProviders'
 import { APP_ORIGIN } from './auth/originPolicy'
 import { ProviderAuthority } from './auth/providerAuthority'
 import { startBackend, type BackendAccess } from './backend'
-import { defaultBackendConfig, isLoopbackAddress, listenRefusal, parseServerArgs, TOKEN_SECRET_ENV, UsageError, type ServerCommand, type StandaloneAccessFlags } from './config'
+import { defaultBackendConfig, isLoopbackAddress, listenRefusal, parseServerArgs, TOKEN_SECRET_ENV, UsageError, loggerLevel, type ServerCommand, type StandaloneAccessFlags } from './config'
 import { relayOptionsFromEnv } from './relay/backendRelay'
 import { startOperatorMetrics, type OperatorMetrics } from './metrics/operatorMetrics'
 import { installProcessCrashHandlers } from '../node/crash/processCrashHandlers'
+import { createPinoLogger } from '../node/logging/pinoLogger'
+import type { Logger } from '../shared/logging/logger'
 
 /**
  * Backend entry. Standalone: `npm run server -- --listen 0.0.0.0 --announced-ip <public ip> --port 40000
  * --token-secret-file ./token-secret`; `npm run server -- token --ttl 12h` issues access tokens.
  * Embedded: the app spawns this file with its per-run secret in the environment and reads the one JSON line
- * `{"event":"ready",...}` from stdout. Human logs go to stderr so stdout stays machine-readable.
+ * `{"event":"ready",...}` from stdout. Logs go to stderr as pino JSON lines (level from --log-level; the app re-logs
+ * them into its own log file at their level), so stdout stays machine-readable. Usage errors and the token/secret
+ * commands' messages stay plain text on stderr: they are for the person at the terminal.
  */
-const log = (line: string): void => void process.stderr.write(`[backend] ${line}\n`)
 
 async function main(): Promise<void> {
   // Exit on an uncaught exception: the app's BackendService (or the operator's supervisor) restarts a clean backend.
-  installProcessCrashHandlers(process, { processName: 'backend', onUncaughtException: 'exit' })
+  const uninstallEarlyCrashHandlers = installProcessCrashHandlers(process, { processName: 'backend', onUncaughtException: 'exit' })
   let command: ServerCommand
   try {
     command = parseServerArgs(process.argv.slice(2), defaultBackendConfig(availableParallelism()))
@@ -42,6 +45,10 @@ async function main(): Promise<void> {
     return
   }
   const { config, access: flags } = command
+  const logger = createPinoLogger({ level: loggerLevel(config.logLevel), name: 'backend' })
+  // From here on a crash is reported through the backend's own logger (its JSON lines reach the app's log file).
+  uninstallEarlyCrashHandlers()
+  installProcessCrashHandlers(process, { processName: 'backend', onUncaughtException: 'exit', logger })
   let access: BackendAccess
   let urlToken: string | null = null
   let relay
@@ -59,7 +66,7 @@ async function main(): Promise<void> {
       }
       urlToken = embeddedSecret
     } else {
-      access = await standaloneAccess(config.listenIp, flags)
+      access = await standaloneAccess(config.listenIp, flags, logger)
     }
   } catch (error) {
     if (error instanceof UsageError) usageExit(error.message)
@@ -68,19 +75,19 @@ async function main(): Promise<void> {
   }
   let operatorMetrics: OperatorMetrics | null = null
   if (command.metrics) {
-    operatorMetrics = await startOperatorMetrics(command.metrics).catch((error: Error) => usageExit(error.message))
-    if (!isLoopbackAddress(command.metrics.listen)) log(`metrics on ${operatorMetrics.server.url} are reachable beyond this machine, without authentication (counts and timings only)`)
+    operatorMetrics = await startOperatorMetrics(command.metrics, logger.child({ part: 'metrics' })).catch((error: Error) => usageExit(error.message))
+    if (!isLoopbackAddress(command.metrics.listen)) logger.warn('metrics are reachable beyond this machine, without authentication (counts and timings only)', { url: operatorMetrics.server.url })
   }
   let backend: Awaited<ReturnType<typeof startBackend>>
   try {
     backend = await startBackend(config, {
-      log,
+      logger,
       metrics: operatorMetrics?.metrics,
       relay,
       access,
       ...(flags.sessionGraceMs !== null ? { sessions: { detachedGraceMs: flags.sessionGraceMs } } : {}),
       onFatal: (error) => {
-        log(`fatal: ${error.message}`)
+        logger.error('fatal: the backend cannot go on', { error })
         process.stdout.write(JSON.stringify({ event: 'fatal', message: error.message }) + '\n')
         process.exit(1)
       }
@@ -88,7 +95,7 @@ async function main(): Promise<void> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     process.stdout.write(JSON.stringify({ event: 'error', message }) + '\n')
-    log(`could not start: ${message}`)
+    logger.error('could not start', { error })
     process.exit(1)
   }
   process.stdout.write(
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     if (closing) return
     closing = true
-    log(`${signal}: shutting down`)
+    logger.info('shutting down', { signal })
     void backend
       .close()
       .then(() => operatorMetrics?.close())
@@ -121,15 +128,17 @@ async function main(): Promise<void> {
 }
 
 /** A standalone backend: operator tokens (required beyond loopback), the Origin allow-list, the operator's providers. */
-async function standaloneAccess(listenIp: string, flags: StandaloneAccessFlags): Promise<BackendAccess> {
+async function standaloneAccess(listenIp: string, flags: StandaloneAccessFlags, logger: Logger): Promise<BackendAccess> {
   const secret = await tokenSecret(flags.tokenSecretFile)
   const refusal = listenRefusal(listenIp, secret !== null)
   if (refusal) throw new UsageError(refusal)
   const operator = flags.providersFile ? await loadOperatorProviders(flags.providersFile, process.env) : undefined
-  log(
-    `access: ${secret ? 'access tokens required' : 'no authentication (loopback only)'}; origins: none (Node clients), ${[APP_ORIGIN, ...flags.allowOrigins].join(', ')}; ` +
-      `client providers: ${flags.clientProviders}; operator providers: ${operator ? Object.entries(operator).map(([stage, list]) => `${stage} ${list.length}`).join(', ') : 'none'}`
-  )
+  logger.info('access', {
+    auth: secret ? 'access tokens required' : 'no authentication (loopback only)',
+    origins: ['none (Node clients)', APP_ORIGIN, ...flags.allowOrigins],
+    clientProviders: flags.clientProviders,
+    operatorProviders: operator ? Object.fromEntries(Object.entries(operator).map(([stage, list]) => [stage, list.length])) : null
+  })
   return {
     gate: createConnectionGate({ auth: secret ? { kind: 'tokens', secret } : { kind: 'open' }, origins: { allowed: [APP_ORIGIN, ...flags.allowOrigins] } }),
     providers: new ProviderAuthority({ clientProviders: flags.clientProviders, operator }),

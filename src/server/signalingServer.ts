@@ -15,6 +15,7 @@ import { APP_ORIGIN } from './auth/originPolicy'
 import type { Principal } from './auth/principal'
 import { addressKey } from './limits/addressKey'
 import { DEFAULT_FAIR_LIMITS } from './limits/fairLimits'
+import { silentLogger, type Logger } from '../shared/logging/logger'
 
 /** Per-connection context handed to every signaling handler. */
 export interface SignalingConnection {
@@ -82,7 +83,7 @@ export interface SignalingServerOptions {
   server: HttpServer
   path: string
   handlers: HandlersFor<typeof signalingMethods, SignalingConnection>
-  log?: (line: string) => void
+  logger?: Logger
   /** Who may connect (decided at the upgrade). Default: anyone, as an anonymous principal, from loopback pages. */
   gate?: ConnectionGate
   timeouts?: Partial<SignalingTimeouts>
@@ -101,13 +102,11 @@ const REASON_PHRASES: Record<number, string> = { 401: 'Unauthorized', 403: 'Forb
  */
 export function attachSignalingServer(opts: SignalingServerOptions): { close(): Promise<void>; stats: SignalingStats } {
   const stats: SignalingStats = { connections: 0, requests: 0, errors: 0, refused: 0, deadPeers: 0, idleClosed: 0 }
-  const log = opts.log ?? (() => undefined)
+  const logger = opts.logger ?? silentLogger
   const timeouts = { ...DEFAULT_SIGNALING_TIMEOUTS, ...opts.timeouts }
   const gate = opts.gate ?? createConnectionGate({ auth: { kind: 'open' }, origins: { allowed: LOOPBACK_PAGES } })
   const connectionsPerAddress = opts.connectionsPerAddress ?? DEFAULT_FAIR_LIMITS.connectionsPerAddress
-  const dispatch = createDispatcher(signalingMethods, opts.handlers, (method, error) =>
-    log(`signaling handler ${method} failed: ${error instanceof Error ? error.stack : String(error)}`)
-  )
+  const dispatch = createDispatcher(signalingMethods, opts.handlers, (method, error) => logger.error('signaling handler failed', { method, error }))
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNALING_FRAME_BYTES })
   const openPerAddress = new Map<string, number>()
   let nextId = 1
@@ -119,7 +118,7 @@ export function attachSignalingServer(opts: SignalingServerOptions): { close(): 
   }
   const refuse = (socket: Duplex, status: number, reason: string, address: string): void => {
     stats.refused++
-    log(`signaling: refused ${address} (${status}): ${reason}`)
+    logger.info('signaling connection refused', { remoteAddress: address, status, reason })
     const body = `${reason}\n`
     socket.end(`HTTP/1.1 ${status} ${REASON_PHRASES[status] ?? 'Refused'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
   }
@@ -186,7 +185,7 @@ export function attachSignalingServer(opts: SignalingServerOptions): { close(): 
       if (socket.readyState !== socket.OPEN) return
       if (holds === 0 && Date.now() - lastRequestAt >= timeouts.idleTimeoutMs) {
         stats.idleClosed++
-        log(`signaling connection ${conn.id} (${conn.remoteAddress}) idle for ${timeouts.idleTimeoutMs} ms without a session: closing`)
+        logger.info('signaling connection idle without a session: closing', { connection: conn.id, remoteAddress: conn.remoteAddress, idleTimeoutMs: timeouts.idleTimeoutMs })
         socket.close(4408, 'idle: no request and no session')
         return
       }
@@ -194,7 +193,7 @@ export function attachSignalingServer(opts: SignalingServerOptions): { close(): 
       socket.ping()
       pongTimer = setTimeout(() => {
         stats.deadPeers++
-        log(`signaling connection ${conn.id} (${conn.remoteAddress}) did not answer a ping within ${timeouts.pongTimeoutMs} ms: closing`)
+        logger.info('signaling peer did not answer a ping: closing', { connection: conn.id, remoteAddress: conn.remoteAddress, pongTimeoutMs: timeouts.pongTimeoutMs })
         socket.terminate()
       }, timeouts.pongTimeoutMs)
     }, Math.min(timeouts.pingIntervalMs, timeouts.idleTimeoutMs))
@@ -211,11 +210,11 @@ export function attachSignalingServer(opts: SignalingServerOptions): { close(): 
       stats.requests++
       lastRequestAt = Date.now()
       void handleFrame(data, isBinary).catch((error: unknown) => {
-        log(`signaling frame failed: ${String(error)}`)
+        logger.error('signaling frame failed', { connection: conn.id, error })
         send({ id: null, ok: false, error: { code: 'internal', message: 'internal error' } })
       })
     })
-    socket.on('error', (error) => log(`signaling socket ${conn.id} error: ${error.message}`))
+    socket.on('error', (error) => logger.warn('signaling socket error', { connection: conn.id, error: error.message }))
     socket.on('close', () => {
       clearInterval(pingTimer)
       if (pongTimer) clearTimeout(pongTimer)
@@ -227,7 +226,7 @@ export function attachSignalingServer(opts: SignalingServerOptions): { close(): 
         try {
           listener()
         } catch (error) {
-          log(`signaling close listener failed: ${String(error)}`)
+          logger.error('signaling close listener failed', { connection: conn.id, error })
         }
       }
     })
@@ -247,6 +246,8 @@ export function attachSignalingServer(opts: SignalingServerOptions): { close(): 
       }
       const { id, method, params } = envelope.data
       const outcome = await dispatch(method, params, conn)
+      // The method and its outcome only: params carry session tokens and provider keys.
+      if (method !== 'ping') logger.debug('signaling request', { connection: conn.id, method, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) })
       send({ id, ...outcome })
     }
   }

@@ -4,6 +4,7 @@ import type { SignalingConnection } from './signalingServer'
 import type { SessionHandlers } from './sessions/signalingHandlers'
 import type { SessionManager } from './sessions/sessionManager'
 import type { WorkerSlot } from './sessions/workerSlot'
+import { silentLogger, type Logger } from '../shared/logging/logger'
 
 export interface WorkerRecoveryOptions {
   /** The backend's slots; a dead worker's slot is replaced in place (the SessionManager reads the same array). */
@@ -15,7 +16,7 @@ export interface WorkerRecoveryOptions {
   onReplaced?: (slot: WorkerSlot) => void
   /** Workers keep dying (more than `maxDeathsPerMinute`) or cannot be started again: the backend is unusable. */
   onFatal?: (error: Error) => void
-  log?: (line: string) => void
+  logger?: Logger
   /** Default 5: a worker that dies more often than this in a minute is a crash loop, not bad luck. */
   maxDeathsPerMinute?: number
   /** Default 5: attempts (with backoff) to start the replacement before giving up. */
@@ -36,10 +37,10 @@ export class WorkerRecovery {
   private readonly replacing = new Map<number, Promise<void>>()
   private readonly deaths: number[] = []
   private closed = false
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
 
   constructor(private readonly opts: WorkerRecoveryOptions) {
-    this.log = opts.log ?? (() => undefined)
+    this.logger = opts.logger ?? silentLogger
     opts.sessions.onSessionCreated((session) => {
       // 'workerclose' comes before the router's observer 'close' (which closes the session): the binding is still here.
       session.router.once('workerclose', () => {
@@ -55,7 +56,7 @@ export class WorkerRecovery {
   /** Replace `slot`'s worker when it dies. */
   watch(slot: WorkerSlot): void {
     slot.worker.once('died', (error: Error) => {
-      this.log(`mediasoup worker ${slot.index} (pid ${slot.worker.pid}) died: ${error.message}`)
+      this.logger.error('mediasoup worker died', { worker: slot.index, pid: slot.worker.pid, error: error.message })
       if (this.closed) return
       const now = Date.now()
       this.deaths.push(now)
@@ -110,7 +111,7 @@ export class WorkerRecovery {
       try {
         slot = await this.opts.createSlot(dead.index, dead.rtcPort)
       } catch (error) {
-        this.log(`replacing mediasoup worker ${dead.index} failed (attempt ${attempt + 1} of ${attempts}): ${(error as Error).message}`)
+        this.logger.warn('replacing a mediasoup worker failed', { worker: dead.index, attempt: attempt + 1, attempts, error: (error as Error).message })
         continue
       }
       if (this.closed) {
@@ -120,7 +121,7 @@ export class WorkerRecovery {
       this.opts.slots[dead.index] = slot
       this.watch(slot)
       this.opts.onReplaced?.(slot)
-      this.log(`mediasoup worker ${dead.index} replaced: pid ${slot.worker.pid}, RTC port ${slot.rtcPort}`)
+      this.logger.info('mediasoup worker replaced', { worker: dead.index, pid: slot.worker.pid, rtcPort: slot.rtcPort })
       return
     }
     this.opts.onFatal?.(new Error(`mediasoup worker ${dead.index} died and could not be started again (${attempts} attempts)`))

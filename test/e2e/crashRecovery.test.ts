@@ -4,7 +4,7 @@ import { startBrowserMode, type BrowserModeServer } from '../../src/main/browser
 import { speechWav } from '../helpers/audioFixtures'
 import { rendererDir, startBrowserApp, type BrowserApp } from '../helpers/browserApp'
 import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
-import { MetricsTestLogger } from '../helpers/metricsTestLogger'
+import { MemoryLogger } from '../helpers/memoryLogger'
 import { backendProcesses } from '../helpers/processTree'
 
 const missing = chromiumMissingReason()
@@ -22,7 +22,7 @@ describe.skipIf(missing)('crash capture and recovery (browser mode)', () => {
   let browser: Browser
   let page: Page
   let replacement: BrowserModeServer | null = null
-  const logger = new MetricsTestLogger()
+  const logger = new MemoryLogger()
 
   beforeAll(async () => {
     app = await startBrowserApp({ logger })

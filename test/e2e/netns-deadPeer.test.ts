@@ -43,13 +43,22 @@ describe.skipIf(skip)('a half-open peer (its link removed after join) loses its 
     const out = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Htn', 'state', 'established', '( sport = :8080 )'], { encoding: 'utf8' }).stdout
     return out.split('\n').filter((l) => l.trim()).length
   }
-  const waitForLog = (pattern: RegExp, timeoutMs: number): Promise<{ at: number; line: string }> =>
+  /** The first of the backend's JSON log lines (stderr) that has all of `fields`. */
+  const waitForLog = (fields: Record<string, unknown>, timeoutMs: number): Promise<{ at: number; line: string }> =>
     new Promise((resolve, reject) => {
       const deadline = Date.now() + timeoutMs
+      const has = (line: string): boolean => {
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>
+          return Object.entries(fields).every(([k, v]) => entry[k] === v)
+        } catch {
+          return false
+        }
+      }
       const check = (): void => {
-        const hit = logs.find((l) => pattern.test(l.line))
+        const hit = logs.find((l) => has(l.line))
         if (hit) return resolve(hit)
-        if (Date.now() > deadline) return reject(new Error(`no log line ${pattern} within ${timeoutMs} ms; backend said:\n${logs.map((l) => l.line).join('\n')}`))
+        if (Date.now() > deadline) return reject(new Error(`no log line with ${JSON.stringify(fields)} within ${timeoutMs} ms; backend said:\n${logs.map((l) => l.line).join('\n')}`))
         setTimeout(check, 50)
       }
       check()
@@ -101,8 +110,8 @@ describe.skipIf(skip)('a half-open peer (its link removed after join) loses its 
     ip('link', 'del', hostIf) // the link vanishes: nothing is sent to either end
     const cut = Date.now()
     expect(established()).toBe(1) // half-open: the backend's socket does not know
-    const dead = await waitForLog(/did not answer a ping within 500 ms: closing/, 10_000)
-    const closed = await waitForLog(new RegExp(`session ${joined.sessionId} not resumed within ${GRACE_MS} ms: closing it and its transports`), 10_000)
+    const dead = await waitForLog({ msg: 'signaling peer did not answer a ping: closing', pongTimeoutMs: PONG_MS }, 10_000)
+    const closed = await waitForLog({ msg: 'session not resumed within the grace period: closing it and its transports', sessionId: joined.sessionId, graceMs: GRACE_MS }, 10_000)
     const detectedMs = dead.at - cut
     const freedMs = closed.at - cut
     console.log(`link removed → dead peer found after ${detectedMs} ms, session closed after ${freedMs} ms (ping ${PING_MS}, pong ${PONG_MS}, grace ${GRACE_MS})`)

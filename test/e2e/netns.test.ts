@@ -155,9 +155,9 @@ await s.stop()`
       expect(state!.phase).toBe('connected')
       expect(rms).toBeGreaterThan(0.005)
     }
-    const stats = relay.logs.filter((l) => l.includes('"flows"')).at(-1)
+    const stats = relay.logs.filter((l) => l.includes('"msg":"relay stats"')).at(-1)
     console.log(`relay: ${stats}`)
-    const parsed = JSON.parse(stats!.slice(stats!.indexOf('{'))) as { routes: number; flows: number; packetsOut: number }
+    const parsed = (JSON.parse(stats!) as { stats: { routes: number; flows: number; packetsOut: number } }).stats
     expect(parsed.routes).toBe(4)
     expect(parsed.flows).toBeGreaterThanOrEqual(4)
     expect(parsed.packetsOut).toBeGreaterThan(100)

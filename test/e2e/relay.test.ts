@@ -9,6 +9,7 @@ import { speechWav } from '../helpers/audioFixtures'
 import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
 import { buildMediaHarness, serveDir } from '../helpers/mediaHarness'
 import { killRelay, spawnRelay, type RelayProcess } from '../helpers/relay-process'
+import { createPinoLogger } from '../../src/node/logging/pinoLogger'
 
 const skip = chromiumMissingReason()
 type Harness = {
@@ -35,7 +36,7 @@ describe.skipIf(skip)('edge relay e2e: Chromium → one relay UDP port → 2 med
     relay = await spawnRelay({ token, args: ['--listen', '127.0.0.1', '--port', '0', '--control', '127.0.0.1:0'] })
     backend = await startBackend(
       { listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: 2, logLevel: 'warn' },
-      { relay: { controlUrl: relay.controlUrl, token, backendId: 'e2e-backend' }, log: (l) => process.env.MEDIA_DEBUG && console.error('[backend]', l) }
+      { relay: { controlUrl: relay.controlUrl, token, backendId: 'e2e-backend' }, logger: process.env.MEDIA_DEBUG ? createPinoLogger({ level: 'debug', name: 'backend' }) : undefined }
     )
     backend.sessions.onSessionCreated((s) => {
       const list: AudioFrame[] = []

@@ -191,8 +191,7 @@ describe.skipIf(skipReason)('API keys in browser mode with an opt-in key file', 
         throw new Error('no backend in this test')
       },
       autoStartBackend: false,
-      secretsCipher: await fileKeyCipher(join(dir, 'secrets.key')),
-      log: () => undefined
+      secretsCipher: await fileKeyCipher(join(dir, 'secrets.key'))
     })
     await core.start()
     server = await startBrowserMode({ core, rendererDir })

@@ -39,7 +39,6 @@ export async function startBrowserApp(opts: { userDataDir?: string; autoStartBac
     autoStartBackend: opts.autoStartBackend,
     secretsCipher: opts.secretsCipher,
     modelCatalogPath: opts.modelCatalogPath,
-    log: () => undefined,
     logger: opts.logger
   })
   // As browserMain: listen first, so the embedded backend knows the page origin it must accept.

@@ -22,14 +22,14 @@ export interface BrowserModeProcess {
  * The real browser-mode entry (out/main/browser.js, built by electron-vite) in its own process and profile folder,
  * as `npm start` runs it without Electron; resolves once its run file says it is up. Its backend is set to a remote
  * URL on loopback where nothing listens, so no backend process is started (a test that kills the app leaves no
- * orphan behind); pass `embeddedBackend` for the real one.
+ * orphan behind); pass `embeddedBackend` for the real one. `args` are added to its command line (e.g. --log-level debug).
  */
-export async function startBrowserModeProcess(opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; embeddedBackend?: boolean } = {}): Promise<BrowserModeProcess> {
+export async function startBrowserModeProcess(opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; embeddedBackend?: boolean; args?: string[] } = {}): Promise<BrowserModeProcess> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'va-browser-proc-'))
   if (!opts.embeddedBackend) await writeFile(join(userDataDir, 'settings.json'), JSON.stringify({ version: 1, backend: { mode: 'remote', remoteUrl: 'ws://127.0.0.1:9/' } }))
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, VOICE_ASSISTANT_USER_DATA: userDataDir }
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
-  const child = spawn(process.execPath, [join(repoRoot, 'out', 'main', 'browser.js'), '--no-open'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(repoRoot, 'out', 'main', 'browser.js'), '--no-open', ...(opts.args ?? [])], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (d: Buffer): void => {
     if (output.length < 200_000) output += d.toString()

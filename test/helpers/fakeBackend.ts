@@ -18,7 +18,7 @@ const stubWithoutMediaSessions = Object.fromEntries(
 
 /** A real signaling server (hello + ping) on loopback, standing in for a backend process in unit tests. */
 export async function startSignalingStub(
-  opts: { workers?: number; protocolVersion?: number } & Pick<SignalingServerOptions, 'gate' | 'timeouts' | 'connectionsPerAddress' | 'log'> = {}
+  opts: { workers?: number; protocolVersion?: number } & Pick<SignalingServerOptions, 'gate' | 'timeouts' | 'connectionsPerAddress' | 'logger'> = {}
 ): Promise<{ url: string; server: Server; stats: SignalingStats; close(): Promise<void> }> {
   const server = createServer()
   const signaling = attachSignalingServer({
@@ -27,7 +27,7 @@ export async function startSignalingStub(
     gate: opts.gate,
     timeouts: opts.timeouts,
     connectionsPerAddress: opts.connectionsPerAddress,
-    log: opts.log,
+    logger: opts.logger,
     handlers: {
       hello: () => ({ protocolVersion: opts.protocolVersion ?? 1, serverVersion: 'stub', workers: opts.workers ?? 2 }),
       ping: ({ clientTime }) => ({ clientTime, serverTime: Date.now() }),

@@ -8,6 +8,7 @@ import { startBackend, type RunningBackend } from '../../src/server/backend'
 import type { AudioFrame } from '../../src/server/audio/audioReceiver'
 import type { SessionManagerOptions } from '../../src/server/sessions/sessionManager'
 import { launchChromium } from './chromium'
+import { createPinoLogger } from '../../src/node/logging/pinoLogger'
 
 const harnessDir = join(import.meta.dirname, 'media-harness')
 let built: string | null = null
@@ -67,7 +68,7 @@ export async function startMediaRig(opts: { fakeMicWav?: string; workers?: numbe
   const site = await serveDir(dir)
   const backend = await startBackend(
     { listenIp: '127.0.0.1', announcedIp: opts.announcedIp ?? null, rtcPort: 0, signalingPort: 0, workers: opts.workers ?? 1, logLevel: 'warn' },
-    { sessions: opts.sessions, log: (l) => process.env.MEDIA_DEBUG && console.error('[backend]', l) }
+    { sessions: opts.sessions, logger: process.env.MEDIA_DEBUG ? createPinoLogger({ level: 'debug', name: 'backend' }) : undefined }
   )
   const browser = await launchChromium({ fakeMicWav: opts.fakeMicWav, extraArgs: opts.extraArgs })
   const page = await browser.newPage()

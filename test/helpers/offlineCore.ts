@@ -9,7 +9,7 @@ import { AppCore, type AppCoreOptions } from '../../src/main/services/appCore'
  * for tests of the api, settings and secrets.
  */
 export async function startOfflineCore(
-  opts: { appInfo?: Partial<AppInfo>; userDataDir?: string; secretsCipher?: AppCoreOptions['secretsCipher']; extra?: Pick<AppCoreOptions, 'modelCatalogPath' | 'chooseModelSource'> } = {}
+  opts: { appInfo?: Partial<AppInfo>; userDataDir?: string; secretsCipher?: AppCoreOptions['secretsCipher']; extra?: Pick<AppCoreOptions, 'modelCatalogPath' | 'chooseModelSource' | 'logger'> } = {}
 ): Promise<AppCore> {
   const core = new AppCore({
     appInfo: { name: 'Voice Assistant', version: '0', mode: 'browser', platform: 'linux', modeReason: null, ...opts.appInfo },
@@ -20,7 +20,6 @@ export async function startOfflineCore(
     },
     autoStartBackend: false,
     secretsCipher: opts.secretsCipher,
-    log: () => undefined,
     ...opts.extra
   })
   await core.start()

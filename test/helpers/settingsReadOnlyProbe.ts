@@ -12,8 +12,7 @@ const core = new AppCore({
   wsFactory: () => {
     throw new Error('no backend in this probe')
   },
-  autoStartBackend: false,
-  log: () => undefined
+  autoStartBackend: false
 })
 await core.start()
 const notices = core.drainNotices().map((n) => n.message)

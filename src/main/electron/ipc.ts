@@ -2,18 +2,19 @@ import type { IpcMain, WebContents } from 'electron'
 import { apiEventNames, apiMethodNames, IPC_EVENT_CHANNEL, ipcChannel } from '../../shared/contract/api'
 import { isTrustedIpcSender } from '../securityPolicy'
 import type { AppCore } from '../services/appCore'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * Electron IPC adapter: one channel per api method. Every call's sender must be the app's own main frame; its
  * payload is validated by the dispatcher. Events are pushed to the window's webContents.
  */
-export function registerIpc(ipcMain: IpcMain, core: AppCore, rendererBase: string, log: (line: string) => void): () => void {
+export function registerIpc(ipcMain: IpcMain, core: AppCore, rendererBase: string, logger: Logger): () => void {
   for (const method of apiMethodNames) {
     ipcMain.handle(ipcChannel(method), (event, params: unknown) => {
       const frame = event.senderFrame
       const trusted = isTrustedIpcSender({ frameUrl: frame?.url, isMainFrame: frame !== null && frame === event.sender.mainFrame }, rendererBase)
       if (!trusted) {
-        log(`ipc: refused ${method} from ${frame?.url ?? 'an unknown frame'}`)
+        logger.warn('ipc call refused: not the app window', { method, frame: frame?.url ?? null })
         return { ok: false, error: { code: 'unauthorized', message: `${method} is only available to the app's own window` } }
       }
       return core.dispatch(method, params)

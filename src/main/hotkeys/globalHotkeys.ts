@@ -3,6 +3,7 @@ import type { Outcome } from '../../shared/contract/dispatch'
 import { hotkeyActionLabels, type HotkeySettings, type Settings, type SettingsPatch } from '../../shared/contract/settings'
 import { describeRegistrationFailure, findHotkeyProblems, parseAccelerator, type HotkeyPlatform } from '../../shared/hotkeys/accelerator'
 import type { GlobalShortcutLike } from './pushToTalkHotkey'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 /**
  * The press-to-act global hotkeys (start/stop listening, mute, show window, latency overlay), registered with
@@ -84,7 +85,7 @@ export interface GlobalHotkeysDeps {
   toggleWindow(): void
   /** Shown to the user once per problem (a notice in the window). */
   notify(message: string): void
-  log?(line: string): void
+  logger?: Logger
 }
 
 /**
@@ -93,7 +94,7 @@ export interface GlobalHotkeysDeps {
  * binding changes. Returns a function that unregisters everything.
  */
 export function wireGlobalHotkeys(core: GlobalHotkeysCore, deps: GlobalHotkeysDeps): () => void {
-  const log = deps.log ?? (() => undefined)
+  const logger = deps.logger ?? silentLogger
   /** Registered now: action → canonical accelerator. */
   const active = new Map<PressHotkeyAction, string>()
   /** Refused by the OS: action → accelerator (not retried, not re-reported, until the binding changes). */
@@ -133,7 +134,7 @@ export function wireGlobalHotkeys(core: GlobalHotkeysCore, deps: GlobalHotkeysDe
       if (message === undefined) reported.delete(action)
       else if (reported.get(action) !== message) {
         reported.set(action, message)
-        log(`hotkeys: ${message}`)
+        logger.warn('hotkey not registered', { action, problem: message })
         deps.notify(message)
       }
     }
@@ -143,16 +144,16 @@ export function wireGlobalHotkeys(core: GlobalHotkeysCore, deps: GlobalHotkeysDe
       try {
         ok = deps.globalShortcut.register(accelerator, () => press(action))
       } catch (error) {
-        log(`hotkeys: registering ${accelerator} threw: ${(error as Error).message}`)
+        logger.warn('registering a hotkey threw', { action, accelerator, error: (error as Error).message })
         ok = false
       }
       if (ok) {
         active.set(action, accelerator)
-        log(`hotkeys: ${hotkeyActionLabels[action]} = ${accelerator}`)
+        logger.info('hotkey registered', { action: hotkeyActionLabels[action], accelerator })
       } else {
         refused.set(action, accelerator)
         const message = describeRegistrationFailure({ actionLabel: hotkeyActionLabels[action], accelerator, platform: deps.platform, waylandSession: deps.waylandSession })
-        log(`hotkeys: ${message}`)
+        logger.warn('hotkey refused by the system', { action, accelerator, problem: message })
         deps.notify(message)
       }
     }

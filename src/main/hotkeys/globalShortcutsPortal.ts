@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { parseAccelerator } from '../../shared/hotkeys/accelerator'
 import type { HoldKeyBinding } from './pushToTalkHotkey'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * Hold-to-talk on Wayland through the XDG GlobalShortcuts portal (org.freedesktop.portal.GlobalShortcuts, on the
@@ -169,7 +170,7 @@ export interface PortalOptions {
   accelerator: string
   onDown(): void
   onUp(): void
-  log?(line: string): void
+  logger?: Logger
   /** The bus (default: the session bus through @jellybrick/dbus-next). */
   connect?: () => Promise<PortalBus>
   /** CreateSession answers at once; BindShortcuts may wait for the user in the desktop's dialog. */
@@ -264,7 +265,7 @@ export async function openGlobalShortcutsPortal(opts: PortalOptions): Promise<Ho
       timeouts.bindMs
     )
     const shown = boundTrigger(bound) ?? trigger
-    opts.log?.(`hotkeys: GlobalShortcuts portal bound push-to-talk to ${shown}`)
+    opts.logger?.info('GlobalShortcuts portal bound push-to-talk', { trigger: shown })
     return {
       trigger: shown,
       dispose() {

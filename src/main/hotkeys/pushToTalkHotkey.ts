@@ -4,6 +4,7 @@ import type { TalkCommand, TalkCommandResult, TalkKeySource, TalkKeyStatus } fro
 import { describeRegistrationFailure, formatAccelerator, parseAccelerator, resolveChord, type HotkeyPlatform } from '../../shared/hotkeys/accelerator'
 import type { ListeningMode, PushToTalkEffect } from '../../shared/voice/pushToTalk'
 import { TalkController } from './talkController'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 /**
  * Push-to-talk hotkey adapter. Hold mode needs key-up events, which Electron's globalShortcut does not give: it uses
@@ -62,7 +63,7 @@ export interface PushToTalkHotkeyOptions {
   /** The Wayland portal, tried for hold mode when the key hook is unavailable. */
   openPortal?: OpenHoldPortal
   onEffect: (effect: PushToTalkEffect) => void
-  log?: (line: string) => void
+  logger?: Logger
   now?: () => number
 }
 
@@ -104,7 +105,7 @@ function uiohookKeyName(key: string, keycodes: Record<string, number>): string |
 }
 
 export async function registerPushToTalkHotkey(opts: PushToTalkHotkeyOptions): Promise<PushToTalkHotkey> {
-  const log = opts.log ?? (() => undefined)
+  const logger = opts.logger ?? silentLogger
   const now = opts.now ?? (() => Date.now())
   const parsed = parseAccelerator(opts.accelerator)
   if (!parsed.ok) throw new Error(`push-to-talk hotkey "${opts.accelerator}" ${parsed.error}`)
@@ -123,7 +124,7 @@ export async function registerPushToTalkHotkey(opts: PushToTalkHotkeyOptions): P
       if (!loaded) holdNotes.push('no global key hook in a Wayland session')
     } catch (error) {
       holdNotes.push(`global key hook unavailable: ${(error as Error).message}`)
-      log(`hotkeys: global key hook unavailable (${(error as Error).message})`)
+      logger.info('global key hook unavailable', { error: (error as Error).message })
     }
     const keyName = loaded ? uiohookKeyName(key, loaded.keycodes) : null
     if (loaded && keyName) {
@@ -143,7 +144,7 @@ export async function registerPushToTalkHotkey(opts: PushToTalkHotkeyOptions): P
         hook.on('keydown', down)
         hook.on('keyup', up)
         hook.start()
-        log(`hotkeys: push-to-talk ${opts.accelerator} (hold, global key hook)`)
+        logger.info('push-to-talk key bound', { accelerator: opts.accelerator, mode: 'hold', via: 'global key hook' })
         return {
           mode: 'hold',
           source: 'key-hook',
@@ -161,11 +162,11 @@ export async function registerPushToTalkHotkey(opts: PushToTalkHotkeyOptions): P
         hook.off('keydown', down)
         hook.off('keyup', up)
         holdNotes.push(`global key hook failed to start: ${(error as Error).message}`)
-        log(`hotkeys: global key hook failed to start (${(error as Error).message}); trying the next way`)
+        logger.warn('global key hook failed to start; trying the next way', { error: (error as Error).message })
       }
     } else if (loaded) {
       holdNotes.push(`the global key hook has no code for ${key}`)
-      log(`hotkeys: key ${key} has no global key hook code`)
+      logger.info('key has no global key hook code', { key })
     }
     if (opts.openPortal) {
       const controller = new TalkController('hold', opts.onEffect, now)
@@ -175,7 +176,7 @@ export async function registerPushToTalkHotkey(opts: PushToTalkHotkeyOptions): P
           onDown: () => controller.send({ type: 'keyDown', at: now() }),
           onUp: () => controller.send({ type: 'keyUp', at: now() })
         })
-        log(`hotkeys: push-to-talk ${binding.trigger} (hold, GlobalShortcuts portal)`)
+        logger.info('push-to-talk key bound', { accelerator: binding.trigger, mode: 'hold', via: 'GlobalShortcuts portal' })
         return {
           mode: 'hold',
           source: 'portal',
@@ -189,10 +190,10 @@ export async function registerPushToTalkHotkey(opts: PushToTalkHotkeyOptions): P
       } catch (error) {
         controller.dispose()
         holdNotes.push(`no global shortcuts portal: ${(error as Error).message}`)
-        log(`hotkeys: GlobalShortcuts portal unavailable (${(error as Error).message})`)
+        logger.info('GlobalShortcuts portal unavailable', { error: (error as Error).message })
       }
     }
-    if (opts.style === 'hold') log('hotkeys: hold-to-talk is not available here (no global key-up events, e.g. Wayland); press once to start, again to stop')
+    if (opts.style === 'hold') logger.info('hold-to-talk is not available here (no global key-up events, e.g. Wayland); press once to start, again to stop')
   }
 
   const mode: ListeningMode = opts.style === 'hands-free' ? 'hands-free' : 'toggle'
@@ -204,7 +205,7 @@ export async function registerPushToTalkHotkey(opts: PushToTalkHotkeyOptions): P
     controller.dispose()
     throw new PushToTalkUnavailableError(`push-to-talk hotkey ${opts.accelerator} is taken by another application`, holdNotes, 'taken')
   }
-  log(`hotkeys: push-to-talk ${opts.accelerator} (${mode}, globalShortcut)`)
+  logger.info('push-to-talk key bound', { accelerator: opts.accelerator, mode, via: 'globalShortcut' })
   const why = holdNotes.length > 0 ? ` Hold-to-talk is not available: ${holdNotes.join('; ')}.` : ''
   return {
     mode,
@@ -286,7 +287,7 @@ export interface TalkKeyService {
   dispose(): void
 }
 
-export interface TalkKeyDeps extends Pick<PushToTalkHotkeyOptions, 'globalShortcut' | 'loadUiohook' | 'openPortal' | 'platform' | 'log'> {
+export interface TalkKeyDeps extends Pick<PushToTalkHotkeyOptions, 'globalShortcut' | 'loadUiohook' | 'openPortal' | 'platform' | 'logger'> {
   /** Told (once per binding) when the OS refuses the chord; a notice in the window. */
   notify?(message: string): void
   waylandSession?: boolean
@@ -359,7 +360,7 @@ export function wirePushToTalk(core: PushToTalkCore, deps: TalkKeyDeps): TalkKey
         setStatus({ source: hotkey.source, mode: hotkey.mode, accelerator, detail: hotkey.detail, cliBinding: deps.cliBinding })
       },
       (error: Error) => {
-        deps.log?.(`hotkeys: ${error.message}`)
+        deps.logger?.warn('talk key problem', { error: error.message })
         if (mine !== generation) return
         const notes = error instanceof PushToTalkUnavailableError ? error.holdNotes : []
         const bind = "bind the command below to a key in your desktop's keyboard settings."
@@ -408,7 +409,7 @@ export function wirePushToTalk(core: PushToTalkCore, deps: TalkKeyDeps): TalkKey
       const target = controller()
       if (!target) return { command, phase: 'idle', applied: false }
       const result = target.command(command)
-      deps.log?.(`talk: --${command} → ${result.phase}${result.applied ? '' : ' (nothing to do)'}`)
+      deps.logger?.info('talk command', { command, phase: result.phase, applied: result.applied })
       return result
     },
     status: () => status,

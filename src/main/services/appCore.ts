@@ -9,7 +9,6 @@ import { BackendService, type BackendCommand, type SpawnFn } from './backendServ
 import { SettingsSaveError, SettingsStore } from './settingsStore'
 import { endpointerConfigFromSettings, VadService } from './vad/vadService'
 import { loadCatalog } from '../../node/models/catalog'
-import type { Logger } from '../../shared/logging/logger'
 import { ModelError, ModelManager } from '../../node/models/modelManager'
 import { parseMirrorBase } from '../../node/models/mirror'
 import { transcribeLocally } from './stt/localTranscriber'
@@ -23,6 +22,8 @@ import { ConversationObserver } from './conversationObserver'
 import type { TalkKeyService } from '../hotkeys/pushToTalkHotkey'
 import { DiagnosticsService } from '../diagnostics/diagnosticsService'
 import { secretNames } from '../../shared/contract/secrets'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
+import { RendererErrorLog } from './rendererErrorLog'
 
 export type ApiEventMap = { [E in ApiEventName]: ApiEventPayload<E> }
 
@@ -32,8 +33,7 @@ export interface AppCoreOptions {
   backendCommand: BackendCommand
   wsFactory: WebSocketFactory
   spawn?: SpawnFn
-  log?: (line: string) => void
-  /** Structured log (crash reports: the embedded backend's unexpected exit with its stderr tail). */
+  /** The app's logger (the log file); each service logs on a child naming it. Default: silent. */
   logger?: Logger
   /** Start the backend when the core starts (off in tests that only need settings). */
   autoStartBackend?: boolean
@@ -69,7 +69,7 @@ export class AppCore {
   /** What the assistant is doing; the window reports it, the tray and status pill follow it. */
   private assistant: AssistantStatus = { activity: 'idle', micMuted: false }
   readonly dispatch: Dispatcher
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
   /** Observes the renderer's backend session: turn traces (with the backend clock offset) and voice notices. */
   readonly conversation: ConversationObserver
   /** "Copy diagnostics" (window and tray): versions, redacted settings, backend, recent turns, the log's tail. */
@@ -78,19 +78,19 @@ export class AppCore {
   talkKey: Pick<TalkKeyService, 'command' | 'status'> | null = null
 
   constructor(private readonly opts: AppCoreOptions) {
-    this.log = opts.log ?? ((line) => console.log(line))
+    this.logger = opts.logger ?? silentLogger
     this.settings = new SettingsStore(opts.userDataDir)
     this.secrets = new SecretsStore(opts.userDataDir, opts.secretsCipher ?? refusingCipher())
-    this.vad = new VadService({ workerPath: opts.vadWorkerPath, config: () => endpointerConfigFromSettings(this.settings.get().listening), log: this.log })
+    this.vad = new VadService({ workerPath: opts.vadWorkerPath, config: () => endpointerConfigFromSettings(this.settings.get().listening), logger: this.logger.child({ part: 'vad' }) })
     this.vad.events.on('vadEvent', (event) => this.events.emit('vadEvent', event))
     this.vad.events.on('status', (status) => this.events.emit('vadStatus', status))
     this.models = loadCatalog(opts.modelCatalogPath).then((catalog) => {
-      const manager = new ModelManager({ userDataDir: opts.userDataDir, catalog, log: this.log })
+      const manager = new ModelManager({ userDataDir: opts.userDataDir, catalog, logger: this.logger.child({ part: 'models' }) })
       manager.events.on('progress', (p) => this.events.emit('modelDownloadProgress', p))
       return manager
     })
-    this.models.catch((error: Error) => this.log(`models: ${error.message}`))
-    this.stt = new SttService({ workerPath: opts.sttWorkerPath, log: this.log })
+    this.models.catch((error: Error) => this.logger.error('the model catalog could not be loaded', { error: error.message }))
+    this.stt = new SttService({ workerPath: opts.sttWorkerPath, logger: this.logger.child({ part: 'local-stt' }) })
     this.vad.events.on('utterance', (utterance) => void this.failover(utterance))
     const withModels = async <T>(run: (m: ModelManager) => Promise<T> | T): Promise<T> => {
       let manager: ModelManager
@@ -112,8 +112,7 @@ export class AppCore {
       backendSettings: () => this.settings.get().backend,
       wsFactory: opts.wsFactory,
       spawn: opts.spawn,
-      log: this.log,
-      logger: opts.logger
+      logger: this.logger
     })
     this.backend.events.on('status', (status) => this.events.emit('backendStatus', status))
     this.backend.events.on('ranking', (ranking) => this.events.emit('backendRanking', ranking))
@@ -123,7 +122,7 @@ export class AppCore {
       settings: () => this.settings.get(),
       secret: (name) => this.secrets.get(name),
       emit: (event, payload) => this.events.emit(event, payload as ApiEventMap[typeof event]),
-      log: this.log
+      logger: this.logger.child({ part: 'conversation' })
     })
     this.diagnostics = new DiagnosticsService({
       appInfo: opts.appInfo,
@@ -136,7 +135,8 @@ export class AppCore {
       talkKeyStatus: () => this.talkKey?.status() ?? null
     })
     this.events.on('turnTrace', (trace) => this.diagnostics.recordTurn(trace))
-    this.dispatch = createDispatcher(
+    const rendererErrors = new RendererErrorLog(this.logger.child({ part: 'renderer' }))
+    const dispatch = createDispatcher(
       apiMethods,
       {
         getAppInfo: () => this.opts.appInfo,
@@ -175,6 +175,7 @@ export class AppCore {
           return this.assistant
         },
         getVadStatus: () => this.vad.status,
+        reportRendererError: (report) => ({ logged: rendererErrors.report(report) }),
         listModels: () => withModels((m) => m.list()),
         downloadModel: ({ id }) =>
           withModels(async (m) => {
@@ -207,8 +208,16 @@ export class AppCore {
           return this.vad.status
         }
       },
-      (method, error) => this.log(`api ${method} failed: ${error instanceof Error ? error.stack : String(error)}`)
+      (method, error) => this.logger.error('api handler failed', { method, error })
     )
+    const apiLogger = this.logger.child({ part: 'api' })
+    this.dispatch = async (method, params, ctx) => {
+      const outcome = await dispatch(method, params, ctx)
+      // The method and its outcome, never the params (setSecret carries an API key). Pings and status reports are
+      // the window's heartbeat: not logged.
+      if (method !== 'ping' && method !== 'reportAssistantStatus') apiLogger.debug('api call', { method: String(method).slice(0, 64), ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) })
+      return outcome
+    }
   }
 
   /** Notices raised before any window was listening (e.g. settings reset at load); delivered once. */
@@ -244,12 +253,12 @@ export class AppCore {
 
   async start(): Promise<void> {
     for (const message of await this.secrets.load()) {
-      this.log(`secrets: ${message}`)
+      this.logger.warn('secrets store', { notice: message })
       this.pendingNotices.push({ level: 'warning', message })
     }
     const report = await this.settings.load()
     for (const message of report.notices) {
-      this.log(`settings: ${message}`)
+      this.logger.warn('settings store', { notice: message })
       this.pendingNotices.push({ level: 'warning', message })
     }
     if (this.opts.autoStartBackend !== false) void this.backend.start()

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { BackendCommand } from './backendService'
+import { type LogLevel } from '../../shared/logging/logger'
 
 /** The repository (or packaged app) root: the nearest folder upward holding this project's package.json. */
 export function findAppRoot(startDir: string, exists: (p: string) => boolean = existsSync, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): string {
@@ -29,6 +30,8 @@ export interface ResolveBackendCommandInput {
   exists?: (p: string) => boolean
   /** The renderer's page origins, read at each backend start (see BackendCommand.appOrigins). */
   appOrigins?: () => readonly string[]
+  /** The app's log level, passed on as the backend's `--log-level` (its JSON lines are re-logged into the app's log). */
+  logLevel?: LogLevel
 }
 
 /**
@@ -38,7 +41,7 @@ export interface ResolveBackendCommandInput {
  */
 export function resolveBackendCommand(input: ResolveBackendCommandInput): BackendCommand {
   const exists = input.exists ?? existsSync
-  const common = ['--listen', '127.0.0.1', '--workers', '1']
+  const common = ['--listen', '127.0.0.1', '--workers', '1', ...(input.logLevel ? ['--log-level', input.logLevel] : [])]
   const built = join(input.moduleDir, 'server.js')
   const origins = input.appOrigins ? { appOrigins: input.appOrigins } : {}
   if (exists(built)) {

@@ -3,6 +3,7 @@ import { SIGNALING_PROTOCOL_VERSION } from '../../shared/contract/signaling'
 import { connectSignaling, type WebSocketLike } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { DEFAULT_SELECTION_POLICY, chooseBackend, nextAfterFailure, rankBackends, type BackendProbe, type RankedBackend, type SelectionDecision, type SelectionPolicy } from './backendSelectorPolicy'
+import type { Logger } from '../../shared/logging/logger'
 
 export interface BackendSelectorOptions {
   /** Signaling URLs of the candidate backends (ws://host:port/signaling), in preference order for ties. */
@@ -12,7 +13,7 @@ export interface BackendSelectorOptions {
   /** Re-probe every this many ms (0 = only on demand). */
   probeEveryMs?: number
   policy?: SelectionPolicy
-  log?: (line: string) => void
+  logger?: Logger
 }
 
 export interface BackendSelection {
@@ -77,7 +78,7 @@ export class BackendSelector extends TypedEmitter<{ change: BackendSelection }> 
     const ranked = rankBackends(probes, this.policy)
     const decision = chooseBackend(ranked, this.selection.current, this.policy)
     this.selection = { current: decision.url, reason: decision.reason, ranked, probedAt: Date.now() }
-    this.opts.log?.(`backends: ${ranked.map((b) => `${b.url} ${b.rttMs === null ? 'unreachable' : `${b.rttMs.toFixed(1)} ms`}`).join(', ')} → ${decision.url ?? 'none'} (${decision.reason})`)
+    this.opts.logger?.info('backends probed', { ranked: ranked.map((b) => ({ url: b.url, rttMs: b.rttMs === null ? null : Number(b.rttMs.toFixed(1)) })), chosen: decision.url, reason: decision.reason })
     this.emit('change', this.selection)
     return this.selection
   }

@@ -8,6 +8,7 @@ import { backoffDelayMs, delayUnlessAborted } from '../../shared/backoff'
 import { connectSignaling, type SignalingClient, type WebSocketFactory } from '../../shared/signalingClient'
 import { TypedEmitter } from '../../shared/typedEmitter'
 import { BackendSelector, type BackendSelectorOptions } from './backendSelector'
+import { boundedLines, relogChildLine } from '../../node/logging/childLogLines'
 import { silentLogger, type Logger } from '../../shared/logging/logger'
 import { backendExitReport } from './backendExitReport'
 import { StderrTail } from './stderrTail'
@@ -39,8 +40,11 @@ export interface BackendServiceOptions {
   wsFactory: WebSocketFactory
   spawn?: SpawnFn
   now?: () => number
-  log?: (line: string) => void
-  /** Where an unexpected exit of the embedded backend is reported, with its stderr tail. */
+  /**
+   * The app's logger: the service's own lines go to a child with `part: 'backend-service'`, the embedded backend's
+   * JSON log lines (its stderr) are re-logged at their own level on a child with `source: 'backend'`; an unexpected exit of the embedded backend is
+   * reported on it with its stderr tail. Default: silent.
+   */
   logger?: Logger
   /** How long the embedded backend may take to print its ready line. */
   readyTimeoutMs?: number
@@ -83,11 +87,15 @@ export class BackendService {
   /** The current backend's last stderr lines (last 40, at most 8 KB): what its exit is reported with. */
   private stderrTail = new StderrTail()
   private readonly now: () => number
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
+  /** The embedded backend's lines (re-logged at their own level). */
+  private readonly backendLogger: Logger
 
   constructor(private readonly opts: BackendServiceOptions) {
     this.now = opts.now ?? Date.now
-    this.log = opts.log ?? (() => undefined)
+    const root = opts.logger ?? silentLogger
+    this.logger = root.child({ part: 'backend-service' })
+    this.backendLogger = root.child({ source: 'backend' })
     this.statusValue = { state: 'stopped', kind: opts.backendSettings().mode, signalingUrl: null, detail: null, workers: null, rttMs: null, since: this.now() }
   }
 
@@ -182,7 +190,7 @@ export class BackendService {
         const detail = `${(error as Error).message}${tail ? `\n${tail}` : ''}`
         if (attempt >= maxRetries) return this.set({ state: 'error', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail })
         const delay = backoffDelayMs(attempt)
-        this.log(`backend start-up failed (${(error as Error).message}); retrying in ${delay} ms`)
+        this.logger.warn('backend start-up failed; retrying', { error: (error as Error).message, delayMs: delay, attempt: attempt + 1 })
         this.set({ state: 'starting', kind: 'embedded', signalingUrl: null, workers: null, rttMs: null, detail: `${(error as Error).message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${maxRetries + 1})` })
         if (!(await delayUnlessAborted(delay, signal)) || generation !== this.generation) return this.statusValue
         continue
@@ -241,7 +249,7 @@ export class BackendService {
   /** Probe every candidate (signaling pings, in parallel), then join the nearest reachable one. */
   private async startNearest(urls: string[], generation: number): Promise<BackendStatus> {
     this.set({ state: 'starting', kind: 'remote', signalingUrl: null, workers: null, rttMs: null, detail: `Measuring the round trip to ${urls.length} backends` })
-    const selector = new BackendSelector({ urls, probeEveryMs: 0, ...this.opts.selector, log: this.log })
+    const selector = new BackendSelector({ urls, probeEveryMs: 0, ...this.opts.selector, logger: this.logger })
     this.selector = selector
     // Every probe round (the first, and the re-probe after a failover) refreshes the RTTs shown; the service keeps
     // deciding which backend is in use.
@@ -279,7 +287,7 @@ export class BackendService {
     this.setRanking({ ...this.rankingValue, inUse: next, lastFailover: { from: lost, to: next, at: this.now(), reason } })
     const message = next ? `Lost the backend ${lost} (${reason}); switched to ${next}, the next nearest.` : `Lost the backend ${lost} (${reason}); no other backend answered, retrying all.`
     this.events.emit('notice', { level: 'warning', message })
-    this.log(message)
+    this.logger.warn('backend lost; failing over', { lost, reason, next })
     if (!next) {
       const delay = backoffDelayMs(this.restarts++)
       this.set({ ...this.statusValue, state: 'starting', rttMs: null, detail: `${message} Next try in ${Math.round(delay)} ms` })
@@ -341,16 +349,17 @@ export class BackendService {
       const timer = setTimeout(() => settle(() => reject(new Error(`the backend did not report ready within ${timeoutMs / 1000} s`))), timeoutMs)
       child.on('error', (error) => settle(() => reject(new Error(`could not start the backend (${command}): ${error.message}`))))
       child.stdin?.on('error', () => undefined) // EPIPE when the child is gone; its exit is reported below
-      createInterface({ input: child.stderr! }).on('line', (line) => {
-        stderrTail.push(line)
-        this.log(line)
+      boundedLines(child.stderr!, (line) => {
+        const entry = relogChildLine(line, this.backendLogger)
+        // The tail shown with a start-up failure or an exit: the words, not the JSON around them.
+        stderrTail.push(entry.structured ? `${entry.level}: ${entry.message}` : line)
       })
       createInterface({ input: child.stdout! }).on('line', (line) => {
         let msg: { event?: unknown; signalingUrl?: unknown; message?: unknown }
         try {
           msg = JSON.parse(line) as typeof msg
         } catch {
-          this.log(`[backend stdout] ${line}`)
+          this.backendLogger.warn('unexpected line on the backend\'s stdout', { line: line.slice(0, 2000) })
           return
         }
         if (msg.event === 'ready' && typeof msg.signalingUrl === 'string') settle(() => resolve(msg.signalingUrl as string))
@@ -415,6 +424,7 @@ export class BackendService {
         }
       })
       this.startHealthChecks(client, generation)
+      this.logger.info('backend connected', { kind, workers: hello.workers, serverVersion: hello.serverVersion })
       return this.set({ state: 'ready', kind, signalingUrl: url, workers: hello.workers, rttMs: this.now() - t0, detail: `Backend v${hello.serverVersion}, ${hello.workers} worker(s)` })
     } catch (error) {
       if (generation !== this.generation) return this.statusValue
@@ -436,7 +446,7 @@ export class BackendService {
           this.set({ ...this.statusValue, rttMs: this.now() - t0 })
         },
         (error: Error) => {
-          this.log(`backend health ping failed: ${error.message}`)
+          this.logger.warn('backend health ping failed', { error: error.message })
           // With other backends to choose from, a backend that stops answering (socket still open) counts as lost.
           if (++missed < 2 || generation !== this.generation || this.signaling !== client || !this.selector) return
           this.signaling = null

@@ -6,6 +6,7 @@ import { TURN_TRACE_NOTIFICATION, VOICE_NOTICE_NOTIFICATION, voiceNoticeSchema, 
 import { ClockOffsetEstimator } from '../../shared/latency/clockOffset'
 import { turnTraceSchema } from '../../shared/latency/trace'
 import type { SignalingClient } from '../../shared/signalingClient'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * The main process's side of a conversation: when the renderer has joined a backend session it hands over the
@@ -20,7 +21,7 @@ export interface ConversationObserverDeps {
   settings: () => Settings
   secret: (name: SecretName) => string | null
   emit: <E extends ApiEventName>(event: E, payload: ApiEventPayload<E>) => void
-  log: (line: string) => void
+  logger?: Logger
   now?: () => number
 }
 
@@ -90,6 +91,7 @@ export class ConversationObserver {
     this.attach(client)
     const { config, problems } = voiceConfigFromSettings(this.deps.settings(), this.deps.secret, signalingUrl)
     for (const message of problems) this.deps.emit('notice', { level: 'warning', message })
+    this.deps.logger?.info('observing the conversation', { sessionId, configured: { stt: config.stt.length, llm: config.llm.length, tts: config.tts.length }, problems })
     let result: ApiResult<'observeConversation'>
     try {
       result = await client.request('observeSession', { sessionId, token, voice: config })
@@ -143,13 +145,16 @@ export class ConversationObserver {
   private onNotification(name: string, data: unknown): void {
     if (name === TURN_TRACE_NOTIFICATION) {
       const parsed = turnTraceSchema.safeParse(data)
-      if (!parsed.success) return this.deps.log(`turn trace from the backend dropped: ${parsed.error.issues[0]?.message}`)
+      if (!parsed.success) return this.deps.logger?.warn('turn trace from the backend dropped', { issue: parsed.error.issues[0]?.message })
       const offset = this.backendToMainMs
       const trace = offset === null ? parsed.data : { ...parsed.data, clockOffsets: { ...parsed.data.clockOffsets, backend: offset } }
+      if (trace.status !== 'running') this.deps.logger?.info('turn trace', { turnId: trace.turnId, status: trace.status, providers: trace.providers, computeMs: Object.fromEntries(Object.entries(trace.compute ?? {}).map(([k, v]) => [k, Math.round(v)])), marks: trace.marks.length, notes: trace.notes?.length ?? 0 })
       this.deps.emit('turnTrace', trace)
     } else if (name === VOICE_NOTICE_NOTIFICATION) {
       const parsed = voiceNoticeSchema.safeParse(data)
-      if (parsed.success) this.deps.emit('notice', parsed.data)
+      if (!parsed.success) return
+      this.deps.logger?.info('voice notice from the backend', { level: parsed.data.level, notice: parsed.data.message })
+      this.deps.emit('notice', parsed.data)
     }
   }
 }

@@ -12,6 +12,7 @@ import { withMirror } from './mirror'
 import { ModelError } from './modelError'
 import { collectModelFiles, matchModel } from './modelImport'
 import { TransferMeter } from './transferMeter'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * Downloads, verifies and installs on-device models into the user data folder:
@@ -42,7 +43,7 @@ export interface ModelManagerOptions {
   fetch?: FetchLike
   /** Minimum time between progress events per model. */
   progressIntervalMs?: number
-  log?: (line: string) => void
+  logger?: Logger
   /** A transfer with no byte for this long (waiting for headers included) is dropped and resumed. Default 30 s. */
   idleTimeoutMs?: number
   /** Automatic resumes in a row without progress before the error is reported. Default 5. */
@@ -229,7 +230,7 @@ export class ModelManager {
     }
     await this.installStaged(model, staging)
     await rm(join(this.modelsDir, '.partial', model.id), { recursive: true, force: true })
-    this.opts.log?.(`models: installed ${model.id} into ${join(this.modelsDir, model.id)}`)
+    this.opts.logger?.info('model installed', { model: model.id, dir: join(this.modelsDir, model.id) })
   }
 
   private stagingDir(label: string): string {
@@ -287,7 +288,7 @@ export class ModelManager {
       for (const path of collected.files.keys()) if (!keep.has(path)) await rm(join(staging, ...path.split('/')), { force: true })
       await this.installStaged(match.model, staging)
       this.lastError.delete(match.model.id)
-      this.opts.log?.(`models: imported ${match.model.id} from ${source}`)
+      this.opts.logger?.info('model imported', { model: match.model.id, source })
       this.events.emit('progress', { modelId: match.model.id, state: 'installed', receivedBytes: modelSize(match.model), totalBytes: modelSize(match.model), error: null })
       return { id: match.model.id, name: match.model.name }
     } finally {
@@ -316,7 +317,7 @@ export class ModelManager {
         failures = (await sizeOf(part)) > before ? 1 : failures + 1
         if (failures > maxRetries) throw error
         const delay = backoffDelayMs(failures - 1, this.opts.backoff ?? DEFAULT_BACKOFF)
-        this.opts.log?.(`models: ${error.message}; resuming ${file.path} in ${delay} ms`)
+        this.opts.logger?.warn('model download interrupted; resuming', { file: file.path, delayMs: delay, error: error.message })
         onRetry({ attempt: failures, maxAttempts: maxRetries, inMs: delay, reason: error.message })
         if (!(await delayUnlessAborted(delay, signal))) throw new ModelError('cancelled', 'download cancelled')
       }

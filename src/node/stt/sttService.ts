@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../worker/moduleWorker'
 import { SttError, type SttErrorCode, type SttResult } from './engine'
+import type { Logger } from '../../shared/logging/logger'
 
 export type SttToWorker = { type: 'transcribe'; requestId: number; modelId: string; modelDir: string; audio: Float32Array }
 export type SttFromWorker =
@@ -22,7 +23,7 @@ export interface SttServiceResult extends SttResult {
 export interface SttServiceOptions {
   /** The worker's module: the built sttWorker.js in a bundle; the TypeScript source by default. */
   workerPath?: string
-  log?: (line: string) => void
+  logger?: Logger
   /** Utterances that may wait behind the one being transcribed; one more is refused at once (SttError 'busy'). */
   maxQueued?: number
   /** After this many worker crashes within a minute the service stops restarting it until the minute has passed. */
@@ -193,7 +194,8 @@ export class SttService {
     const flight = this.inFlight
     this.inFlight = null
     const paused = this.pausedFor()
-    this.opts.log?.(`stt: the worker died (${reason})${paused === null ? '; it is restarted for the next utterance' : `; ${this.crashes.length} crashes within a minute, not restarting for ${Math.ceil(paused / 1000)} s`}`)
+    if (paused === null) this.opts.logger?.error('on-device STT worker died; it is restarted for the next utterance', { reason })
+    else this.opts.logger?.error('on-device STT worker died again; not restarting for a while', { reason, crashesInMinute: this.crashes.length, pausedMs: paused })
     flight?.job.reject(
       new SttError('crashed', `the speech recognition worker crashed while transcribing this utterance (${reason}); ${paused === null ? 'it has been restarted, so the next utterance will be transcribed' : `it crashed ${this.crashes.length} times within a minute and is paused for ${Math.ceil(paused / 1000)} s`}`)
     )
@@ -226,7 +228,7 @@ export class SttService {
     worker.on('error', (error) => {
       if (worker === this.worker) this.workerError = error.message
       // The thread's uncaught error, with its stack (the exit line below says what happened to the utterance).
-      this.opts.log?.(`stt: the worker thread threw: ${error.stack ?? error.message}`)
+      this.opts.logger?.error('on-device STT worker thread threw', { error: error.message, stack: error.stack })
     })
     worker.on('exit', (code) => this.onExit(worker, code))
     this.worker = worker

@@ -2,6 +2,7 @@ import { AudioReceiver, type AudioFrame, type AudioReceiverStats } from './audio
 import { BackfillGate, type BackfillGateStats, type GapRange } from './backfillGate'
 import { frameSamplesAt, OpusFrameDecoder, SAMPLE_RATE, type OpusDecodeRate } from './opusCodec'
 import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
+import type { Logger } from '../../shared/logging/logger'
 
 /** While the receiver holds packets after a gap, it is polled this often so they leave by time, not by the next packet. */
 const REORDER_POLL_MS = 20
@@ -16,7 +17,8 @@ export interface UplinkHooks {
   onFirstRtp?(nowMs: number): void
   /** Ask the client for the frames it kept while the link was down (the session sends an uplinkGap notification). */
   requestBackfill(range: GapRange): void
-  log?(line: string): void
+  /** Where the uplink's notes go (the session's logger). */
+  logger?: Logger
 }
 
 export interface UplinkOptions {
@@ -188,7 +190,7 @@ export class Uplink {
   private onJump(gap: GapRange): void {
     if (this.jumpExpected) return
     if (!this.gate.gap(gap, this.clock.now())) return
-    this.hooks.log?.(`uplink gap of ${gap.frames} frames; asking the client for them`)
+    this.hooks.logger?.info('uplink gap: asking the client for the missing frames', { frames: gap.frames })
     this.askForBackfill()
     if (this.backfillTimer === null) this.backfillTimer = this.clock.setTimeout(() => this.pollBackfill(), BACKFILL_POLL_MS)
   }

@@ -7,6 +7,7 @@ import { SttError } from '../../node/stt/engine'
 import { SttService, type SttServiceResult } from '../../node/stt/sttService'
 import { ProviderError } from './errors'
 import type { CallOptions, PcmAudio, SttProvider, SttTranscript } from './types'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * The backend's on-device speech recognition as an STT provider: Moonshine (src/node/stt, the same engine the app
@@ -31,7 +32,7 @@ export interface OnDeviceSttOptions {
   service?: SttService
   /** The STT worker's module; by default the built sttWorker.js next to the backend bundle, else the source. */
   workerPath?: string
-  log?: (line: string) => void
+  logger?: Logger
   /** Every finished transcription, with its queue wait and compute (benches, status lines). */
   onResult?: (result: OnDeviceResult) => void
   /** A refresh older than this is repeated by `available()` (the per-utterance refresh normally comes first). */
@@ -123,7 +124,10 @@ export class OnDeviceStt implements SttProvider {
   refresh(): Promise<InstalledModel | null> {
     this.checking ??= this.findInstalled()
       .then((found) => {
-        if (found?.id !== this.installed?.id) this.opts.log?.(found ? `stt: on-device model ${found.id} in ${found.dir}` : `stt: no on-device model installed in ${this.opts.modelsDir}`)
+        if (found?.id !== this.installed?.id) {
+          if (found) this.opts.logger?.info('on-device STT model found', { model: found.id, dir: found.dir })
+          else this.opts.logger?.info('no on-device STT model installed', { modelsDir: this.opts.modelsDir })
+        }
         this.installed = found
         this.checkedAt = this.now()
         return found
@@ -141,7 +145,7 @@ export class OnDeviceStt implements SttProvider {
     if (!model) throw new ProviderError('unavailable', noSpeechToTextMessage(this.opts.modelsDir))
     const samples = new Float32Array(audio.samples.length)
     for (let i = 0; i < samples.length; i++) samples[i] = audio.samples[i]! / 32768
-    this.service ??= new SttService({ workerPath: this.opts.workerPath ?? resolveSttWorkerPath(), log: this.opts.log })
+    this.service ??= new SttService({ workerPath: this.opts.workerPath ?? resolveSttWorkerPath(), logger: this.opts.logger })
     this.warmedFor = model.dir
     let result: SttServiceResult
     try {
@@ -163,8 +167,8 @@ export class OnDeviceStt implements SttProvider {
     void this.refresh().then((model) => {
       if (!model || this.warmedFor === model.dir || this.closed) return
       this.warmedFor = model.dir
-      this.service ??= new SttService({ workerPath: this.opts.workerPath ?? resolveSttWorkerPath(), log: this.opts.log })
-      this.service.transcribe(model.id, model.dir, new Float32Array(1600)).catch((error: Error) => this.opts.log?.(`stt: could not load ${model.id}: ${error.message}`))
+      this.service ??= new SttService({ workerPath: this.opts.workerPath ?? resolveSttWorkerPath(), logger: this.opts.logger })
+      this.service.transcribe(model.id, model.dir, new Float32Array(1600)).catch((error: Error) => this.opts.logger?.warn('on-device STT could not load its model', { model: model.id, error: error.message }))
     })
   }
 
@@ -196,7 +200,7 @@ export class OnDeviceStt implements SttProvider {
       this.catalog = await loadCatalog()
     } catch (error) {
       const message = (error as Error).message
-      if (message !== this.catalogError) this.opts.log?.(`stt: on-device speech recognition is off: ${message}`)
+      if (message !== this.catalogError) this.opts.logger?.error('on-device speech recognition is off: the model catalog could not be loaded', { error: message })
       this.catalogError = message
     }
     return this.catalog

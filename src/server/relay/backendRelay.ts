@@ -5,6 +5,7 @@ import type { RelayRoute } from '../../shared/contract/relay'
 import type { signalingMethods } from '../../shared/contract/signaling'
 import type { SignalingConnection } from '../signalingServer'
 import { RelayRegistrar, type RelayInfo } from './registrar'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 /** The backend's `relay` option: put this backend's workers behind an edge relay. */
 export interface BackendRelayOptions {
@@ -60,10 +61,10 @@ export function relayCandidates<C extends IceCandidate>(candidates: readonly C[]
  * is registered (server ufrag → that worker's address) before the client learns its candidates; a closed transport
  * is unregistered; the worker's selected UDP tuple is reported as a sticky port so a restarted relay can reuse it.
  */
-export function attachRelay(workers: readonly WorkerLike[], listenIp: string, opts: BackendRelayOptions, log: (line: string) => void = () => undefined): RelayAttachment {
+export function attachRelay(workers: readonly WorkerLike[], listenIp: string, opts: BackendRelayOptions, logger: Logger = silentLogger): RelayAttachment {
   const workerHost = opts.workerHost ?? listenIp
   if (workerHost === '0.0.0.0' || workerHost === '::') throw new Error('relay: the backend listens on a wildcard address; set relay.workerHost to the address the relay reaches it on')
-  const registrar = new RelayRegistrar({ controlUrl: opts.controlUrl, token: opts.token, backendId: opts.backendId ?? `${hostname()}:${process.pid}`, log })
+  const registrar = new RelayRegistrar({ controlUrl: opts.controlUrl, token: opts.token, backendId: opts.backendId ?? `${hostname()}:${process.pid}`, logger })
   const byTransport = new Map<string, { transport: ms.WebRtcTransport; rtcPort: number; ufrag: string; registered: Promise<void> }>()
   const share = opts.shareIcePassword !== false
 

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { parseCli, UsageError } from '../../node/cli'
 import { installProcessCrashHandlers } from '../../node/crash/processCrashHandlers'
+import { createPinoLogger, type PinoLevel } from '../../node/logging/pinoLogger'
+import { isLogLevel } from '../../shared/logging/logger'
 import { createForwardTimers } from './forwardTimer'
 import { startRelay, type RelayOptions } from './relay'
 
 /**
  * Edge relay entry: `npm run relay -- --listen 0.0.0.0 --port 3478 --announced-ip 203.0.113.7 --upstream-ip 10.0.0.1
  * --control 10.0.0.1:7010 --token-file /etc/voice/relay.token`. The token may also come from RELAY_CONTROL_TOKEN.
- * stdout: exactly one JSON line `{"event":"ready",...}` (or `{"event":"error",...}`); logs go to stderr.
+ * stdout: exactly one JSON line `{"event":"ready",...}` (or `{"event":"error",...}`); logs go to stderr as pino JSON
+ * lines, `--log-level debug|info|warn|error|none` (default info).
  * With --measure-forward, each SIGUSR2 prints one more line, `{"event":"forward_time","up":{...},"down":{...}}` (the
  * relay's own per-packet forwarding time since the last one; see forwardTimer.ts), and resets the histograms.
  * Built as out/main/relay.js (electron-vite): `node out/main/relay.js ...` runs it without tsx.
@@ -15,13 +18,13 @@ import { startRelay, type RelayOptions } from './relay'
 const USAGE = `usage: npm run relay -- [--listen <ip>] [--port <udp+tcp port>] [--announced-ip <ip>] [--upstream-ip <ip>]
        [--control <ip>:<port>] [--token-file <file>] [--no-tcp] [--flow-idle-ms <ms>] [--orphan-route-ms <ms>]
        [--max-flows <n>] [--max-flows-per-ufrag <n>] [--max-flows-per-address <n>] [--max-tcp-connections <n>]
-       [--measure-forward]
+       [--measure-forward] [--log-level debug|info|warn|error|none]
   The control token is read from --token-file or the RELAY_CONTROL_TOKEN environment variable (>= 16 chars).
   Flow limits: per ufrag 8 (a new flow replaces the oldest), per client address 32 (more are refused); in all, what
   the open-files limit (ulimit -n) leaves after a reserve for the control channel (printed at start).`
 
 /** The relay's options from its command line; a UsageError (message and usage) for anything it cannot run. */
-export function parseRelayArgs(argv: string[], env: Record<string, string | undefined>): RelayOptions {
+export function parseRelayArgs(argv: string[], env: Record<string, string | undefined>): RelayOptions & { logLevel: PinoLevel } {
   const usage = (message: string): UsageError => new UsageError(`${message}\n${USAGE}`)
   let values
   try {
@@ -41,6 +44,7 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
         'max-flows-per-ufrag': { type: 'string' },
         'max-flows-per-address': { type: 'string' },
         'max-tcp-connections': { type: 'string' },
+        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     }).values
@@ -69,7 +73,10 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
       throw new UsageError(`cannot read --token-file ${tokenFile}: ${(error as Error).message}`)
     }
   }
-  const o: RelayOptions = {
+  const logLevel = values['log-level'] ?? 'info'
+  if (logLevel !== 'none' && !isLogLevel(logLevel)) throw usage(`--log-level expects debug, info, warn, error or none, got ${JSON.stringify(logLevel)}`)
+  const o: RelayOptions & { logLevel: PinoLevel } = {
+    logLevel: logLevel === 'none' ? 'silent' : logLevel,
     bindIp: str('--listen', values.listen) ?? '127.0.0.1',
     port: int('--port', values.port, 0, 65535) ?? 3478,
     announcedIp: str('--announced-ip', values['announced-ip']),
@@ -96,17 +103,19 @@ export function parseRelayArgs(argv: string[], env: Record<string, string | unde
 async function main(): Promise<void> {
   // Exit on an uncaught exception: a relay in an unknown state could misroute media; its supervisor restarts it and
   // the backends re-register.
-  installProcessCrashHandlers(process, { processName: 'relay', onUncaughtException: 'exit' })
-  const log = (line: string): void => void process.stderr.write(`[relay] ${line}\n`)
-  let opts: RelayOptions
+  const uninstallEarlyCrashHandlers = installProcessCrashHandlers(process, { processName: 'relay', onUncaughtException: 'exit' })
+  let opts: ReturnType<typeof parseRelayArgs>
   try {
     opts = parseRelayArgs(process.argv.slice(2), process.env)
   } catch (error) {
     process.stderr.write(`relay: ${(error as Error).message}\n`)
     process.exit(2)
   }
+  const logger = createPinoLogger({ level: opts.logLevel, name: 'relay' })
+  uninstallEarlyCrashHandlers()
+  installProcessCrashHandlers(process, { processName: 'relay', onUncaughtException: 'exit', logger })
   try {
-    const relay = await startRelay({ ...opts, log })
+    const relay = await startRelay({ ...opts, logger })
     process.stdout.write(
       JSON.stringify({ event: 'ready', relayId: relay.relayId, publicUdp: relay.publicUdp, publicTcp: relay.publicTcp, controlUrl: relay.controlUrl, pid: process.pid }) + '\n'
     )
@@ -114,7 +123,7 @@ async function main(): Promise<void> {
     const shutdown = (signal: string): void => {
       if (closing) return
       closing = true
-      log(`${signal}: ${JSON.stringify(relay.stats())}`)
+      logger.info('shutting down', { signal, stats: relay.stats() })
       void relay.close().finally(() => process.exit(0))
     }
     process.on('SIGINT', () => shutdown('SIGINT'))
@@ -128,12 +137,12 @@ async function main(): Promise<void> {
       })
     }
     if (process.env.RELAY_STATS_EVERY_MS) {
-      setInterval(() => log(JSON.stringify(relay.stats())), Math.max(1000, Number(process.env.RELAY_STATS_EVERY_MS) || 10_000)).unref()
+      setInterval(() => logger.info('relay stats', { stats: relay.stats() }), Math.max(1000, Number(process.env.RELAY_STATS_EVERY_MS) || 10_000)).unref()
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     process.stdout.write(JSON.stringify({ event: 'error', message }) + '\n')
-    log(`could not start: ${message}`)
+    logger.error('could not start', { error })
     process.exit(1)
   }
 }

@@ -9,13 +9,14 @@ import {
   type RelayResult,
   type RelayRoute
 } from '../../shared/contract/relay'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 export interface RelayRegistrarOptions {
   /** ws://host:port/relay-control */
   controlUrl: string
   token: string
   backendId: string
-  log?: (line: string) => void
+  logger?: Logger
   backoff?: BackoffPolicy
   requestTimeoutMs?: number
 }
@@ -38,12 +39,12 @@ export class RelayRegistrar {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>()
   private readyWaiters: Array<(info: RelayInfo) => void> = []
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
   /** How many times a hello + full re-registration succeeded (1 after the first connect). */
   registrations = 0
 
   constructor(private readonly opts: RelayRegistrarOptions) {
-    this.log = opts.log ?? (() => undefined)
+    this.logger = opts.logger ?? silentLogger
   }
 
   start(): void {
@@ -74,19 +75,19 @@ export class RelayRegistrar {
   async upsert(route: RelayRoute): Promise<void> {
     this.routes.set(route.ufrag, route)
     if (!this.connected) return
-    await this.request('addRoutes', { routes: [route] }).catch((e: Error) => this.log(`relay addRoutes failed: ${e.message}`))
+    await this.request('addRoutes', { routes: [route] }).catch((e: Error) => this.logger.warn('relay addRoutes failed', { error: e.message }))
   }
 
   /** Add or update many routes in one request (a backend coming up with live transports, benches). */
   async upsertMany(routes: readonly RelayRoute[]): Promise<void> {
     for (const route of routes) this.routes.set(route.ufrag, route)
     if (!this.connected || routes.length === 0) return
-    await this.request('addRoutes', { routes: [...routes] }).catch((e: Error) => this.log(`relay addRoutes failed: ${e.message}`))
+    await this.request('addRoutes', { routes: [...routes] }).catch((e: Error) => this.logger.warn('relay addRoutes failed', { error: e.message }))
   }
 
   async remove(ufrag: string): Promise<void> {
     if (!this.routes.delete(ufrag) || !this.connected) return
-    await this.request('removeRoutes', { ufrags: [ufrag] }).catch((e: Error) => this.log(`relay removeRoutes failed: ${e.message}`))
+    await this.request('removeRoutes', { ufrags: [ufrag] }).catch((e: Error) => this.logger.warn('relay removeRoutes failed', { error: e.message }))
   }
 
   route(ufrag: string): RelayRoute | undefined {
@@ -123,7 +124,7 @@ export class RelayRegistrar {
     socket.on('open', () => void this.register(socket))
     socket.on('close', () => {
       if (this.socket !== socket) return
-      if (this.connected) this.log(`relay control channel to ${this.opts.controlUrl} closed; reconnecting`)
+      if (this.connected) this.logger.warn('relay control channel closed; reconnecting', { controlUrl: this.opts.controlUrl })
       this.connected = false
       this.socket = null
       this.failPending('relay control channel closed')
@@ -137,15 +138,15 @@ export class RelayRegistrar {
     try {
       const info = await this.request('hello', { protocolVersion: RELAY_PROTOCOL_VERSION, backendId: this.opts.backendId, token: this.opts.token })
       const result = await this.request('addRoutes', { routes: [...this.routes.values()], replaceAll: true })
-      if (result.conflicts.length) this.log(`relay refused ${result.conflicts.length} route(s) owned by another backend`)
+      if (result.conflicts.length) this.logger.warn('relay refused routes owned by another backend', { conflicts: result.conflicts.length })
       this.info = info
       this.connected = true
       this.attempt = 0
       this.registrations++
-      this.log(`relay ${info.relayId}: registered ${this.routes.size} route(s); public udp ${info.publicUdp.ip}:${info.publicUdp.port}`)
+      this.logger.info('registered with the relay', { relayId: info.relayId, routes: this.routes.size, publicUdp: `${info.publicUdp.ip}:${info.publicUdp.port}` })
       for (const w of this.readyWaiters.splice(0)) w(info)
     } catch (error) {
-      this.log(`relay registration failed: ${(error as Error).message}`)
+      this.logger.warn('relay registration failed', { error: (error as Error).message })
       socket.terminate()
     }
   }

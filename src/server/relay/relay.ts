@@ -19,6 +19,7 @@ import { flowBudget, readDescriptorLimit } from './flowBudget'
 import { DEFAULT_MAX_FLOWS_PER_ADDRESS, DEFAULT_MAX_FLOWS_PER_UFRAG, RoutingTable } from './routingTable'
 import { TcpRelay } from './tcpRelay'
 import { UdpRelay, type UdpFlowHandle } from './udpRelay'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 export interface RelayOptions {
   /** Where the public UDP (and TCP) port is bound. */
@@ -45,7 +46,7 @@ export interface RelayOptions {
   /** ICE-TCP connections in all; default derived from the descriptor limit. */
   maxTcpConnections?: number
   orphanRouteMs?: number
-  log?: (line: string) => void
+  logger?: Logger
   /** Measure the relay's own per-packet forwarding time (bench); see forwardTimer.ts. */
   forwardTimers?: ForwardTimers
 }
@@ -76,7 +77,7 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
  */
 export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   if (opts.token.length < 16) throw new Error('relay control token must be at least 16 characters')
-  const log = opts.log ?? (() => undefined)
+  const logger = opts.logger ?? silentLogger
   const wildcard = opts.bindIp === '0.0.0.0' || opts.bindIp === '::'
   const announcedIp = opts.announcedIp ?? (wildcard ? null : opts.bindIp)
   if (!announcedIp) throw new Error('relay bound to a wildcard address needs an announced IP (the address clients reach)')
@@ -90,12 +91,12 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     maxTcpConnections: opts.maxTcpConnections ?? Math.min(MAX_FLOWS, budget.maxTcpConnections)
   }
   const table = new RoutingTable<UdpFlowHandle>({ flowIdleMs: opts.flowIdleMs ?? 30_000, orphanRouteMs: opts.orphanRouteMs ?? 60_000, ...limits })
-  const udp = await UdpRelay.start({ bindIp: opts.bindIp, port: opts.port, upstreamIp, table, log, forwardTimers: opts.forwardTimers })
+  const udp = await UdpRelay.start({ bindIp: opts.bindIp, port: opts.port, upstreamIp, table, logger, forwardTimers: opts.forwardTimers })
   let tcp: TcpRelay | null = null
   let http: HttpServer | null = null
   let wss: WebSocketServer | null = null
   try {
-    if (opts.tcp !== false) tcp = await TcpRelay.start({ bindIp: opts.bindIp, port: udp.address.port, table, log, maxConnections: limits.maxTcpConnections, maxConnectionsPerAddress: limits.maxFlowsPerAddress })
+    if (opts.tcp !== false) tcp = await TcpRelay.start({ bindIp: opts.bindIp, port: udp.address.port, table, logger, maxConnections: limits.maxTcpConnections, maxConnectionsPerAddress: limits.maxFlowsPerAddress })
     const publicUdp = { ip: announcedIp, port: udp.address.port }
     const publicTcp = tcp ? { ip: announcedIp, port: tcp.address.port } : null
     const expectedToken = digest(opts.token)
@@ -126,7 +127,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
         if (!conn.backendId) connectionsPerOwner.set(backendId, (connectionsPerOwner.get(backendId) ?? 0) + 1)
         conn.backendId = backendId
         table.ownerConnected(backendId)
-        log(`backend ${backendId} registered`)
+        logger.info('backend registered', { backendId })
         return { protocolVersion: RELAY_PROTOCOL_VERSION, relayId, publicUdp, publicTcp, upstreamIp }
       },
       addRoutes({ routes, replaceAll }, conn) {
@@ -153,7 +154,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
         return stats()
       }
     }
-    const dispatch = createDispatcher(relayControlMethods, handlers, (method, error) => log(`relay control ${method} failed: ${String(error)}`))
+    const dispatch = createDispatcher(relayControlMethods, handlers, (method, error) => logger.error('relay control handler failed', { method, error }))
 
     http = createServer((_req, res) => res.writeHead(404).end())
     wss = new WebSocketServer({ server: http, path: RELAY_CONTROL_PATH, maxPayload: MAX_RELAY_CONTROL_FRAME_BYTES })
@@ -162,7 +163,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
       const send = (r: RelayResponse): void => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(r))
       }
-      socket.on('error', (error) => log(`relay control socket error: ${error.message}`))
+      socket.on('error', (error) => logger.warn('relay control socket error', { error: error.message }))
       socket.on('close', () => {
         if (!conn.backendId) return
         const left = (connectionsPerOwner.get(conn.backendId) ?? 1) - 1
@@ -170,7 +171,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
         else {
           connectionsPerOwner.delete(conn.backendId)
           table.ownerDisconnected(conn.backendId, Date.now())
-          log(`backend ${conn.backendId} control channel closed; its routes are kept for ${table.opts.orphanRouteMs} ms`)
+          logger.warn('backend control channel closed; its routes are kept for a while', { backendId: conn.backendId, keptMs: table.opts.orphanRouteMs })
         }
       })
       socket.on('message', (data: RawData, isBinary: boolean) => {
@@ -191,7 +192,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
           const outcome = await dispatch(method, params, conn)
           send({ id, ...outcome })
           if (method === 'hello' && !outcome.ok && outcome.error.code === 'unauthorized') socket.close(4001, 'unauthorized')
-        })().catch((error: unknown) => log(`relay control frame failed: ${String(error)}`))
+        })().catch((error: unknown) => logger.error('relay control frame failed', { error }))
       })
     })
     await new Promise<void>((resolve, reject) => {
@@ -201,8 +202,8 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     const control = http.address() as AddressInfo
     const controlHost = control.address.includes(':') ? `[${control.address}]` : control.address
     const controlUrl = `ws://${controlHost}:${control.port}${RELAY_CONTROL_PATH}`
-    log(`relay ${relayId} ready: public udp ${publicUdp.ip}:${publicUdp.port}${publicTcp ? ` tcp ${publicTcp.port}` : ''}, upstream ${upstreamIp}, control ${controlUrl}`)
-    log(`relay limits: ${limits.maxFlows} flows (${limits.maxFlowsPerUfrag} per ufrag, ${limits.maxFlowsPerAddress} per address), ${limits.maxTcpConnections} TCP connections; descriptor limit ${budget.descriptorLimit ?? 'unknown'}, ${budget.reserved} reserved`)
+    logger.info('relay ready', { relayId, publicUdp: `${publicUdp.ip}:${publicUdp.port}`, publicTcpPort: publicTcp?.port ?? null, upstreamIp, controlUrl })
+    logger.info('relay limits', { ...limits, descriptorLimit: budget.descriptorLimit, reservedDescriptors: budget.reserved })
     const httpServer = http
     const wsServer = wss
     return {

@@ -3,6 +3,7 @@ import type { RelayAddress } from '../../shared/contract/relay'
 import type { RoutingTable } from './routingTable'
 import { parseIceBindingRequest } from './stun'
 import { verifyIntegrity, type UdpFlowHandle } from './udpRelay'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 export interface TcpRelayCounters {
   connections: number
@@ -15,7 +16,7 @@ export interface TcpRelayOptions {
   /** Usually the same number as the UDP port (one public port, both protocols). */
   port: number
   table: RoutingTable<UdpFlowHandle>
-  log?: (line: string) => void
+  logger?: Logger
   /** The first framed packet must arrive within this time. */
   firstFrameTimeoutMs?: number
   /** Client connections in all (each costs two descriptors once piped); see flowBudget.ts. Default unlimited. */
@@ -43,12 +44,12 @@ export class TcpRelay {
   /** Open client connections (accepted, not yet closed), in all and per client address. */
   private clients = 0
   private readonly clientsByAddress = new Map<string, number>()
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
 
   private constructor(private readonly opts: TcpRelayOptions, private readonly server: Server) {
-    this.log = opts.log ?? (() => undefined)
+    this.logger = opts.logger ?? silentLogger
     server.on('connection', (socket) => this.onConnection(socket))
-    server.on('error', (error) => this.log(`relay TCP server error: ${error.message}`))
+    server.on('error', (error) => this.logger.warn('relay TCP server error', { error: error.message }))
   }
 
   static async start(opts: TcpRelayOptions): Promise<TcpRelay> {
@@ -138,7 +139,7 @@ export class TcpRelay {
       })
       upstream.on('error', (error) => {
         if (!upstream.readyState || upstream.connecting) this.counters.rejected.upstream_error++
-        this.log(`relay TCP upstream ${route.target.host}:${route.target.port}: ${error.message}`)
+        this.logger.warn('relay TCP upstream failed', { target: `${route.target.host}:${route.target.port}`, error: error.message })
         client.destroy()
       })
       client.once('close', () => upstream.destroy())

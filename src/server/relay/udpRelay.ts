@@ -5,6 +5,7 @@ import type { RelayAddress } from '../../shared/contract/relay'
 import type { ForwardTimers } from './forwardTimer'
 import { RoutingTable, type Flow, type Route } from './routingTable'
 import { messageIntegrityInput, parseIceBindingRequest, type StunMessage } from './stun'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 /** Per-flow state: one upstream socket, connected to the owning worker. mediasoup sees it as the client's tuple. */
 export interface UdpFlowHandle {
@@ -44,7 +45,7 @@ export interface UdpRelayOptions {
   /** Local address for upstream (relay → worker) sockets; must be reachable from the workers. */
   upstreamIp: string
   table: RoutingTable<UdpFlowHandle>
-  log?: (line: string) => void
+  logger?: Logger
   /** Called when a flow is created (tests and the restart-recovery measurement). */
   onFlowOpened?: (flow: Flow<UdpFlowHandle>, route: Route) => void
   /**
@@ -88,7 +89,7 @@ export class UdpRelay {
     }
   }
   private readonly socket: Socket
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
   /** A coarse clock for lastSeen (updated by the sweep timer): the hot path reads a variable, not a clock. */
   private now = Date.now()
   private sweepTimer: ReturnType<typeof setInterval> | null = null
@@ -96,9 +97,9 @@ export class UdpRelay {
 
   private constructor(private readonly opts: UdpRelayOptions, socket: Socket) {
     this.socket = socket
-    this.log = opts.log ?? (() => undefined)
+    this.logger = opts.logger ?? silentLogger
     socket.on('message', (msg, rinfo) => this.onPublicPacket(msg, rinfo))
-    socket.on('error', (error) => this.log(`relay public UDP socket error: ${error.message}`))
+    socket.on('error', (error) => this.logger.warn('relay public UDP socket error', { error: error.message }))
   }
 
   static async start(opts: UdpRelayOptions): Promise<UdpRelay> {
@@ -280,7 +281,7 @@ export class UdpRelay {
 
   private upstreamFailed(flow: Flow<UdpFlowHandle>, error: Error): void {
     this.counters.dropped.upstream_error++
-    this.log(`relay flow ${flow.key} → ${flow.target.host}:${flow.target.port}: ${error.message}`)
+    this.logger.warn('relay flow failed', { flow: flow.key, target: `${flow.target.host}:${flow.target.port}`, error: error.message })
     this.opts.table.removeFlow(flow.key)
     this.closeFlowSocket(flow)
   }

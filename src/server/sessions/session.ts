@@ -10,6 +10,7 @@ import { PacedSender } from '../audio/pacedSender'
 import { buildRtp } from '../audio/rtp'
 import { Uplink, type UplinkTotals } from '../audio/uplink'
 import type { ClientEvent, PipelineFactory, SessionPipeline } from '../pipelines/types'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 /** Opus as WebRTC negotiates it: 48 kHz, "2 channels" in SDP (the stream itself is mono), in-band FEC, no DTX. */
 export const SESSION_MEDIA_CODECS: ms.RtpCodecCapability[] = [
@@ -26,7 +27,8 @@ export interface SessionDeps {
   pipelineFactory: PipelineFactory
   /** Time and timers for the reply sender and the uplink (the real clock by default). */
   clock?: Clock
-  log?: (line: string) => void
+  /** The backend's logger; the session logs on a child carrying its sessionId. */
+  logger?: Logger
 }
 
 export interface SessionTap {
@@ -56,6 +58,7 @@ export interface SessionStats {
  */
 export class Session {
   readonly id = randomUUID()
+  private readonly logger: Logger
   readonly token = randomBytes(24).toString('base64url')
   readonly createdAt = Date.now()
   readonly transports = new Map<string, { transport: ms.WebRtcTransport; direction: 'send' | 'recv' }>()
@@ -82,7 +85,7 @@ export class Session {
     private readonly replyProducer: ms.Producer,
     private readonly replySsrc: number
   ) {
-    const log = deps.log ?? (() => undefined)
+    this.logger = (deps.logger ?? silentLogger).child({ sessionId: this.id })
     const clock = deps.clock ?? realClock
     this.sender = new PacedSender<Int16Array>(clock, (f) => {
       if (this.closed || this.replyProducer.closed) return
@@ -96,7 +99,7 @@ export class Session {
         const epoch = Date.now()
         for (const tap of this.taps) tap.onReplySent?.({ epoch, marker: f.marker })
       } catch (error) {
-        log(`session ${this.id}: reply frame failed: ${(error as Error).message}`)
+        this.logger.error('reply frame failed', { error: (error as Error).message })
       }
     }, {
       initialSequence: randomBytes(2).readUInt16BE(0),
@@ -113,7 +116,7 @@ export class Session {
           for (const tap of this.taps) tap.onFirstRtp?.(at)
         },
         requestBackfill: (range) => this.pipelineContext().notify('uplinkGap', { fromRtpTimestamp: range.from, frames: range.frames }),
-        log: (line) => log(`session ${this.id}: ${line}`)
+        logger: this.logger
       },
       // What the uplink is decoded to: the pipeline's inputSampleRate (48 kHz by default).
       { sampleRate: this.pipeline.inputSampleRate ?? SAMPLE_RATE, clock }
@@ -198,7 +201,7 @@ export class Session {
         return transport
       },
       (error: unknown) => {
-        if (!this.closed) this.deps.log?.(`session ${this.id}: preparing the send transport failed: ${(error as Error).message}`)
+        if (!this.closed) this.logger.warn('preparing the send transport failed', { error: (error as Error).message })
         return null
       }
     )
@@ -320,12 +323,13 @@ export class Session {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.logger.info('session closed')
     this.uplink.close()
     this.sender.close()
     try {
       this.pipeline.close()
     } catch (error) {
-      this.deps.log?.(`session ${this.id}: pipeline close failed: ${(error as Error).message}`)
+      this.logger.error('pipeline close failed', { error })
     }
     this.notifier = null
     this.taps.clear()
@@ -341,7 +345,7 @@ export class Session {
     try {
       this.pipeline.onFrame(frame)
     } catch (error) {
-      this.deps.log?.(`session ${this.id}: pipeline failed on a frame: ${(error as Error).message}`)
+      this.logger.error('pipeline failed on a frame', { error })
     }
     for (const tap of this.taps) tap.onFrame?.(frame)
   }

@@ -6,6 +6,7 @@ import type { WorkerSlot } from './workerSlot'
 import { Session } from './session'
 import { JoinAdmission } from '../limits/joinAdmission'
 import type { FairLimits, SessionOwner } from '../limits/fairLimits'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * How long a session whose signaling dropped waits to be resumed. With signaling's ping/pong (a dead link is found
@@ -27,7 +28,7 @@ export interface SessionManagerOptions {
   defaultPipeline?: SessionPipelineName
   /** The pipelines sessions may run, by name (startBackend passes every one, with a caller's replacements). */
   pipelines?: Partial<Record<SessionPipelineName, PipelineFactory>>
-  log?: (line: string) => void
+  logger?: Logger
 }
 
 /**
@@ -94,7 +95,7 @@ export class SessionManager {
         webRtcServer: slot.webRtcServer,
         pipelineName: name,
         pipelineFactory: factory,
-        log: this.opts.log
+        logger: this.opts.logger
       })
     } catch (error) {
       this.perWorker[index]!--
@@ -110,6 +111,7 @@ export class SessionManager {
       if (timer) clearTimeout(timer)
       this.graceTimers.delete(session.id)
     })
+    this.opts.logger?.info('session created', { sessionId: session.id, pipeline: name, worker: slot.index })
     for (const l of this.createdListeners) l(session)
     return session
   }
@@ -135,7 +137,7 @@ export class SessionManager {
       session.id,
       setTimeout(() => {
         this.graceTimers.delete(session.id)
-        this.opts.log?.(`session ${session.id} not resumed within ${this.graceMs} ms: closing it and its transports`)
+        this.opts.logger?.info('session not resumed within the grace period: closing it and its transports', { sessionId: session.id, graceMs: this.graceMs })
         void session.close()
       }, this.graceMs)
     )

@@ -3,6 +3,7 @@ import { realClock, type Clock, type TimerHandle } from '../../shared/clock'
 import { Endpointer, type EndpointEvent, type EndpointerConfig } from '../../shared/voice/endpointer'
 import { Slab } from '../audio/slab'
 import type { FrameBatch } from './frameBatch'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * The backend's VAD backstop: Silero over every voice session's decoded uplink, batched. All streams of this
@@ -30,7 +31,7 @@ export interface BatchedServerVadOptions {
   clock?: Clock
   /** Frames a stream may fall behind before its oldest ones are dropped (the backstop wants fresh audio). */
   maxBacklogFrames?: number
-  log?: (line: string) => void
+  logger?: Logger
   /** After each inference that answered: how many streams' frames it classified and how long it took (ms). Metrics. */
   onBatch?: (frames: number, ms: number) => void
 }
@@ -195,7 +196,7 @@ export class BatchedServerVad {
       this.batch = await this.opts.loadBatch()
     } catch (error) {
       this.loadError = error instanceof Error ? error : new Error(String(error))
-      this.opts.log?.(`server VAD unavailable: ${this.loadError.message}`)
+      this.opts.logger?.warn('server VAD unavailable', { error: this.loadError.message })
     } finally {
       this.loading = null
     }
@@ -211,12 +212,12 @@ export class BatchedServerVad {
     while (this.restartTimes.length && now - this.restartTimes[0]! > RESTART_WINDOW_MS) this.restartTimes.shift()
     if (this.restartTimes.length >= MAX_RESTARTS) {
       this.loadError = new Error(`the server VAD failed ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s, last: ${reason}`)
-      this.opts.log?.(`server VAD off: ${this.loadError.message}`)
+      this.opts.logger?.error('server VAD off', { error: this.loadError.message })
       return
     }
     this.restartTimes.push(now)
     this.stats.restarts++
-    this.opts.log?.(`server VAD restarting: ${reason}`)
+    this.opts.logger?.warn('server VAD restarting', { reason })
     this.ensureRunning()
   }
 
@@ -267,7 +268,7 @@ export class BatchedServerVad {
       const message = (error as Error).message
       if (batch.alive === false) {
         if (this.batch === batch) this.replaceDeadBatch(message)
-      } else this.opts.log?.(`server VAD inference failed: ${message}`)
+      } else this.opts.logger?.warn('server VAD inference failed', { error: message })
       return false
     } finally {
       ms = this.clock.now() - t0

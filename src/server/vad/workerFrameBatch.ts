@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../../node/worker/moduleWorker'
 import type { FrameBatch } from './frameBatch'
 import type { FromServerVadWorker, ServerVadWorkerData, ToServerVadWorker } from './serverVadProtocol'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 export const SERVER_VAD_WORKER_BUNDLE = 'serverVadWorker.js'
 
@@ -30,7 +31,7 @@ export interface WorkerFrameBatchOptions {
   /** See ServerVadWorkerData.silenceGateRms (0 turns the gate off). */
   silenceGateRms?: number
   /** Errors the thread reports outside any request (a malformed reset). */
-  log?: (line: string) => void
+  logger?: Logger
 }
 
 /**
@@ -52,7 +53,7 @@ export class WorkerFrameBatch implements FrameBatch {
 
   private constructor(
     private readonly worker: Worker,
-    private readonly log: (line: string) => void
+    private readonly logger: Logger
   ) {}
 
   static start(opts: WorkerFrameBatchOptions = {}): Promise<WorkerFrameBatch> {
@@ -60,7 +61,7 @@ export class WorkerFrameBatch implements FrameBatch {
     const worker = startModuleWorker(opts.workerPath ?? resolveServerVadWorkerPath(), data)
     // The backend decides when to exit; an idle VAD thread must not hold it open.
     worker.unref()
-    const batch = new WorkerFrameBatch(worker, opts.log ?? (() => undefined))
+    const batch = new WorkerFrameBatch(worker, opts.logger ?? silentLogger)
     return new Promise((resolve, reject) => {
       let started = false
       worker.on('message', (m: FromServerVadWorker) => {
@@ -75,7 +76,7 @@ export class WorkerFrameBatch implements FrameBatch {
       })
       worker.on('error', (error) => {
         // The thread's uncaught error, with its stack; its owner (BatchedServerVad) logs the restart with the reason.
-        batch.log(`server VAD thread threw: ${error.stack ?? error.message}`)
+        batch.logger.error('server VAD thread threw', { error: error.message, stack: error.stack })
         batch.die(`the server VAD thread failed: ${error.message}`)
         if (!started) reject(new Error(batch.deadReason!))
       })
@@ -129,7 +130,7 @@ export class WorkerFrameBatch implements FrameBatch {
       p?.resolve(m.probs)
     } else if (m.type === 'error') {
       const p = m.id === null ? undefined : this.pending.get(m.id)
-      if (!p) return this.log(`server VAD thread: ${m.message}`)
+      if (!p) return this.logger.warn('server VAD thread error', { error: m.message })
       this.pending.delete(m.id!)
       p.reject(new Error(m.message))
     }

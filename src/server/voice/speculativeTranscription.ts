@@ -1,6 +1,7 @@
 import type { FallbackChain } from '../providers/fallbackChain'
 import type { SttProvider } from '../providers/types'
 import { SERVER_VAD_RATE } from '../vad/serverVad'
+import type { Logger } from '../../shared/logging/logger'
 
 export interface SpeculativeTranscript {
   text: string
@@ -19,7 +20,7 @@ export interface SpeculativeTranscriptionHooks {
   now(): number
   /** The transcript arrived (and was not dropped meanwhile): the turn detector judges an interruption by it. */
   onTranscript(utterance: number, text: string): void
-  log(line: string): void
+  logger: Logger
 }
 
 interface Speculation {
@@ -54,7 +55,7 @@ export class SpeculativeTranscription {
         return r
       },
       (error: unknown) => {
-        if (!abort.signal.aborted) this.hooks.log(`speculative STT failed: ${(error as Error).message}`)
+        if (!abort.signal.aborted) this.hooks.logger.warn('speculative STT failed', { utterance, error: (error as Error).message })
         return null
       }
     )

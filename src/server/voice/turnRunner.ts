@@ -11,6 +11,7 @@ import type { TurnAction, TurnDetector, TurnSignal } from './turnDetector'
 import type { UtteranceAudio } from './utteranceAudio'
 import type { Turn, TurnInput } from './conversationTurn'
 import type { VoiceProviders } from './voiceProviders'
+import type { Logger } from '../../shared/logging/logger'
 
 type CommitAction = Extract<TurnAction, { type: 'commit' }>
 
@@ -27,7 +28,8 @@ export interface TurnRunnerDeps {
   onTrace(trace: TurnTrace): void
   /** Something the user should see. */
   notice(level: 'info' | 'warning' | 'error', message: string, code?: NoticeCode): void
-  log(line: string): void
+  /** The session's logger (it carries the sessionId). */
+  logger: Logger
   /** Monotonic ms: the turn detector's time, STT compute after end_of_utterance. */
   monotonic(): number
   /** Wall clock (ms since epoch) for trace marks: the backend clock. */
@@ -120,11 +122,11 @@ export class TurnRunner {
       case 'discard':
         // The detector discards only its current utterance: the one whose audio is open, if any is.
         audio.discard()
-        this.d.log(`utterance ${a.utterance} discarded: ${a.reason}`)
+        this.d.logger.debug('utterance discarded', { utterance: a.utterance, reason: a.reason })
         break
       case 'commit':
         reply.keepSteadyAfterSpeech()
-        void this.commit(a).catch((error: unknown) => this.d.log(`turn failed to start: ${String(error)}`))
+        void this.commit(a).catch((error: unknown) => this.d.logger.error('turn failed to start', { error }))
         break
       case 'revokeCommit':
         this.revoke(a.reason)
@@ -220,7 +222,8 @@ export class TurnRunner {
         this.d.reply.end()
       }
       if (result.status === 'failed' && result.error) this.d.notice('error', `Turn failed: ${result.error.message}`, noSpeechToText(result.error) ? 'no_speech_to_text' : undefined)
-      else if (result.status === 'done' && !result.transcript) this.d.log(`turn ${turnId}: no words heard`)
+      const { providers, compute = {} } = result.trace
+      this.d.logger.info(result.status === 'done' && !result.transcript ? 'turn ended: no words heard' : 'turn ended', { turnId, status: result.status, providers, computeMs: Object.fromEntries(Object.entries(compute).map(([k, v]) => [k, Math.round(v)])), error: result.error?.message })
     })
   }
 
@@ -236,7 +239,7 @@ export class TurnRunner {
     if (this.d.reply.currentTurn === early.turnId) this.d.reply.cancel()
     this.d.notify('replyRevoked', { turnId: early.turnId, reason })
     this.d.audio.reopen()
-    this.d.log(`early reply ${early.turnId} revoked: ${reason}`)
+    this.d.logger.info('early reply revoked', { turnId: early.turnId, reason })
   }
 }
 

@@ -7,6 +7,7 @@ import { BatchedServerVad } from '../vad/serverVad'
 import { WorkerFrameBatch } from '../vad/workerFrameBatch'
 import { SessionTicker } from './sessionTicker'
 import { VoiceSession, type VoiceSessionOptions, type VoiceSessionShared } from './voiceSession'
+import { silentLogger, type Logger } from '../../shared/logging/logger'
 
 /**
  * What the runtime tells an observer (the operator metrics, src/server/metrics/serverMetrics.ts). Each hook is
@@ -33,8 +34,9 @@ export interface VoiceRuntimeOptions {
    * tests and benches), or an OnDeviceStt made by the caller; null/absent = none (the STT chain is only what sessions
    * configure).
    */
-  onDeviceStt?: OnDeviceStt | Omit<OnDeviceSttOptions, 'log'> | null
-  log?: (line: string) => void
+  onDeviceStt?: OnDeviceStt | Omit<OnDeviceSttOptions, 'logger'> | null
+  /** The backend's logger; the VAD, the STT and every voice session log on children of it. Default: silent. */
+  logger?: Logger
   hooks?: VoiceRuntimeHooks
 }
 
@@ -47,7 +49,7 @@ export interface VoiceRuntimeOptions {
  */
 export class VoiceRuntime implements VoiceSessionShared {
   readonly clock: Clock
-  readonly log: (line: string) => void
+  readonly logger: Logger
   readonly ticker: SessionTicker
   readonly vad: BatchedServerVad | null
   readonly ttsPool: EspeakProcessPool
@@ -58,14 +60,14 @@ export class VoiceRuntime implements VoiceSessionShared {
 
   constructor(opts: VoiceRuntimeOptions = {}) {
     this.clock = opts.clock ?? realClock
-    this.log = opts.log ?? (() => undefined)
+    this.logger = opts.logger ?? silentLogger
     const hooks = (this.hooks = opts.hooks ?? {})
     this.ticker = new SessionTicker(this.clock)
-    const loadBatch = opts.loadVadBatch === undefined ? () => WorkerFrameBatch.start({ log: this.log }) : opts.loadVadBatch
-    this.vad = loadBatch ? new BatchedServerVad({ loadBatch, clock: this.clock, log: this.log, onBatch: hooks.vadBatch && ((frames, ms) => hooks.vadBatch?.(frames, ms)) }) : null
+    const loadBatch = opts.loadVadBatch === undefined ? () => WorkerFrameBatch.start({ logger: this.logger.child({ part: 'server-vad' }) }) : opts.loadVadBatch
+    this.vad = loadBatch ? new BatchedServerVad({ loadBatch, clock: this.clock, logger: this.logger.child({ part: 'server-vad' }), onBatch: hooks.vadBatch && ((frames, ms) => hooks.vadBatch?.(frames, ms)) }) : null
     this.ttsPool = new EspeakProcessPool(this.clock)
     const stt = opts.onDeviceStt ?? null
-    this.onDeviceStt = stt === null || stt instanceof OnDeviceStt ? stt : new OnDeviceStt({ ...stt, log: this.log, onResult: withSttHook(stt.onResult, hooks) })
+    this.onDeviceStt = stt === null || stt instanceof OnDeviceStt ? stt : new OnDeviceStt({ ...stt, logger: this.logger.child({ part: 'on-device-stt' }), onResult: withSttHook(stt.onResult, hooks) })
     // Look at the models folder once now, so the first session's labels and notices know what is installed.
     void this.onDeviceStt?.refresh()
   }

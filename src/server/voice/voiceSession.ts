@@ -18,6 +18,7 @@ import { VoiceProviders, type ChainHooks, type ChainsFactory } from './voiceProv
 import { SERVER_VAD_RATE, type BatchedServerVad, type ServerVadStream } from '../vad/serverVad'
 import { decimate48to16 } from '../../node/audio/resample'
 import type { ClientEvent, PipelineContext, SessionPipeline } from '../pipelines/types'
+import type { Logger } from '../../shared/logging/logger'
 
 /**
  * `voice`: the voice loop on a session. Uplink audio → (server VAD backstop, batched) + the app's VAD events →
@@ -41,7 +42,7 @@ export interface VoiceSessionShared {
   readonly ttsPool: EspeakProcessPool
   /** The process's on-device STT, last in every session's STT chain; null = none. */
   readonly onDeviceStt: OnDeviceStt | null
-  readonly log: (line: string) => void
+  readonly logger: Logger
 }
 
 export interface VoiceSessionOptions {
@@ -82,7 +83,7 @@ const SERVER_ENDPOINTING = { minSpeechMs: 64, speechEndSilenceMs: 160, minSilenc
 export class VoiceSession implements SessionPipeline {
   readonly inputSampleRate = SERVER_VAD_RATE
   private readonly events = new TypedEmitter<VoiceSessionEvents>()
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
   private readonly providers: VoiceProviders
   private readonly detector: TurnDetector
   private readonly audio: UtteranceAudio
@@ -101,7 +102,7 @@ export class VoiceSession implements SessionPipeline {
     private readonly shared: VoiceSessionShared,
     opts: VoiceSessionOptions = {}
   ) {
-    this.log = shared.log
+    this.logger = shared.logger.child({ sessionId: ctx.sessionId })
     const clock = shared.clock
     const monotonic = (): number => clock.now()
     const now = opts.now ?? Date.now
@@ -131,7 +132,7 @@ export class VoiceSession implements SessionPipeline {
     this.speculation = new SpeculativeTranscription({
       now: monotonic,
       onTranscript: (utterance, text) => this.signal({ type: 'interruptionTranscript', utterance, text, at: monotonic() }),
-      log: this.log
+      logger: this.logger
     })
     this.runner = new TurnRunner({
       sessionId: ctx.sessionId,
@@ -143,7 +144,7 @@ export class VoiceSession implements SessionPipeline {
       notify: (type, detail) => ctx.notify(type, detail),
       onTrace: (trace) => this.emitTrace(trace),
       notice: (level, message, code) => this.notice(level, message, code),
-      log: this.log,
+      logger: this.logger,
       monotonic,
       now
     })
@@ -153,7 +154,7 @@ export class VoiceSession implements SessionPipeline {
       try {
         this.signal({ type: 'tick', at: monotonic() })
       } catch (error) {
-        this.log(`turn detector tick failed: ${(error as Error).message}`)
+        this.logger.error('turn detector tick failed', { error })
       }
     })
   }
@@ -255,6 +256,7 @@ export class VoiceSession implements SessionPipeline {
 
   /** Observers hear nothing after close (a cancelled turn still ends with a trace). */
   private notice(level: VoiceNotice['level'], message: string, code?: NoticeCode): void {
+    this.logger[level === 'warning' ? 'warn' : level]('voice notice', { notice: message.slice(0, 1000), ...(code ? { code } : {}) })
     if (!this.closed) this.events.emit('notice', { level, message: message.slice(0, 1000), ...(code ? { code } : {}) })
   }
 
@@ -263,7 +265,7 @@ export class VoiceSession implements SessionPipeline {
     const clean = { ...trace, notes: trace.notes?.slice(0, 20).map((n) => n.slice(0, 500)), transcript: trace.transcript?.slice(0, 4000), reply: trace.reply?.slice(0, 8000) }
     const parsed = turnTraceSchema.safeParse(clean)
     if (parsed.success) this.events.emit('turnTrace', parsed.data)
-    else this.log(`turn trace not sent: ${parsed.error.issues[0]?.message}`)
+    else this.logger.warn('turn trace not sent', { turnId: trace.turnId, issue: parsed.error.issues[0]?.message })
   }
 }
 

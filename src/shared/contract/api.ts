@@ -79,6 +79,21 @@ export type AssistantStatus = z.infer<typeof assistantStatusSchema>
 export const userCommandSchema = z.object({ command: z.enum(['startListening', 'stopListening', 'toggleMute', 'openSettings', 'toggleLatencyOverlay']) })
 export type UserCommand = z.infer<typeof userCommandSchema>
 
+/**
+ * An error the window could not handle (window `error`, `unhandledrejection`), for the app's log: the renderer has no
+ * file of its own. Bounded: one report is at most a few kB, and the main process logs at most a few a minute.
+ */
+export const rendererErrorSchema = z
+  .object({
+    kind: z.enum(['error', 'unhandledrejection']),
+    message: z.string().max(2000),
+    stack: z.string().max(8000).optional(),
+    /** Where it was thrown: `<script url>:<line>:<column>`. */
+    source: z.string().max(500).optional()
+  })
+  .strict()
+export type RendererError = z.infer<typeof rendererErrorSchema>
+
 export const apiMethods = {
   getAppInfo: { params: noParams, result: appInfoSchema },
   /** Clock probe: the caller's send time is echoed with the service's clock, for offset estimation. */
@@ -135,7 +150,9 @@ export const apiMethods = {
   copyDiagnostics: {
     params: z.object({ turns: z.array(turnTraceSchema).max(20).optional(), userAgent: z.string().max(512).optional() }).strict(),
     result: z.object({ text: z.string().max(2_000_000), copied: z.boolean() })
-  }
+  },
+  /** The window's uncaught errors, into the app's log (logged: false once the per-minute budget is spent). */
+  reportRendererError: { params: rendererErrorSchema, result: z.object({ logged: z.boolean() }) }
 } as const
 
 export const apiEvents = {

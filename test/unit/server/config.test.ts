@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultBackendConfig, isLoopbackAddress, listenRefusal, parseServerArgs, UsageError, type ServerCommand } from '../../../src/server/config'
+import { defaultBackendConfig, isLoopbackAddress, listenRefusal, loggerLevel, mediasoupLogLevel, parseServerArgs, UsageError, type ServerCommand } from '../../../src/server/config'
 
 const serve = (cmd: ServerCommand): Extract<ServerCommand, { command: 'serve' }> => {
   if (cmd.command !== 'serve') throw new Error(`expected serve, got ${cmd.command}`)
@@ -18,6 +18,18 @@ describe('backend CLI options', () => {
       rtcPort: 40000,
       workers: 4
     })
+  })
+  it('--log-level sets the JSON log level (default info) and maps onto mediasoup\'s levels, which have no info', () => {
+    expect(defaults.logLevel).toBe('info')
+    expect(serve(parseServerArgs(['--log-level', 'debug'], defaults)).config.logLevel).toBe('debug')
+    expect(() => parseServerArgs(['--log-level', 'verbose'], defaults)).toThrow(UsageError)
+    expect((['debug', 'info', 'warn', 'error', 'none'] as const).map((l) => [mediasoupLogLevel(l), loggerLevel(l)])).toEqual([
+      ['debug', 'debug'],
+      ['warn', 'info'],
+      ['warn', 'warn'],
+      ['error', 'error'],
+      ['none', 'silent']
+    ])
   })
   it('explains bad flags with the usage line', () => {
     expect(() => parseServerArgs(['--port', 'eighty'], defaults)).toThrow(/expects a whole number[\s\S]*usage:[\s\S]*npm run server/)

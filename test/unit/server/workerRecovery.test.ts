@@ -4,6 +4,7 @@ import { startBackend, type RunningBackend } from '../../../src/server/backend'
 import { SESSION_NOTIFICATION, type SessionNotification } from '../../../src/shared/contract/signaling'
 import { connectSignaling, type SignalingClient, type WebSocketLike } from '../../../src/shared/signalingClient'
 import { descendants } from '../../helpers/processTree'
+import { MemoryLogger } from '../../helpers/memoryLogger'
 
 const factory = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike
 const cleanups: Array<() => unknown> = []
@@ -11,12 +12,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function backend(): Promise<{ backend: RunningBackend; fatal: Error[]; logs: string[] }> {
+async function backend(): Promise<{ backend: RunningBackend; fatal: Error[]; logs: MemoryLogger }> {
   const fatal: Error[] = []
-  const logs: string[] = []
+  const logs = new MemoryLogger()
   const b = await startBackend(
     { listenIp: '127.0.0.1', announcedIp: null, rtcPort: 0, signalingPort: 0, workers: 1, logLevel: 'none' },
-    { log: (l) => logs.push(l), onFatal: (e) => fatal.push(e) }
+    { logger: logs, onFatal: (e) => fatal.push(e) }
   )
   cleanups.push(() => b.close())
   return { backend: b, fatal, logs }
@@ -36,7 +37,7 @@ const workerPids = (): number[] => descendants().filter((p) => /mediasoup-worker
 
 describe('WorkerRecovery: a dead mediasoup worker is replaced in its slot (real worker, killed with SIGKILL)', () => {
   it('tells the sessions on it, keeps the backend up, and a new join on the same connection lands on the new worker and port', { timeout: 60_000 }, async () => {
-    const { backend: b, fatal } = await backend()
+    const { backend: b, fatal, logs } = await backend()
     const a = await client(b.signalingUrl)
     const c = await client(b.signalingUrl)
     const ja = await a.signaling.request('join', { pipeline: 'echo' })
@@ -55,6 +56,8 @@ describe('WorkerRecovery: a dead mediasoup worker is replaced in its slot (real 
     expect(again.sessionId).not.toBe(ja.sessionId)
     expect(b.workers[0]!.worker.pid).not.toBe(oldPid)
     expect(b.workers[0]!.rtcPort).toBe(oldPort)
+    expect(logs.find('mediasoup worker died')).toMatchObject([{ level: 'error', fields: { worker: 0, pid: oldPid } }])
+    expect(logs.find('mediasoup worker replaced')).toMatchObject([{ level: 'info', fields: { worker: 0, rtcPort: oldPort } }])
     const t = await a.signaling.request('createTransport', { direction: 'send' })
     expect(t.iceCandidates[0]!.port).toBe(oldPort)
     expect(t.id).not.toBe(ta.id)

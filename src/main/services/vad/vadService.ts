@@ -5,6 +5,7 @@ import { TypedEmitter } from '../../../shared/typedEmitter'
 import { DEFAULT_ENDPOINTER_CONFIG, type EndpointerConfig } from '../../../shared/voice/endpointer'
 import { startModuleWorker } from '../../../node/worker/moduleWorker'
 import type { VadFromWorker, VadToWorker, VadWorkerData } from './vadProtocol'
+import { silentLogger, type Logger } from '../../../shared/logging/logger'
 
 export interface LocalUtterance {
   utteranceId: number
@@ -25,7 +26,7 @@ export interface VadServiceOptions {
   modelPath?: string
   /** Endpointing settings, read whenever the worker starts. */
   config?: () => Partial<EndpointerConfig>
-  log?: (line: string) => void
+  logger?: Logger
 }
 
 /** Source worker, for tests, benches and `tsx` runs; the app bundle passes its built worker path instead. */
@@ -42,10 +43,10 @@ export class VadService {
   private current: VadStatus = { state: 'loading', detail: null, frames: 0, probability: 0 }
   private readyWaiters: Array<(ok: boolean) => void> = []
   private stopped = false
-  private readonly log: (line: string) => void
+  private readonly logger: Logger
 
   constructor(private readonly opts: VadServiceOptions = {}) {
-    this.log = opts.log ?? (() => undefined)
+    this.logger = opts.logger ?? silentLogger
   }
 
   get status(): VadStatus {
@@ -61,13 +62,13 @@ export class VadService {
     this.setStatus({ state: 'loading', detail: 'loading the Silero VAD model', frames: 0, probability: 0 })
     worker.on('message', (m: VadFromWorker) => this.onMessage(m))
     worker.on('error', (error) => {
-      this.log(`vad worker failed: ${error.stack ?? error.message}`)
+      this.logger.error('VAD worker failed', { error })
       this.setStatus({ ...this.current, state: 'error', detail: `voice detection stopped: ${error.message}` })
     })
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null
       this.settleReady(false)
-      if (!this.stopped && code !== 0) this.log(`vad worker exited with code ${code}`)
+      if (!this.stopped && code !== 0) this.logger.warn('VAD worker exited', { code })
     })
   }
 
@@ -122,12 +123,12 @@ export class VadService {
         this.settleReady(true)
         break
       case 'fatal':
-        this.log(`vad: ${m.message}`)
+        this.logger.error('VAD failed', { error: m.message })
         this.setStatus({ state: 'error', detail: m.message, frames: 0, probability: 0 })
         this.settleReady(false)
         break
       case 'error':
-        this.log(`vad: ${m.message}`)
+        this.logger.warn('VAD error', { error: m.message })
         break
       case 'probe':
         this.setStatus({ ...this.current, frames: m.frames, probability: clamp01(m.probability) })

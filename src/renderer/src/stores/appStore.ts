@@ -5,6 +5,7 @@ import type { NoticeCode } from '../../../shared/contract/notice'
 import type { Settings, SettingsPatch } from '../../../shared/contract/settings'
 import { createApi } from '../api'
 import type { ConnectionState } from '../api/wsRawApi'
+import { forwardWindowErrors } from '../api/forwardErrors'
 
 export interface Notice {
   id: number
@@ -58,6 +59,7 @@ export const useAppStore = create<AppState>((set, get) => {
         return
       }
       set({ api })
+      forwardWindowErrors(win, api)
       api.on('backendStatus', (backend) => set({ backend }))
       api.on('settingsChanged', (settings) => set({ settings }))
       api.on('notice', ({ level, message, code }) => get().notify(level, message, code))

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import type { CrashDecision } from '../../../../src/main/crash/crashPolicy'
 import { installElectronCrashCapture, type CrashCaptureElectron, type GoneWebContents } from '../../../../src/main/crash/electronCrashCapture'
-import { MetricsTestLogger } from '../../../helpers/metricsTestLogger'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 class FakeWebContents implements GoneWebContents {
   reloads = 0
@@ -28,13 +28,13 @@ function fakeElectron() {
 describe('installElectronCrashCapture (Electron faked: the binary is not needed)', () => {
   it('starts the crash reporter with uploads off', () => {
     const { started, electron } = fakeElectron()
-    installElectronCrashCapture(electron, { logger: new MetricsTestLogger(), notify: () => undefined })
+    installElectronCrashCapture(electron, { logger: new MemoryLogger(), notify: () => undefined })
     expect(started).toEqual([{ uploadToServer: false, compress: true }])
   })
 
   it('render-process-gone: logs why, reloads the window, tells the user; a storm of them stops the reloads', () => {
     const { app, electron } = fakeElectron()
-    const logger = new MetricsTestLogger()
+    const logger = new MemoryLogger()
     const notices: Array<NonNullable<CrashDecision['notice']>> = []
     let t = 0
     installElectronCrashCapture(electron, { logger, notify: (n) => notices.push(n), now: () => t })
@@ -58,7 +58,7 @@ describe('installElectronCrashCapture (Electron faked: the binary is not needed)
 
   it('child-process-gone: logged with the process and reason, told to the user unless it was a clean exit', () => {
     const { app, electron } = fakeElectron()
-    const logger = new MetricsTestLogger()
+    const logger = new MemoryLogger()
     const notices: unknown[] = []
     installElectronCrashCapture(electron, { logger, notify: (n) => notices.push(n) })
     app.emit('child-process-gone', {}, { type: 'GPU', reason: 'crashed', exitCode: 11 })

@@ -4,6 +4,7 @@ import { registerIpc } from '../../../../src/main/electron/ipc'
 import type { AppCore } from '../../../../src/main/services/appCore'
 import { startOfflineCore } from '../../../helpers/offlineCore'
 import { apiMethodNames, ipcChannel } from '../../../../src/shared/contract/api'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 type Handler = (event: unknown, params: unknown) => Promise<unknown> | unknown
 
@@ -28,12 +29,12 @@ function eventFrom(url: string, mainFrame = true): unknown {
 describe('Electron IPC adapter', () => {
   let ipc: FakeIpcMain
   let core: AppCore
-  let logs: string[]
+  let logs: MemoryLogger
   beforeEach(async () => {
     ipc = new FakeIpcMain()
-    logs = []
+    logs = new MemoryLogger()
     core = await startOfflineCore({ appInfo: { mode: 'electron' } })
-    registerIpc(ipc as unknown as IpcMain, core, base, (l) => logs.push(l))
+    registerIpc(ipc as unknown as IpcMain, core, base, logs)
   })
 
   it('registers exactly one channel per api method', () => {
@@ -51,7 +52,7 @@ describe('Electron IPC adapter', () => {
       expect(outcome).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
     }
     expect(core.settings.get().ui.theme).toBe('system')
-    expect(logs.filter((l) => l.includes('refused updateSettings'))).toHaveLength(3)
+    expect(logs.find('ipc call refused').filter((l) => l.level === 'warn' && l.fields.method === 'updateSettings')).toHaveLength(3)
   })
 
   it('validates payloads from the trusted frame too', async () => {

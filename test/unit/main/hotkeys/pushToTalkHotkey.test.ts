@@ -10,6 +10,7 @@ import {
   type UiohookLike
 } from '../../../../src/main/hotkeys/pushToTalkHotkey'
 import { TypedEmitter } from '../../../../src/shared/typedEmitter'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 class FakeHook extends EventEmitter implements UiohookLike {
   started = false
@@ -75,7 +76,7 @@ describe('push-to-talk hotkey adapter', () => {
     vi.useFakeTimers({ now: 0 })
     const shortcuts = fakeShortcuts()
     const effects: string[] = []
-    const logs: string[] = []
+    const logs = new MemoryLogger()
     const ptt = await registerPushToTalkHotkey({
       accelerator: 'Ctrl+Alt+K',
       style: 'hold',
@@ -83,10 +84,10 @@ describe('push-to-talk hotkey adapter', () => {
       globalShortcut: shortcuts,
       loadUiohook: async () => null,
       onEffect: (e) => effects.push(e),
-      log: (l) => logs.push(l)
+      logger: logs
     })
     expect(ptt.mode).toBe('toggle')
-    expect(logs.join('\n')).toMatch(/hold-to-talk is not available/)
+    expect(logs.text()).toMatch(/info hold-to-talk is not available/)
     const press = [...shortcuts.registered.values()][0]!
     press()
     vi.advanceTimersByTime(50)

@@ -72,8 +72,7 @@ describe('BackendService lifecycle with real backends', () => {
       userDataDir,
       backendCommand: command,
       wsFactory,
-      autoStartBackend: false,
-      log: () => undefined
+      autoStartBackend: false
     })
     cleanups.push(() => core.stop())
     await core.start()

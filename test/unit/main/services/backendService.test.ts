@@ -5,7 +5,7 @@ import type { BackendStatus } from '../../../../src/shared/contract/api'
 import type { Settings } from '../../../../src/shared/contract/settings'
 import type { WebSocketLike } from '../../../../src/shared/signalingClient'
 import { FakeChild, startSignalingStub } from '../../../helpers/fakeBackend'
-import { MetricsTestLogger } from '../../../helpers/metricsTestLogger'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 const wsFactory = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike
 const cleanups: Array<() => Promise<void> | void> = []
@@ -84,6 +84,33 @@ describe('BackendService', () => {
     expect(status.state).toBe('error')
     expect(status.detail).toContain('exited before it was ready (code 1)')
     expect(status.detail).toContain('run npm run setup')
+  })
+
+  it("embedded: the backend's JSON log lines are re-logged at their own level with their fields; any other line is a warning", async () => {
+    const children: FakeChild[] = []
+    const logger = new MemoryLogger()
+    const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { maxStartRetries: 0, logger })
+    const started = service.start()
+    await new Promise((r) => setTimeout(r, 10))
+    const stderr = children[0]!.stderr
+    stderr.write(`${JSON.stringify({ level: 'error', time: '2026-12-06T16:00:00.000Z', name: 'backend', pid: 7, msg: 'mediasoup worker died', worker: 0 })}\n`)
+    stderr.write(`${JSON.stringify({ level: 'debug', msg: 'signaling request', method: 'join' })}\n{"level":"info","msg":\n`)
+    stderr.write(`Segmentation fault ${'x'.repeat(100_000)}\n`)
+    await new Promise((r) => setTimeout(r, 10))
+    children[0]!.exit(1)
+    const status = await started
+    const relogged = logger.lines.filter((l) => l.fields.source === 'backend')
+    expect(relogged.map((l) => [l.level, l.message.slice(0, 30)])).toEqual([
+      ['error', 'mediasoup worker died'],
+      ['debug', 'signaling request'],
+      ['warn', '{"level":"info","msg":'],
+      ['warn', `Segmentation fault ${'x'.repeat(11)}`]
+    ])
+    expect(relogged[0]!.fields).toEqual({ source: 'backend', worker: 0 })
+    expect(relogged[3]!.message.length).toBeLessThan(70_000) // bounded, not the whole 100 kB
+    expect(logger.find('backend start-up failed')).toEqual([]) // no retries asked for
+    // The error's tail is the words of the lines, not their JSON.
+    expect(status.detail).toContain('error: mediasoup worker died')
   })
 
   it('embedded: a startup error line is reported as is', async () => {
@@ -172,7 +199,7 @@ describe('BackendService', () => {
     const stub = await startSignalingStub()
     cleanups.push(stub.close)
     const children: FakeChild[] = []
-    const logger = new MetricsTestLogger()
+    const logger = new MemoryLogger()
     const { service } = makeService({ mode: 'embedded', remoteUrl: null }, children, { logger, maxAutoRestarts: 1 })
     const notices: Array<{ level: string; message: string }> = []
     service.events.on('notice', (n) => notices.push(n))

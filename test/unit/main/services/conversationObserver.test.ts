@@ -4,6 +4,8 @@ import { defaultSettings, type Settings } from '../../../../src/shared/contract/
 import { VOICE_NOTICE_NOTIFICATION, voiceConfigSchema } from '../../../../src/shared/contract/signaling'
 import type { SignalingClient } from '../../../../src/shared/signalingClient'
 import { ConversationObserver, turnTaking, voiceConfigFromSettings } from '../../../../src/main/services/conversationObserver'
+import { TURN_TRACE_NOTIFICATION } from '../../../../src/shared/contract/signaling'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 /** A signaling client whose observeSession answers as the test says; ping answers with the server time. */
 function fakeSignaling(observe: (params: Record<string, unknown>) => unknown) {
@@ -33,7 +35,7 @@ function withOpenAiStt(): Settings {
 
 function observer(client: SignalingClient, settings: Settings) {
   const events: Array<{ event: string; payload: unknown }> = []
-  const o = new ConversationObserver({ signaling: () => client, settings: () => settings, secret: () => null, emit: (event, payload) => events.push({ event, payload }), log: () => undefined })
+  const o = new ConversationObserver({ signaling: () => client, settings: () => settings, secret: () => null, emit: (event, payload) => events.push({ event, payload }) })
   return { o, events }
 }
 
@@ -90,6 +92,27 @@ describe('ConversationObserver', () => {
     const { o } = observer(sig.client, withOpenAiStt())
     await expect(o.observe(SESSION.id, SESSION.token, 'ws://127.0.0.1:4000/signaling')).rejects.toMatchObject({ code: 'unauthorized' })
     expect(sig.calls.filter((c) => c.method === 'observeSession')).toHaveLength(1)
+    o.stop()
+  })
+
+  it('logs the observed session, finished turns and notices with their fields, never the key it sends or the session token', async () => {
+    const sig = fakeSignaling(() => ({ pipeline: 'voice', providers: { stt: ['openai'], llm: ['embedded'], tts: ['espeak-ng'] } }))
+    const logger = new MemoryLogger()
+    const key = 'sk-unit-test-key-0123456789'
+    const o = new ConversationObserver({ signaling: () => sig.client, settings: () => withOpenAiStt(), secret: (name) => (name === 'stt.apiKey' ? key : null), emit: () => undefined, logger })
+    await o.observe(SESSION.id, SESSION.token, 'ws://127.0.0.1:4000/signaling?token=signaling-secret-0001')
+    const sent = sig.calls.find((c) => c.method === 'observeSession')!.params.voice as { stt: Array<{ apiKey: string | null }> }
+    expect(sent.stt[0]!.apiKey).toBe(key) // loopback: the key does go to the backend…
+    sig.notify(TURN_TRACE_NOTIFICATION, { turnId: 't1', status: 'running', marks: [] })
+    sig.notify(TURN_TRACE_NOTIFICATION, { turnId: 't1', status: 'done', marks: [], providers: { stt: 'openai' }, compute: { stt: 66.4 } })
+    sig.notify(VOICE_NOTICE_NOTIFICATION, { level: 'warning', message: 'STT failed over' })
+    expect(logger.lines).toEqual([
+      { level: 'info', message: 'observing the conversation', fields: { sessionId: SESSION.id, configured: { stt: 1, llm: 0, tts: 0 }, problems: [] } },
+      { level: 'info', message: 'turn trace', fields: { turnId: 't1', status: 'done', providers: { stt: 'openai' }, computeMs: { stt: 66 }, marks: 0, notes: 0 } },
+      { level: 'info', message: 'voice notice from the backend', fields: { level: 'warning', notice: 'STT failed over' } }
+    ])
+    // …but never into the log, nor does the session's resume token or the signaling secret.
+    for (const secret of [key, SESSION.token, 'signaling-secret-0001']) expect(logger.text()).not.toContain(secret)
     o.stop()
   })
 })

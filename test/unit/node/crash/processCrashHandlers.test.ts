@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { describeThrown, installProcessCrashHandlers, stderrFallbackLogger, type CrashProcess } from '../../../../src/node/crash/processCrashHandlers'
-import { MetricsTestLogger } from '../../../helpers/metricsTestLogger'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 class FakeProcess extends EventEmitter implements CrashProcess {
   readonly pid = 4242
@@ -16,7 +16,7 @@ class FakeProcess extends EventEmitter implements CrashProcess {
 describe('installProcessCrashHandlers', () => {
   it('logs an unhandled rejection with its stack and goes on', () => {
     const proc = new FakeProcess()
-    const logger = new MetricsTestLogger()
+    const logger = new MemoryLogger()
     installProcessCrashHandlers(proc, { processName: 'backend', onUncaughtException: 'exit', logger })
     proc.emit('unhandledRejection', new Error('provider call lost'))
     expect(proc.exits).toEqual([])
@@ -27,7 +27,7 @@ describe('installProcessCrashHandlers', () => {
 
   it("an uncaught exception is logged with its stack, then exits 1 ('exit') or goes on ('continue')", () => {
     const exiting = new FakeProcess()
-    const logger = new MetricsTestLogger()
+    const logger = new MemoryLogger()
     installProcessCrashHandlers(exiting, { processName: 'relay', onUncaughtException: 'exit', logger })
     exiting.emit('uncaughtException', new TypeError('x is undefined'), 'uncaughtException')
     expect(exiting.exits).toEqual([1])

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ModelProgress } from '../../../../src/shared/contract/models'
 import { loadCatalog, type Catalog } from '../../../../src/node/models/catalog'
 import { ModelError, ModelManager } from '../../../../src/node/models/modelManager'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 /** A loopback file server with Range support and switches to misbehave. */
 interface Behaviour {
@@ -211,15 +212,16 @@ describe('ModelManager against a local HTTP server', () => {
 
   it('a stalled transfer times out and resumes where it stopped (idle timeout, Range, backoff)', async () => {
     behaviour = { stallAfter: { '/m/a.bin': { bytes: 120_000, times: 2 } } }
-    const logs: string[] = []
-    const { m } = manager(catalog(), { idleTimeoutMs: 300, log: (l) => logs.push(l) })
+    const logs = new MemoryLogger()
+    const { m } = manager(catalog(), { idleTimeoutMs: 300, logger: logs })
     const t0 = Date.now()
     await m.download('test-model')
     // Two stalls of 300 ms each, then the rest; the second stall made no progress (its first 120 kB were already had).
     expect(Date.now() - t0).toBeLessThan(5000)
     const forA = requests.filter((r) => r.path === '/m/a.bin')
     expect(forA.map((r) => r.range)).toEqual([undefined, 'bytes=120000-', 'bytes=240000-'])
-    expect(logs.filter((l) => /stalled \(no data for 0\.3 s\); .*resuming onnx\/a\.bin in \d+ ms/.test(l))).toHaveLength(2)
+    const resumed = logs.find('model download interrupted; resuming')
+    expect(resumed.filter((l) => l.fields.file === 'onnx/a.bin' && /stalled \(no data for 0\.3 s\)/.test(String(l.fields.error)) && typeof l.fields.delayMs === 'number')).toHaveLength(2)
     expect(await readFile(join(userDataDir, 'models', 'test-model', 'onnx', 'a.bin'))).toEqual(files['/m/a.bin'])
   })
 

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SttService } from '../../../../src/node/stt/sttService'
 import { CRASH_BY_EXITING, CRASH_BY_THROWING } from '../../../helpers/crashingSttWorker'
 import { writeTestMoonshine, type TestMoonshine } from '../../../helpers/moonshineTestModel'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 const CRASHING_WORKER = fileURLToPath(new URL('../../../helpers/crashingSttWorker.ts', import.meta.url))
 const speech = (seconds: number): Float32Array => Float32Array.from({ length: seconds * 16000 }, (_, i) => 0.1 * Math.sin(i / 10))
@@ -73,8 +74,8 @@ describe('SttService (worker thread, queue, crash restart)', () => {
     ['throws an uncaught error', CRASH_BY_THROWING, /crashed while transcribing this utterance \(simulated engine fault\); it has been restarted/],
     ['exits', CRASH_BY_EXITING, /crashed while transcribing this utterance \(the thread exited with code 70\); it has been restarted/]
   ])('when the worker %s, that utterance fails with a clear error, the ones queued behind it and the next one work', async (_, crashDir, message) => {
-    const log: string[] = []
-    service = new SttService({ workerPath: CRASHING_WORKER, log: (l) => log.push(l) })
+    const logs = new MemoryLogger()
+    service = new SttService({ workerPath: CRASHING_WORKER, logger: logs })
     await service.transcribe('test-moonshine', model.dir, speech(1)) // the model is loaded in the first worker
     const crash = service.transcribe('test-moonshine', crashDir, speech(1))
     const behind = service.transcribe('test-moonshine', model.dir, speech(2))
@@ -84,9 +85,9 @@ describe('SttService (worker thread, queue, crash restart)', () => {
     expect(after.loadMs).toBeGreaterThan(0) // a new thread, which loaded the model again
     await expect(service.transcribe('test-moonshine', model.dir, speech(1))).resolves.toMatchObject({ loadMs: 0 })
     expect(service.status()).toMatchObject({ restarts: 1, crashesLastMinute: 1 })
-    expect(log.join('\n')).toMatch(/stt: the worker died .*; it is restarted for the next utterance/)
+    expect(logs.text()).toMatch(/error on-device STT worker died; it is restarted for the next utterance \{"reason":/)
     // An uncaught error in the thread reaches its owner with its stack.
-    if (crashDir === CRASH_BY_THROWING) expect(log.join('\n')).toMatch(/stt: the worker thread threw: Error: simulated engine fault\n\s+at /)
+    if (crashDir === CRASH_BY_THROWING) expect(logs.find('on-device STT worker thread threw', 'error')[0]?.fields.stack).toMatch(/Error: simulated engine fault\n\s+at /)
   })
 
   it('stops restarting a worker that keeps crashing, for the rest of that minute', async () => {

@@ -8,7 +8,7 @@ import { ProviderError } from '../../../../src/server/providers/errors'
 import type { FallbackSwitch } from '../../../../src/server/providers/fallbackChain'
 import type { SessionTap } from '../../../../src/server/sessions/session'
 import { ServerMetrics, type MeteredSession, type MeteredSessions } from '../../../../src/server/metrics/serverMetrics'
-import { MetricsTestLogger } from '../../../helpers/metricsTestLogger'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 import { promValue } from '../../../helpers/promText'
 
 class FakeSession implements MeteredSession {
@@ -74,7 +74,7 @@ const switchOf = (stage: FallbackSwitch['stage'], to: boolean): FallbackSwitch =
 function setup() {
   const registry = new Registry()
   let now = 1000
-  const logger = new MetricsTestLogger()
+  const logger = new MemoryLogger()
   const metrics = new ServerMetrics({ registry, defaultMetrics: false, now: () => now, logger })
   const sessions = new FakeSessions()
   metrics.observeSessions(sessions)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { silentLogger } from '../../../../src/shared/logging/logger'
 import { ProviderError } from '../../../../src/server/providers/errors'
 import { FallbackChain } from '../../../../src/server/providers/fallbackChain'
 import { noSpeechToTextMessage, OnDeviceStt, resolveSttWorkerPath, type OnDeviceResult } from '../../../../src/server/providers/onDeviceStt'
@@ -135,7 +136,7 @@ describe('OnDeviceStt: the backend on-device speech recognition provider', () =>
     await stt.refresh()
     const chain = new FallbackChain<SttProvider>([stt], { stage: 'stt', firstChunkTimeoutMs: 20_000, idleTimeoutMs: 20_000 })
     const heard: string[] = []
-    const speculation = new SpeculativeTranscription({ now: () => performance.now(), onTranscript: (_u, text) => heard.push(text), log: () => undefined })
+    const speculation = new SpeculativeTranscription({ now: () => performance.now(), onTranscript: (_u, text) => heard.push(text), logger: silentLogger })
     speculation.start(1, utterance(), chain)
     const result = await speculation.take(1)
     expect(result).toMatchObject({ text: 'what is twelve times seven', provider: 'on-device Moonshine Tiny', notes: [] })

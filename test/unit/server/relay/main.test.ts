@@ -12,6 +12,13 @@ describe('relay command line (parseArgs, strict)', () => {
     expect(parseRelayArgs([], env)).toMatchObject({ bindIp: '127.0.0.1', port: 3478, controlIp: '127.0.0.1', controlPort: 7010, token: env.RELAY_CONTROL_TOKEN, tcp: true })
   })
 
+  it('--log-level sets the JSON log level (default info; none is silent) and refuses other words', () => {
+    expect(parseRelayArgs([], env).logLevel).toBe('info')
+    expect(parseRelayArgs(['--log-level', 'debug'], env).logLevel).toBe('debug')
+    expect(parseRelayArgs(['--log-level', 'none'], env).logLevel).toBe('silent')
+    expect(() => parseRelayArgs(['--log-level', 'loud'], env)).toThrow(/--log-level expects debug, info, warn, error or none, got "loud"/)
+  })
+
   it('reads every flag', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-main-'))
     writeFileSync(join(dir, 'token'), `${'t'.repeat(20)}\n`)

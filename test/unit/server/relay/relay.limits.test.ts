@@ -5,6 +5,7 @@ import type { RelayStats } from '../../../../src/shared/contract/relay'
 import { RelayRegistrar } from '../../../../src/server/relay/registrar'
 import { killRelay, spawnRelay, type RelayProcess } from '../../../helpers/relay-process'
 import { check, rtp } from '../../../helpers/relayPackets'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 /**
  * The relay's flow limits against a flood, with the relay in its own process under a lowered descriptor limit
@@ -90,8 +91,11 @@ async function startLimitedRelay(): Promise<RelayProcess> {
   return relay
 }
 
+/** The in-process registrars' lines (the relay's own are its stderr, relay.logs). */
+const registrarLog = new MemoryLogger()
+
 async function registrar(relay: RelayProcess, backendId: string): Promise<RelayRegistrar> {
-  const reg = new RelayRegistrar({ controlUrl: relay.controlUrl, token: TOKEN, backendId, log: (l) => relay.logs.push(`[registrar] ${l}`) })
+  const reg = new RelayRegistrar({ controlUrl: relay.controlUrl, token: TOKEN, backendId, logger: registrarLog })
   cleanups.push(() => reg.close())
   reg.start()
   await reg.ready(5000)
@@ -101,7 +105,8 @@ async function registrar(relay: RelayProcess, backendId: string): Promise<RelayR
 describe('relay flow limits under a lowered descriptor limit (ulimit -n 256, relay in its own process)', () => {
   it('one client opening 900 flows cannot stop a second client’s media; the control channel and new clients are served', { timeout: 90_000 }, async () => {
     const relay = await startLimitedRelay()
-    expect(relay.logs.join('\n')).toMatch(/relay limits: 168 flows \(8 per ufrag, 32 per address\), 12 TCP connections; descriptor limit 256, 64 reserved/)
+    const limits = relay.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'relay limits')
+    expect(limits).toMatchObject({ level: 'info', name: 'relay', maxFlows: 168, maxFlowsPerUfrag: 8, maxFlowsPerAddress: 32, maxTcpConnections: 12, descriptorLimit: 256, reservedDescriptors: 64 })
     const port = relay.publicUdp.port
     const worker = await fakeWorker()
     const reg = await registrar(relay, 'b1')
@@ -143,7 +148,7 @@ describe('relay flow limits under a lowered descriptor limit (ulimit -n 256, rel
     const tcp = connect(relay.publicTcp!.port, '127.0.0.1')
     await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject))
     tcp.destroy()
-    expect(relay.logs.join('\n')).not.toMatch(/EMFILE|ENFILE/)
+    expect(`${relay.logs.join('\n')}\n${registrarLog.text()}`).not.toMatch(/EMFILE|ENFILE/)
     expect(relay.proc.exitCode).toBeNull()
   })
 })

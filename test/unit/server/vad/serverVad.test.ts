@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BatchedServerVad, SERVER_VAD_FRAME, type FrameBatch, type ServerVadEvent } from '../../../../src/server/vad/serverVad'
 import { FakeClock } from '../../../helpers/fakeClock'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 /** A stand-in for Silero: probability = frame energy above a threshold; counts calls, rows and slot resets. */
 class EnergyBatch implements FrameBatch {
@@ -105,8 +106,8 @@ describe('BatchedServerVad', () => {
 
   it('a batch that dies (its thread exited) is replaced; one that keeps dying turns the backstop off', async () => {
     const loads: EnergyBatch[] = []
-    const lines: string[] = []
-    const vad = new BatchedServerVad({ loadBatch: async () => (loads.push(new EnergyBatch()), loads.at(-1)!), clock: manualClock(), log: (l) => lines.push(l) })
+    const logs = new MemoryLogger()
+    const vad = new BatchedServerVad({ loadBatch: async () => (loads.push(new EnergyBatch()), loads.at(-1)!), clock: manualClock(), logger: logs })
     const events: ServerVadEvent[] = []
     const s = vad.open({ minSpeechMs: 64, speechEndSilenceMs: 96, minSilenceMs: 192 }, (e) => events.push(e))
     await new Promise((r) => setTimeout(r, 0))
@@ -117,7 +118,7 @@ describe('BatchedServerVad', () => {
     await new Promise((r) => setTimeout(r, 0))
     expect(loads.length).toBe(2)
     expect(vad.stats.restarts).toBe(1)
-    expect(lines.join('\n')).toMatch(/restarting: the server VAD thread exited/)
+    expect(logs.text()).toMatch(/warn server VAD restarting \{"reason":"the server VAD thread exited/)
     for (let f = 0; f < 8; f++) s.push(loud(), 40 + f * 20)
     await vad.tick()
     expect(events.map((e) => e.event.type)).toEqual(['speech_start']) // the new batch carries on

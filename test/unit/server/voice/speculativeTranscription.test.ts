@@ -4,13 +4,14 @@ import { FallbackChain } from '../../../../src/server/providers/fallbackChain'
 import type { SttProvider } from '../../../../src/server/providers/types'
 import { SpeculativeTranscription } from '../../../../src/server/voice/speculativeTranscription'
 import { FakeStt } from '../../../helpers/voiceSessionRig'
+import { MemoryLogger } from '../../../helpers/memoryLogger'
 
 function rig(stt: SttProvider) {
   const chain = new FallbackChain([stt], { stage: 'stt', firstChunkTimeoutMs: 1000, idleTimeoutMs: 1000 })
   const heard: Array<[number, string]> = []
-  const logs: string[] = []
+  const logs = new MemoryLogger()
   let t = 0
-  const spec = new SpeculativeTranscription({ now: () => (t += 10), onTranscript: (u, text) => heard.push([u, text]), log: (l) => logs.push(l) })
+  const spec = new SpeculativeTranscription({ now: () => (t += 10), onTranscript: (u, text) => heard.push([u, text]), logger: logs })
   return { chain, heard, logs, spec }
 }
 const audio = new Int16Array(1600)
@@ -48,7 +49,7 @@ describe('SpeculativeTranscription', () => {
     const r = rig(new FakeStt('STT', () => new ProviderError('http_status', 'HTTP 500')))
     r.spec.start(1, audio, r.chain)
     expect(await r.spec.take(1)).toBeNull()
-    expect(r.logs.join('\n')).toMatch(/speculative STT failed: Speech to text: every provider failed — STT: HTTP 500/)
+    expect(r.logs.text()).toMatch(/warn speculative STT failed \{"utterance":\d+,"error":"Speech to text: every provider failed — STT: HTTP 500/)
     r.spec.start(2, null, r.chain)
     expect(r.spec.take(2)).toBeNull()
   })

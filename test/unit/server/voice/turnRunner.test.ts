@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { silentLogger } from '../../../../src/shared/logging/logger'
 import type { TurnMark } from '../../../../src/shared/latency/trace'
 import { FallbackChain } from '../../../../src/server/providers/fallbackChain'
 import { ReplyStream } from '../../../../src/server/voice/replyStream'
@@ -45,7 +46,7 @@ function rig(detector = new TurnDetector()) {
   } as unknown as VoiceProviders
   const outlet = { reply: () => undefined, flushReply: () => undefined, replyQueued: () => 0 }
   const reply = new ReplyStream(outlet, clock, { onPlaying: (playing) => runner.signal({ type: 'replyPlaying', playing, at: clock.now() }), onFirstFrame: () => undefined })
-  const speculation = new SpeculativeTranscription({ now: () => clock.now(), onTranscript: (utterance, text) => runner.signal({ type: 'interruptionTranscript', utterance, text, at: clock.now() }), log: () => undefined })
+  const speculation = new SpeculativeTranscription({ now: () => clock.now(), onTranscript: (utterance, text) => runner.signal({ type: 'interruptionTranscript', utterance, text, at: clock.now() }), logger: silentLogger })
   const runner: TurnRunner = new TurnRunner({
     sessionId: 'abcdefgh-session',
     detector,
@@ -56,7 +57,7 @@ function rig(detector = new TurnDetector()) {
     notify: (type) => void notifications.push(type),
     onTrace: () => undefined,
     notice: () => undefined,
-    log: () => undefined,
+    logger: silentLogger,
     monotonic: () => clock.now(),
     now: () => wall
   })
