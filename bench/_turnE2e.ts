@@ -94,7 +94,7 @@ export async function runE2e(turns: number, stt: SttMode = 'stub') {
     const transcription = summarize(metric('transcription_delay'))
     console.log(`e2e (real media path, embedded LLM + espeak-ng, ${stt} STT: ${sttProviders.join(', ')}): e2e_latency p50 ${r1(e.p50)} ms p95 ${r1(e.p95)} ms; overhead p50 ${r1(o.p50)} ms p95 ${r1(o.p95)} ms (${measured.length} turns)`)
     console.log(`  stt_compute_ms p50 ${r1(sttCompute.p50)} p95 ${r1(sttCompute.p95)}; transcription_delay p50 ${r1(transcription.p50)} p95 ${r1(transcription.p95)} (transcripts: ${[...new Set(measured.map((t) => JSON.stringify((t.transcript ?? '').slice(0, 40))))].slice(0, 2).join(', ')})`)
-    const stages = Object.fromEntries(['uplink', 'eou', 'stt', 'llm', 'tts', 'downlink'].map((id) => [id, r1(summarize(stage(id)).p50)]))
+    const stages = Object.fromEntries(['uplink', 'eou', 'turn', 'stt', 'llm', 'tts', 'downlink'].map((id) => [id, r1(summarize(stage(id)).p50)]))
     return {
       stt,
       stt_providers: sttProviders,

@@ -76,38 +76,50 @@ let missed = 0
 const falseRounds: Array<{ kind: FalseKind; paused: boolean; cancelled: boolean }> = []
 // As in the backend: one runtime (batched Silero server VAD on its thread, espeak-ng pool) for every round's session.
 const voice = new VoiceRuntime()
+/** One session of the shared runtime, fed 20 ms frames in real time; the question played until its reply has played 600 ms. */
+async function sessionWithReplyPlaying(sessionId: string, onReplyFrame: (frame: Int16Array, sentAt: number) => void) {
+  const notified: Array<{ type: string; at: number; reason?: string }> = []
+  let replyFrames = 0
+  const sender = new PacedSender<Int16Array>(realClock, (f) => {
+    replyFrames++
+    onReplyFrame(f.frame, f.sentAt)
+  })
+  const notify = (type: string, detail?: unknown): void => void notified.push({ type, at: performance.now(), reason: (detail as { reason?: string } | undefined)?.reason })
+  const pipeline = voice.startSession({ sessionId, reply: (p) => sender.enqueue(p), flushReply: () => sender.flush(), replyQueued: () => sender.queued, notify })
+  pipeline.configure({ stt: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'whisper-1' }], llm: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'stub' }], tts: [] })
+  const t0 = performance.now()
+  let n = 0
+  const feed = async (frame: Int16Array): Promise<void> => {
+    const due = t0 + n++ * 20
+    await sleep(Math.max(0, due - performance.now()))
+    pipeline.onFrame({ pcm: frame, sampleRate: 48_000, rtpTimestamp: n * 960, concealed: false, receivedAt: performance.now() })
+  }
+  replyStarted = false
+  for (const f of question) await feed(f)
+  // Silence until the reply has played for 600 ms.
+  let playingSince: number | null = null
+  for (let i = 0; i < 400; i++) {
+    await feed(silence)
+    if (replyFrames > 0) playingSince ??= performance.now()
+    if (playingSince !== null && performance.now() - playingSince > 600) break
+  }
+  if (playingSince === null) throw new Error('no reply started')
+  replyStarted = true
+  return {
+    feed,
+    notified,
+    close: (): void => {
+      pipeline.close()
+      sender.close()
+    }
+  }
+}
+
 try {
   for (let round = 0; round < N + 1; round++) {
     const sentAt: number[] = []
-    let replyFrames = 0
-    const sender = new PacedSender<Int16Array>(realClock, (f) => {
-      sentAt.push(f.sentAt)
-      replyFrames++
-    })
-    const sessionId = `bench-bargein-${round}`
-    const notified: Array<{ type: string; at: number }> = []
-    replyStarted = false
     heardDuringReply = (ms) => (ms < 700 ? '' : 'stop what is the date today')
-    const notify = (type: string): void => void notified.push({ type, at: performance.now() })
-    const pipeline = voice.startSession({ sessionId, reply: (p) => sender.enqueue(p), flushReply: () => sender.flush(), replyQueued: () => sender.queued, notify })
-    pipeline.configure({ stt: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'whisper-1' }], llm: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'stub' }], tts: [] })
-    const t0 = performance.now()
-    let n = 0
-    const feed = async (frame: Int16Array): Promise<void> => {
-      const due = t0 + n++ * 20
-      await sleep(Math.max(0, due - performance.now()))
-      pipeline.onFrame({ pcm: frame, sampleRate: 48_000, rtpTimestamp: n * 960, concealed: false, receivedAt: performance.now() })
-    }
-    for (const f of question) await feed(f)
-    // Silence until the reply has played for 600 ms.
-    let playingSince: number | null = null
-    for (let i = 0; i < 400; i++) {
-      await feed(silence)
-      if (replyFrames > 0) playingSince ??= performance.now()
-      if (playingSince !== null && performance.now() - playingSince > 600) break
-    }
-    if (playingSince === null) throw new Error('no reply started')
-    replyStarted = true
+    const { feed, notified, close } = await sessionWithReplyPlaying(`bench-bargein-${round}`, (_frame, at) => void sentAt.push(at))
     const onset = performance.now()
     for (const f of interruption) await feed(f)
     for (let i = 0; i < 20; i++) await feed(silence)
@@ -117,8 +129,7 @@ try {
     let last = sentAt.findLastIndex((t) => t < onset)
     while (last + 1 < sentAt.length && sentAt[last + 1]! - Math.max(onset, sentAt[last] ?? onset) < 60) last++
     const stopped = last >= 0 ? Math.max(0, sentAt[last]! + 20 - onset) : Number.NaN
-    pipeline.close()
-    sender.close()
+    close()
     if (round === 0) continue // warm-up: Silero load, first espeak
     latencies.push(stopped)
     if (!cancelled) missed++
@@ -128,33 +139,10 @@ try {
   for (let round = 0; round < N_FALSE * kinds.length; round++) {
     const kind = kinds[round % kinds.length]!
     let lastReplyFrame: Int16Array | null = null
-    let replyFrames = 0
-    const sender = new PacedSender<Int16Array>(realClock, (f) => {
-      lastReplyFrame = f.frame
-      replyFrames++
-    })
-    const notified: Array<{ type: string; at: number; reason?: string }> = []
-    replyStarted = false
     heardDuringReply = kind === 'echo' ? echoWords : () => falseSounds[kind as Exclude<FalseKind, 'echo'>].heard
-    const notify = (type: string, detail?: unknown): void => void notified.push({ type, at: performance.now(), reason: (detail as { reason?: string } | undefined)?.reason })
-    const pipeline = voice.startSession({ sessionId: `bench-bargein-false-${round}`, reply: (p) => sender.enqueue(p), flushReply: () => sender.flush(), replyQueued: () => sender.queued, notify })
-    pipeline.configure({ stt: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'whisper-1' }], llm: [{ kind: 'openai-compatible', baseUrl: stub.baseUrl, apiKey: stub.apiKey, model: 'stub' }], tts: [] })
-    const t0 = performance.now()
-    let n = 0
-    const feed = async (frame: Int16Array): Promise<void> => {
-      const due = t0 + n++ * 20
-      await sleep(Math.max(0, due - performance.now()))
-      pipeline.onFrame({ pcm: frame, sampleRate: 48_000, rtpTimestamp: n * 960, concealed: false, receivedAt: performance.now() })
-    }
-    for (const f of question) await feed(f)
-    let playingSince: number | null = null
-    for (let i = 0; i < 400; i++) {
-      await feed(silence)
-      if (replyFrames > 0) playingSince ??= performance.now()
-      if (playingSince !== null && performance.now() - playingSince > 600) break
-    }
-    if (playingSince === null) throw new Error('no reply started')
-    replyStarted = true
+    const { feed, notified, close } = await sessionWithReplyPlaying(`bench-bargein-false-${round}`, (frame) => {
+      lastReplyFrame = frame
+    })
     const onset = performance.now()
     if (kind === 'echo') {
       // The reply heard back through the room: each fed frame is the latest reply frame sent (20–60 ms late), quieter.
@@ -167,8 +155,7 @@ try {
     const outcome = { kind, paused: after.includes('replyPaused'), cancelled: after.some((t) => t.startsWith('replyCancelled')) }
     falseRounds.push(outcome)
     console.log(`  not an interruption (${kind}): ${outcome.cancelled ? 'FALSE BARGE-IN: the reply was cancelled' : outcome.paused ? 'paused, then resumed' : 'the reply went on'} [${after.join(', ')}]`)
-    pipeline.close()
-    sender.close()
+    close()
   }
 } finally {
   await voice.close()

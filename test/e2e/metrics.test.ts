@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileKeyCipher } from '../../src/main/services/secretsStore'
 import type { VoiceTurnsDebug } from '../../src/renderer/src/media/voiceTurns'
-import { repoRoot, startBrowserApp, type BrowserApp } from '../helpers/browserApp'
+import { repoRoot, startBrowserApp, useStubProviders, type BrowserApp } from '../helpers/browserApp'
 import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
 import { startOpenAiStub, type OpenAiStub } from '../helpers/openaiStub'
 import { parsePromText, promValue, type PromSample } from '../helpers/promText'
@@ -93,16 +93,7 @@ describe.skipIf(missing)('server metrics during a voice turn (standalone backend
       '--client-providers', 'any'
     ])
     app = await startBrowserApp({ autoStartBackend: false, secretsCipher: await fileKeyCipher(join(dir, 'secrets.key')) })
-    await app.core.settings.update({
-      backend: { mode: 'remote', remoteUrl: backend.ready.signalingUrl, remoteUrls: [backend.ready.signalingUrl] },
-      listening: { mode: 'hands-free' },
-      providers: {
-        stt: { provider: 'openai', model: 'whisper-1', baseUrl: stub.baseUrl },
-        llm: { provider: 'openai', model: 'stub-chat', baseUrl: stub.baseUrl }
-      }
-    })
-    await app.core.secrets.set('stt.apiKey', stub.apiKey)
-    await app.core.secrets.set('llm.apiKey', stub.apiKey)
+    await useStubProviders(app, stub, { backend: { mode: 'remote', remoteUrl: backend.ready.signalingUrl, remoteUrls: [backend.ready.signalingUrl] } })
     await app.core.backend.start()
   }, 120_000)
 

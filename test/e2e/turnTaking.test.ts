@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileKeyCipher } from '../../src/main/services/secretsStore'
 import type { VoiceTurnsDebug } from '../../src/renderer/src/media/voiceTurns'
-import { startBrowserApp, type BrowserApp } from '../helpers/browserApp'
+import { startBrowserApp, useStubProviders, type BrowserApp } from '../helpers/browserApp'
 import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
 import { startOpenAiStub, type OpenAiStub } from '../helpers/openaiStub'
 import { SpeechCorpus } from '../helpers/speech'
@@ -42,15 +42,7 @@ describe.skipIf(missing)('turn taking end to end (browser mode)', () => {
     corpus = await SpeechCorpus.create()
     stub = await startOpenAiStub()
     app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtemp(join(tmpdir(), 'va-turns-')), 'secrets.key')) })
-    await app.core.settings.update({
-      listening: { mode: 'hands-free', vadMinSilenceMs: 900 },
-      providers: {
-        stt: { provider: 'openai', model: 'whisper-1', baseUrl: stub.baseUrl },
-        llm: { provider: 'openai', model: 'stub-chat', baseUrl: stub.baseUrl }
-      }
-    })
-    await app.core.secrets.set('stt.apiKey', stub.apiKey)
-    await app.core.secrets.set('llm.apiKey', stub.apiKey)
+    await useStubProviders(app, stub, { listening: { vadMinSilenceMs: 900 } })
   })
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileKeyCipher } from '../../src/main/services/secretsStore'
 import type { VoiceTurnsDebug } from '../../src/renderer/src/media/voiceTurns'
-import { repoRoot, startBrowserApp, type BrowserApp } from '../helpers/browserApp'
+import { repoRoot, startBrowserApp, useStubProviders, type BrowserApp } from '../helpers/browserApp'
 import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
 import { startOpenAiStub, type OpenAiStub } from '../helpers/openaiStub'
 import { SpeechCorpus, type ClipSpec } from '../helpers/speech'
@@ -50,16 +50,7 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
     stub = await startOpenAiStub()
     stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : 'what is twelve times seven') }
     app = await startBrowserApp({ secretsCipher: await fileKeyCipher(join(await mkdtempDir(), 'secrets.key')) })
-    await app.core.settings.update({
-      // Hands-free: the fake mic talks and the app's VAD hears it (push-to-talk would wait for the talk key).
-      listening: { mode: 'hands-free' },
-      providers: {
-        stt: { provider: 'openai', model: 'whisper-1', baseUrl: stub.baseUrl },
-        llm: { provider: 'openai', model: 'stub-chat', baseUrl: stub.baseUrl }
-      }
-    })
-    await app.core.secrets.set('stt.apiKey', stub.apiKey)
-    await app.core.secrets.set('llm.apiKey', stub.apiKey)
+    await useStubProviders(app, stub)
   })
 
   afterAll(async () => {

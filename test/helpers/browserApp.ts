@@ -10,6 +10,7 @@ import type { SecretCipher } from '../../src/main/services/secretsStore'
 import { wirePushToTalk } from '../../src/main/hotkeys/pushToTalkHotkey'
 import { toHotkeyPlatform } from '../../src/shared/hotkeys/accelerator'
 import type { Logger } from '../../src/shared/logging/logger'
+import type { SettingsPatch } from '../../src/shared/contract/settings'
 
 export const repoRoot = join(import.meta.dirname, '..', '..')
 export const rendererDir = join(repoRoot, 'out', 'renderer')
@@ -57,4 +58,21 @@ export async function startBrowserApp(opts: { userDataDir?: string; autoStartBac
       await core.stop()
     }
   }
+}
+
+/**
+ * Hands-free (the fake mic talks and the app's VAD hears it; push-to-talk would wait for the talk key), with speech to
+ * text and the LLM at an OpenAI-compatible stub on loopback and its key stored: what a spoken-turn e2e needs.
+ */
+export async function useStubProviders(app: BrowserApp, stub: { baseUrl: string; apiKey: string }, settings: Pick<SettingsPatch, 'backend' | 'listening'> = {}): Promise<void> {
+  await app.core.settings.update({
+    ...(settings.backend ? { backend: settings.backend } : {}),
+    listening: { mode: 'hands-free', ...settings.listening },
+    providers: {
+      stt: { provider: 'openai', model: 'whisper-1', baseUrl: stub.baseUrl },
+      llm: { provider: 'openai', model: 'stub-chat', baseUrl: stub.baseUrl }
+    }
+  })
+  await app.core.secrets.set('stt.apiKey', stub.apiKey)
+  await app.core.secrets.set('llm.apiKey', stub.apiKey)
 }
