@@ -1,5 +1,6 @@
 import type React from 'react'
 import { useEffect, useState } from 'react'
+import { redactText } from '../../../shared/logging/redact'
 import { useAppStore } from '../stores/appStore'
 import { useBackendRankingStore } from '../stores/backendRankingStore'
 import { backendStateTone, StatusDot } from './StatusDot'
@@ -29,7 +30,8 @@ export function BackendPanel(): React.JSX.Element {
         <dt>Kind</dt>
         <dd>{backend?.kind === 'remote' ? 'Remote server' : 'Embedded (this computer)'}</dd>
         <dt>Signaling</dt>
-        <dd className="mono" data-testid="backend-url">{backend?.signalingUrl ?? '—'}</dd>
+        {/* Without its per-run token: this view ends up in screenshots of bug reports. */}
+        <dd className="mono" data-testid="backend-url">{backend?.signalingUrl ? redactText(backend.signalingUrl) : '—'}</dd>
         <dt>Workers</dt>
         <dd>{backend?.workers ?? '—'}</dd>
         <dt>App</dt>
