@@ -92,7 +92,10 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
   }
 
   it('answers a spoken question with a spoken reply; the overlay shows every stage and they add up', async () => {
-    stub.chat = { mode: { kind: 'ok' }, reply: 'Twelve times seven is eighty four.', ttftMs: 120, tokenDelayMs: 15 }
+    // Two sentences, streamed slowly enough that the turn is still running for a while after its first audio: with the
+    // turn policy's 150 ms reply to a complete question, one short sentence was running for a few ms only, and the
+    // mid-turn check below missed it in half of the runs.
+    stub.chat = { mode: { kind: 'ok' }, reply: 'Twelve times seven is eighty four. That is seven dozen.', ttftMs: 120, tokenDelayMs: 40 }
     const before = stub.count('/v1/audio/transcriptions')
     await openConversation({ leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 }, 'question')
     // Mid-turn: the overlay grows while the reply is being produced; photograph it once the backend's marks arrive.
@@ -101,7 +104,7 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
     const turn = await finishedTurn()
     expect(turn.status).toBe('done')
     expect(turn.transcript).toBe('what is twelve times seven')
-    expect(turn.reply).toBe('Twelve times seven is eighty four.')
+    expect(turn.reply).toBe('Twelve times seven is eighty four. That is seven dozen.')
     expect(turn.providers?.llm).toMatch(/OpenAI-compatible LLM/)
     expect(turn.providers?.tts).toMatch(/espeak-ng/)
     expect(stub.count('/v1/audio/transcriptions')).toBeGreaterThan(before)
