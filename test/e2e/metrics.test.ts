@@ -9,14 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileKeyCipher } from '../../src/main/services/secretsStore'
 import type { VoiceTurnsDebug } from '../../src/renderer/src/media/voiceTurns'
 import { repoRoot, startBrowserApp, useStubProviders, type BrowserApp } from '../helpers/browserApp'
-import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
+import { chromiumMissingReason } from '../helpers/chromium'
+import { LEAD_MS, openListeningPage, voiceTurnsDebug } from '../helpers/spokenTurnPage'
 import { startOpenAiStub, type OpenAiStub } from '../helpers/openaiStub'
 import { parsePromText, promValue, type PromSample } from '../helpers/promText'
 import { SpeechCorpus } from '../helpers/speech'
 
 const missing = chromiumMissingReason()
-/** Silence before the fake mic speaks: the app must be connected and listening first (see voiceLoop.test.ts). */
-const LEAD_MS = 6000
 
 interface Ready {
   event: 'ready'
@@ -113,7 +112,7 @@ describe.skipIf(missing)('server metrics during a voice turn (standalone backend
     const text = await res.text()
     return { text, samples: parsePromText(text) }
   }
-  const debug = (): Promise<VoiceTurnsDebug> => page.evaluate(() => (window as unknown as { voiceTurnsDebug: VoiceTurnsDebug }).voiceTurnsDebug)
+  const debug = (): Promise<VoiceTurnsDebug> => voiceTurnsDebug(page)
 
   it('the ready line names the metrics URL; the port listens on loopback only', async () => {
     expect(backend.ready.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
@@ -130,12 +129,7 @@ describe.skipIf(missing)('server metrics during a voice turn (standalone backend
 
   it('mid-turn: a session open and mic packets counted; after the turn: its stages, in seconds', async () => {
     const clip = await corpus.clip({ leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 })
-    const wav = await corpus.writeWav('metrics-question', clip.samples, { rate: 48_000 })
-    browser = await launchChromium({ fakeMicWav: wav })
-    page = await browser.newPage({ viewport: { width: 1180, height: 1000 } })
-    await page.goto(app.server.url)
-    await page.waitForSelector('.app[data-ready="true"]')
-    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
+    ;({ browser, page } = await openListeningPage(app.server.url, await corpus.writeWav('metrics-question', clip.samples, { rate: 48_000 })))
     // During the turn: the overlay shows it running once the backend's first marks came back.
     await page.waitForSelector('.lo-status.s-running', { timeout: 40_000 })
     const during = await scrape()
@@ -177,10 +171,7 @@ describe.skipIf(missing)('server metrics during a voice turn (standalone backend
     await app.core.secrets.set('llm.apiKey', 'sk-wrong')
     await browser?.close()
     const clip = await corpus.clip({ leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 })
-    browser = await launchChromium({ fakeMicWav: await corpus.writeWav('metrics-failover', clip.samples, { rate: 48_000 }) })
-    page = await browser.newPage({ viewport: { width: 1180, height: 1000 } })
-    await page.goto(app.server.url)
-    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
+    ;({ browser, page } = await openListeningPage(app.server.url, await corpus.writeWav('metrics-failover', clip.samples, { rate: 48_000 })))
     await expect.poll(async () => promValue((await scrape()).samples, 'voice_assistant_provider_failovers_total', { stage: 'llm', outcome: 'next' }) ?? 0, { timeout: 45_000, interval: 500 }).toBe(before + 1)
     await expect.poll(async () => promValue((await scrape()).samples, 'voice_assistant_turns_total', { status: 'done' }) ?? 0, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(2)
     const { samples } = await scrape()

@@ -1,30 +1,18 @@
 import { mkdirSync } from 'node:fs'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { VoiceTurnsDebug } from '../../src/renderer/src/media/voiceTurns'
 import { repoRoot, startBrowserApp, type BrowserApp } from '../helpers/browserApp'
-import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
+import { chromiumMissingReason } from '../helpers/chromium'
+import { downloadExportedTurns, LEAD_MS, openListeningPage, voiceTurnsDebug, type ExportedTurn } from '../helpers/spokenTurnPage'
 import { installTestMoonshine } from '../helpers/moonshineTestModel'
 import { SpeechCorpus } from '../helpers/speech'
 
 const missing = chromiumMissingReason()
-/** Silence before the fake mic speaks: the app must be connected and listening first (see voiceLoop.test.ts). */
-const LEAD_MS = 6000
 const shots = join(repoRoot, 'test-results', 'screenshots')
-
-interface ExportedTurn {
-  turnId: string
-  status: string
-  transcript?: string
-  reply?: string
-  providers?: { stt?: string; llm?: string; tts?: string }
-  notes?: string[]
-  compute?: { stt?: number }
-  breakdown: { e2eMs: number | null; metrics: Record<string, number | null>; stages: Array<{ stage: string; durationMs: number; includes: string[] }> }
-}
 
 /**
  * It hears you out of the box: NO speech-to-text endpoint is configured, and the on-device model is installed in the
@@ -55,29 +43,15 @@ describe.skipIf(missing)('voice loop with on-device speech recognition, no STT e
     await corpus?.dispose()
   })
 
-  const debug = (): Promise<VoiceTurnsDebug> => page.evaluate(() => (window as unknown as { voiceTurnsDebug: VoiceTurnsDebug }).voiceTurnsDebug)
-
-  async function exportedTurns(): Promise<ExportedTurn[]> {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-turns"]')])
-    return (JSON.parse(await readFile((await download.path())!, 'utf8')) as { turns: ExportedTurn[] }).turns
-  }
+  const debug = (): Promise<VoiceTurnsDebug> => voiceTurnsDebug(page)
+  const exportedTurns = (): Promise<ExportedTurn[]> => downloadExportedTurns(page)
 
   it('answers a spoken question transcribed on the device; the overlay names the on-device engine', async () => {
     // Nothing configured for STT: no endpoint, no key.
     expect(app.core.settings.get().providers.stt.baseUrl).toBeNull()
     expect(app.core.secrets.get('stt.apiKey')).toBeNull()
     const clip = await corpus.clip({ leadMs: LEAD_MS, parts: [{ text: 'What is twelve times seven?', rate: 165 }], trailMs: 14_000 })
-    browser = await launchChromium({ fakeMicWav: await corpus.writeWav('on-device-question', clip.samples, { rate: 48_000 }) })
-    page = await browser.newPage({ viewport: { width: 1180, height: 1000 }, acceptDownloads: true })
-    if (process.env.VOICE_DEBUG) page.on('console', (m) => console.error('[page]', m.text()))
-    const openedAt = Date.now()
-    await page.goto(app.server.url)
-    await page.waitForSelector('.app[data-ready="true"]')
-    // No Connect press: the window joins the backend by itself, in the voice pipeline.
-    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
-    await expect.poll(async () => (await debug())?.clientEvents.find((e) => e.type === 'vadActive')?.at, { timeout: 10_000 }).toBeDefined()
-    const listeningAt = (await debug()).clientEvents.find((e) => e.type === 'vadActive')!.at
-    expect(listeningAt - openedAt, 'the app must listen before the fake mic starts speaking').toBeLessThan(LEAD_MS - 1000)
+    ;({ browser, page } = await openListeningPage(app.server.url, await corpus.writeWav('on-device-question', clip.samples, { rate: 48_000 })))
 
     await expect.poll(async () => (await debug()).playouts.length, { timeout: 45_000, interval: 200 }).toBeGreaterThan(0)
     await expect.poll(async () => (await exportedTurns()).some((t) => t.status === 'done' && t.breakdown.e2eMs !== null), { timeout: 45_000, interval: 500 }).toBe(true)

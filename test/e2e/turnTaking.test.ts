@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileKeyCipher } from '../../src/main/services/secretsStore'
 import type { VoiceTurnsDebug } from '../../src/renderer/src/media/voiceTurns'
 import { startBrowserApp, useStubProviders, type BrowserApp } from '../helpers/browserApp'
-import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
+import { chromiumMissingReason } from '../helpers/chromium'
+import { LEAD_MS, openListeningPage, voiceTurnsDebug } from '../helpers/spokenTurnPage'
 import { startOpenAiStub, type OpenAiStub } from '../helpers/openaiStub'
 import { SpeechCorpus } from '../helpers/speech'
 
 const missing = chromiumMissingReason()
-/** Silence before the fake mic speaks: the app must be connected and listening first (see voiceLoop.test.ts). */
-const LEAD_MS = 6000
 /** The pause inside the sentence, after the unfinished "for". */
 const PAUSE_MS = 600
 /** Audio before the utterance's start that the backend keeps and transcribes with it (pre-roll). */
@@ -52,7 +51,7 @@ describe.skipIf(missing)('turn taking end to end (browser mode)', () => {
     await corpus?.dispose()
   })
 
-  const debug = (): Promise<VoiceTurnsDebug> => page.evaluate(() => (window as unknown as { voiceTurnsDebug: VoiceTurnsDebug }).voiceTurnsDebug)
+  const debug = (): Promise<VoiceTurnsDebug> => voiceTurnsDebug(page)
 
   it('a 600 ms pause after "for" gets no reply; the completed sentence gets exactly one, to the whole sentence', async () => {
     const clip = await corpus.clip({ leadMs: LEAD_MS, parts: [{ text: 'Set a timer for', rate: 165 }, { pauseMs: PAUSE_MS }, { text: 'five minutes.', rate: 165 }], trailMs: 12_000 })
@@ -72,15 +71,7 @@ describe.skipIf(missing)('turn taking end to end (browser mode)', () => {
     stub.chat = { mode: { kind: 'ok' }, reply: 'Timer set for five minutes.', ttftMs: 20 }
     const chatsBefore = stub.count('/v1/chat/completions')
 
-    browser = await launchChromium({ fakeMicWav: await corpus.writeWav('timer', clip.samples, { rate: 48_000 }) })
-    page = await browser.newPage({ viewport: { width: 1180, height: 1000 } })
-    const openedAt = Date.now()
-    await page.goto(app.server.url)
-    await page.waitForSelector('.app[data-ready="true"]')
-    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
-    await expect.poll(async () => (await debug())?.clientEvents.find((e) => e.type === 'vadActive')?.at, { timeout: 10_000 }).toBeDefined()
-    const listeningAt = (await debug()).clientEvents.find((e) => e.type === 'vadActive')!.at
-    expect(listeningAt - openedAt, 'the app must listen before the fake mic starts speaking').toBeLessThan(LEAD_MS - 1000)
+    ;({ browser, page } = await openListeningPage(app.server.url, await corpus.writeWav('timer', clip.samples, { rate: 48_000 })))
 
     // The reply to the whole sentence is heard.
     await expect.poll(async () => (await debug()).playouts.length, { timeout: 45_000, interval: 200 }).toBeGreaterThan(0)

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
@@ -7,28 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileKeyCipher } from '../../src/main/services/secretsStore'
 import type { VoiceTurnsDebug } from '../../src/renderer/src/media/voiceTurns'
 import { repoRoot, startBrowserApp, useStubProviders, type BrowserApp } from '../helpers/browserApp'
-import { chromiumMissingReason, launchChromium } from '../helpers/chromium'
+import { chromiumMissingReason } from '../helpers/chromium'
+import { downloadExportedTurns, LEAD_MS, openListeningPage, voiceTurnsDebug, type ExportedTurn } from '../helpers/spokenTurnPage'
 import { startOpenAiStub, type OpenAiStub } from '../helpers/openaiStub'
 import { SpeechCorpus, type ClipSpec } from '../helpers/speech'
 
 const missing = chromiumMissingReason()
-/**
- * Silence before the fake mic speaks. Chromium starts the file when the page opens the mic (on Connect); the app must
- * be connected and its VAD listening before the question starts, or only its tail is heard (measured: Connect →
- * listening 1.6–3.3 s on the loaded 2-core CI machine). openConversation checks that this held.
- */
-const LEAD_MS = 6000
 const shots = join(repoRoot, 'test-results', 'screenshots')
-
-interface ExportedTurn {
-  turnId: string
-  status: string
-  transcript?: string
-  reply?: string
-  providers?: { stt?: string; llm?: string; tts?: string }
-  notes?: string[]
-  breakdown: { e2eMs: number | null; stages: Array<{ stage: string; durationMs: number; includes: string[] }> }
-}
 
 /**
  * The whole voice loop in browser mode: Chromium's fake mic plays an espeak-ng question → the app's local VAD (main
@@ -63,26 +47,11 @@ describe.skipIf(missing)('voice loop end to end (browser mode)', () => {
   async function openConversation(spec: ClipSpec, name: string): Promise<void> {
     await browser?.close()
     const clip = await corpus.clip(spec)
-    const wav = await corpus.writeWav(name, clip.samples, { rate: 48_000 })
-    browser = await launchChromium({ fakeMicWav: wav })
-    page = await browser.newPage({ viewport: { width: 1180, height: 1000 }, acceptDownloads: true })
-    if (process.env.VOICE_DEBUG) page.on('console', (m) => console.error('[page]', m.text()))
-    const openedAt = Date.now()
-    await page.goto(app.server.url)
-    await page.waitForSelector('.app[data-ready="true"]')
-    // No Connect press: the window joins the (already running) backend by itself, in the voice pipeline.
-    await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected', undefined, { timeout: 60_000 })
-    await expect.poll(async () => (await debug())?.clientEvents.find((e) => e.type === 'vadActive')?.at, { timeout: 10_000 }).toBeDefined()
-    const listeningAt = (await debug()).clientEvents.find((e) => e.type === 'vadActive')!.at
-    expect(listeningAt - openedAt, 'the app must listen before the fake mic starts speaking').toBeLessThan(spec.leadMs - 1000)
+    ;({ browser, page } = await openListeningPage(app.server.url, await corpus.writeWav(name, clip.samples, { rate: 48_000 }), spec.leadMs))
   }
 
-  const debug = (): Promise<VoiceTurnsDebug> => page.evaluate(() => (window as unknown as { voiceTurnsDebug: VoiceTurnsDebug }).voiceTurnsDebug)
-
-  async function exportedTurns(): Promise<ExportedTurn[]> {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-turns"]')])
-    return (JSON.parse(await readFile((await download.path())!, 'utf8')) as { turns: ExportedTurn[] }).turns
-  }
+  const debug = (): Promise<VoiceTurnsDebug> => voiceTurnsDebug(page)
+  const exportedTurns = (): Promise<ExportedTurn[]> => downloadExportedTurns(page)
 
   /** Wait until a turn has finished and its reply was heard in the page; returns that turn from the export. */
   async function finishedTurn(timeoutMs = 40_000): Promise<ExportedTurn> {

@@ -229,6 +229,19 @@ export function startVoiceSessionRig(opts: RigOptions = {}) {
         await new Promise((r) => setTimeout(r, 5))
       }
     },
+    /**
+     * The user asks (the app's VAD: 600 ms of speech as turn t1, its speech_end, end_of_utterance 40 ms later), then
+     * `playMs` of silence: the reply's time to start and play.
+     */
+    async askThenWait(playMs: number): Promise<void> {
+      this.client('vadActive')
+      this.client('speechStart', 't1')
+      await this.run(600, 'speech')
+      this.client('speechEnd')
+      await this.run(40)
+      this.client('endOfUtterance', 't1')
+      await this.run(playMs)
+    },
     types(): string[] {
       return notifications.map((n) => n.type)
     },

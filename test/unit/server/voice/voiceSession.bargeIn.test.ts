@@ -15,13 +15,7 @@ describe('VoiceSession: barge-in and false interruptions', () => {
     const stt = new FakeStt('Fake STT', () => answers.shift() ?? '')
     rig = startVoiceSessionRig({ stt: [stt], tts: new FakeTts(25), session: { detector: { earlyReply: false } }, ...opts })
     await rig.run(500)
-    rig.client('vadActive')
-    rig.client('speechStart', 't1')
-    await rig.run(600, 'speech')
-    rig.client('speechEnd')
-    await rig.run(40)
-    rig.client('endOfUtterance', 't1')
-    await rig.run(playMs)
+    await rig.askThenWait(playMs)
     expect(rig.replyFramesSent()).toBeGreaterThan(0)
   }
 

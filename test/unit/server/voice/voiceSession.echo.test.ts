@@ -16,13 +16,7 @@ describe("VoiceSession: the reply's own echo", () => {
       session: { detector: { earlyReply: false } }
     })
     await rig.run(500)
-    rig.client('vadActive')
-    rig.client('speechStart', 't1')
-    await rig.run(600, 'speech')
-    rig.client('speechEnd')
-    await rig.run(40)
-    rig.client('endOfUtterance', 't1')
-    await rig.run(400)
+    await rig.askThenWait(400)
     expect(rig.replyFramesSent()).toBeGreaterThan(0)
 
     rig.client('speechStart', 't2')
