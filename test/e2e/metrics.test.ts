@@ -82,7 +82,9 @@ describe.skipIf(missing)('server metrics during a voice turn (standalone backend
     corpus = await SpeechCorpus.create()
     stub = await startOpenAiStub()
     stub.transcription = { mode: { kind: 'ok' }, text: (ms) => (ms < 700 ? '' : 'what is twelve times seven') }
-    stub.chat = { mode: { kind: 'ok' }, reply: 'Twelve times seven is eighty four.', ttftMs: 120, tokenDelayMs: 15 }
+    // Two sentences at 40 ms a token: the turn runs long enough to be scraped mid-turn (see voiceLoop.test.ts; one short
+    // sentence, answered 150 ms after a complete question, ran for a few ms only).
+    stub.chat = { mode: { kind: 'ok' }, reply: 'Twelve times seven is eighty four. That is seven dozen.', ttftMs: 120, tokenDelayMs: 40 }
     backend = await startStandaloneBackend([
       '--workers', '1',
       '--metrics-port', '0',
