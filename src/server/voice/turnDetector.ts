@@ -1,4 +1,4 @@
-import { DEFAULT_ENDPOINTER_CONFIG, type EndOfUtteranceReason } from '../../shared/voice/endpointer'
+import { DEFAULT_ENDPOINTER_CONFIG, SERVER_BACKSTOP_ENDPOINTING, type EndOfUtteranceReason } from '../../shared/voice/endpointer'
 import { adaptiveTurnPolicy, DEFAULT_TURN_POLICY_CONFIG, type TurnDecision, type TurnPolicyConfig, type TurnStrategy, type TurnVerdict } from './turnPolicy'
 
 export type { TurnDecision } from './turnPolicy'
@@ -521,10 +521,10 @@ export class TurnDetector {
 }
 
 /**
- * The server VAD's speech_end (SERVER_ENDPOINTING in voiceSession.ts: 160 ms of silence) plus the endpointer's
- * offsetLagMs, when the signal does not say.
+ * The server VAD's speech_end (SERVER_BACKSTOP_ENDPOINTING: 160 ms of silence) plus the endpointer's offsetLagMs, when
+ * the signal does not say.
  */
-const SERVER_SPEECH_END_PAUSE_MS = 160 + DEFAULT_ENDPOINTER_CONFIG.offsetLagMs
+const SERVER_SPEECH_END_PAUSE_MS = SERVER_BACKSTOP_ENDPOINTING.speechEndSilenceMs + DEFAULT_ENDPOINTER_CONFIG.offsetLagMs
 
 function merge(base: TurnDetectorConfig, change: TurnDetectorSettings): TurnDetectorConfig {
   const { policy, ...rest } = change

@@ -15,6 +15,7 @@ import { TurnDetector, type TurnDetectorSettings, type TurnSignal } from './turn
 import { TurnRunner } from './turnRunner'
 import { UtteranceAudio } from './utteranceAudio'
 import { VoiceProviders, type ChainHooks, type ChainsFactory } from './voiceProviders'
+import { SERVER_BACKSTOP_ENDPOINTING } from '../../shared/voice/endpointer'
 import { SERVER_VAD_RATE, type BatchedServerVad, type ServerVadStream } from '../vad/serverVad'
 import { decimate48to16 } from '../../node/audio/resample'
 import type { ClientEvent, PipelineContext, SessionPipeline } from '../pipelines/types'
@@ -77,8 +78,6 @@ export type VoiceSessionEvents = {
 }
 
 export const EMPTY_VOICE_CONFIG: VoiceConfig = { stt: [], llm: [], tts: [] }
-/** Endpointing of the server VAD backstop. */
-const SERVER_ENDPOINTING = { minSpeechMs: 64, speechEndSilenceMs: 160, minSilenceMs: 640 }
 
 export class VoiceSession implements SessionPipeline {
   readonly inputSampleRate = SERVER_VAD_RATE
@@ -238,7 +237,7 @@ export class VoiceSession implements SessionPipeline {
   private openServerVad(vad: BatchedServerVad): ServerVadStream {
     const now = (): number => this.shared.clock.now()
     return vad.open(
-      SERVER_ENDPOINTING,
+      SERVER_BACKSTOP_ENDPOINTING,
       ({ event, arrivalAt }) => {
         const at = now()
         if (event.type === 'speech_start') this.signal({ type: 'speechStart', source: 'server', at })

@@ -69,6 +69,12 @@ export const DEFAULT_ENDPOINTER_CONFIG: EndpointerConfig = Object.freeze({
 })
 
 /**
+ * The backend's server VAD backstop (voice sessions): the app's VAD leads, so the backstop keeps the older 160 ms
+ * speech_end; the turn detector dates the server's speech_end by it.
+ */
+export const SERVER_BACKSTOP_ENDPOINTING = Object.freeze({ minSpeechMs: 64, speechEndSilenceMs: 160, minSilenceMs: 640 })
+
+/**
  * The pause after which the assistant may start answering, before the turn is committed (minSilenceMs). 320 ms is
  * about where a human answer starts (gaps between turns in conversation average ~200 ms) and it is what keeps a
  * reply under the 800 ms voice-to-voice budget: waiting the full 640 ms plus STT, LLM, TTS and the downlink cannot.
